@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * akmon.h - the one definition of every record and map value the kernel side shares with user space.
+ *
+ * probe-agent's io.akmon.agent.decode.Layout mirrors these structs byte for byte; LayoutBtfTest
+ * compares both against the compiled object's BTF, so a change here that is not made there fails
+ * the build. Keep fields naturally aligned and padding explicit.
+ */
+#ifndef AKMON_H
+#define AKMON_H
+
+#define AKMON_COMM_LEN 16
+#define AKMON_FILENAME_LEN 256
+#define AKMON_ARGV_LEN 1024 /* power of two: the verifier bounds reads with a mask */
+#define AKMON_ADDR_LEN 16   /* IPv6 size; IPv4 uses the first 4 bytes */
+#define AKMON_LAT_BUCKETS 32
+
+/* Records sent through the ring or perf buffer. Interval figures are not records: they live in maps. */
+enum akmon_record_type {
+	AKMON_REC_FORK = 1,
+	AKMON_REC_EXEC = 2,
+	AKMON_REC_EXIT = 3,
+	AKMON_REC_OOM = 4,
+	AKMON_REC_NET = 5,
+};
+
+/* Why the kernel side could not count or send something; index of the drops map. */
+enum akmon_drop_reason {
+	AKMON_DROP_OUTPUT = 0,    /* ring/perf buffer full: the record's seq is skipped */
+	AKMON_DROP_SYSCALL_MAP,   /* syscall_counts full */
+	AKMON_DROP_CPU_MAP,       /* cpu_time full */
+	AKMON_DROP_MEM_MAP,       /* proc_mem or page_faults full */
+	AKMON_DROP_DISK_MAP,      /* disk_io or inflight_io full */
+	AKMON_DROP_CONN_MAP,      /* conns full */
+	AKMON_DROP_FILTER_MAP,    /* filter_pids full: a child of a traced process is not followed */
+	AKMON_DROP_REASONS,
+};
+
+enum akmon_net_event {
+	AKMON_NET_CONNECT = 1, /* active open reached ESTABLISHED */
+	AKMON_NET_ACCEPT = 2,  /* passive open, announced at the first touch by a process */
+	AKMON_NET_CLOSE = 3,   /* reached CLOSE; carries the connection's totals */
+};
+
+enum akmon_disk_op {
+	AKMON_DISK_READ = 0,
+	AKMON_DISK_WRITE = 1,
+};
+
+/* Settings patched into .rodata before load; the verifier then prunes what they switch off. */
+struct akmon_config {
+	__u32 self_pid;            /* the agent itself is never traced */
+	__u32 filter_pids;         /* 1: only processes in filter_pids (and their descendants) */
+	__u32 filter_comms;        /* 1: only comms in filter_comms */
+	__u32 filter_cgroups;      /* 1: only cgroup v2 ids in filter_cgroups */
+	__u32 syscall_sample_rate; /* count 1 syscall in N, weighted by N; 1 = exact */
+	__u32 use_perf;            /* 0: BPF ring buffer, 1: perf buffer */
+	__u32 argv_max;            /* bytes of argv to copy, at most AKMON_ARGV_LEN */
+	__u32 pad;
+};
+
+struct akmon_hdr {
+	__u16 type;  /* enum akmon_record_type */
+	__u16 size;  /* bytes of the whole record, header included */
+	__u32 cpu;   /* CPU whose sequence numbered this record */
+	__u64 ts;    /* CLOCK_BOOTTIME, ns */
+	__u64 seq;   /* per CPU, +1 for every record attempted, sent or not */
+};
+
+struct akmon_fork {
+	struct akmon_hdr hdr;
+	__u32 pid;   /* child tgid */
+	__u32 ppid;  /* parent tgid */
+	char comm[AKMON_COMM_LEN];
+};
+
+struct akmon_exec {
+	struct akmon_hdr hdr;
+	__u32 pid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 old_pid;        /* differs from pid when a non-leader thread exec'd */
+	__u16 filename_len;   /* bytes used in filename, NUL excluded */
+	__u16 argv_len;       /* bytes used in argv, NUL-separated arguments */
+	__u8 argv_truncated;
+	__u8 pad[3];
+	char comm[AKMON_COMM_LEN];
+	char filename[AKMON_FILENAME_LEN];
+	char argv[AKMON_ARGV_LEN];
+};
+
+struct akmon_exit {
+	struct akmon_hdr hdr;
+	__u32 pid;
+	__u32 ppid;
+	__u32 exit_code;  /* wait status: (code << 8) | signal, 0x80 if it dumped core */
+	__u32 pad;
+	__u64 lifetime_ns;
+	char comm[AKMON_COMM_LEN];
+};
+
+struct akmon_oom {
+	struct akmon_hdr hdr;
+	__u32 pid;
+	__u32 uid;
+	__u64 rss_bytes;
+	char comm[AKMON_COMM_LEN];
+};
+
+struct akmon_net {
+	struct akmon_hdr hdr;
+	__u64 conn;          /* connection id: unique per boot while the connection lives */
+	__u32 pid;
+	__u8 event;          /* enum akmon_net_event */
+	__u8 family;         /* 4 or 6 */
+	__u16 sport;
+	__u16 dport;
+	__u16 pad;
+	__u32 retransmits;   /* totals over the connection's life, on close */
+	__u8 saddr[AKMON_ADDR_LEN];
+	__u8 daddr[AKMON_ADDR_LEN];
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	char comm[AKMON_COMM_LEN];
+};
+
+/* ---- map keys and values the agent drains on an interval ---- */
+
+struct akmon_syscall_key {
+	__u32 pid;
+	__u32 nr;
+};
+
+struct akmon_syscall_val {
+	__u64 count;
+	__u64 errors;
+};
+
+struct akmon_mem_val {
+	__u64 rss_bytes;      /* file + anon + shmem, as /proc/<pid>/status VmRSS */
+	__u64 rss_max_bytes;
+};
+
+struct akmon_disk_key {
+	__u32 pid;
+	__u32 dev;            /* major << 20 | minor, the kernel's dev_t */
+	__u32 op;             /* enum akmon_disk_op */
+	__u32 pad;
+};
+
+struct akmon_disk_val {
+	__u64 ops;
+	__u64 bytes;
+	__u64 latency_ns_sum;
+	__u64 hist[AKMON_LAT_BUCKETS]; /* bucket i: latency in [2^(i-1), 2^i) us; bucket 0: < 1 us */
+};
+
+struct akmon_conn {
+	__u64 id;            /* connection id: boottime ns of first sight, low byte = CPU */
+	__u32 pid;
+	__u8 family;
+	__u8 passive;
+	__u8 announced;      /* connect/accept record sent */
+	__u8 pad;
+	__u16 sport;
+	__u16 dport;
+	__u32 retransmits;
+	__u8 saddr[AKMON_ADDR_LEN];
+	__u8 daddr[AKMON_ADDR_LEN];
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	char comm[AKMON_COMM_LEN];
+};
+
+#endif /* AKMON_H */

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps, settings and helpers shared by every akmon program. Each .bpf.c includes this file; the
+ * static linker merges the __weak definitions into one object with one ring buffer, one sequence
+ * per CPU and one set of settings.
+ */
+#ifndef AKMON_COMMON_BPF_H
+#define AKMON_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "akmon.h"
+
+#define MAX_PROCS 32768
+#define MAX_CONNS 16384
+
+char LICENSE[] SEC("license") __weak = "Dual BSD/GPL";
+
+/* Must stay the only variable in .rodata, at offset 0: the agent patches it there. */
+const volatile struct akmon_config cfg __weak = {
+	.syscall_sample_rate = 1,
+	.argv_max = AKMON_ARGV_LEN,
+};
+
+/* Transport. The agent shrinks whichever of the two is not in use before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} perf_events SEC(".maps") __weak;
+
+/* Per-CPU record sequence. Pinned by the agent so numbering continues across agent restarts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} seqs SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AKMON_DROP_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps") __weak;
+
+/* Filters, filled by the agent before attach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_PROCS);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, char[AKMON_COMM_LEN]);
+	__type(value, __u8);
+} filter_comms SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u8);
+} filter_cgroups SEC(".maps") __weak;
+
+static __always_inline void count_drop(__u32 reason)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* Whether the current task is one the user asked to watch. Cheap when no filter is set. */
+static __always_inline bool traced_tgid(__u32 tgid)
+{
+	if (tgid == cfg.self_pid)
+		return false;
+	if (cfg.filter_pids && !bpf_map_lookup_elem(&filter_pids, &tgid))
+		return false;
+	if (cfg.filter_comms) {
+		char comm[AKMON_COMM_LEN] = {};
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!bpf_map_lookup_elem(&filter_comms, comm))
+			return false;
+	}
+	if (cfg.filter_cgroups) {
+		__u64 cg = bpf_get_current_cgroup_id();
+		if (!bpf_map_lookup_elem(&filter_cgroups, &cg))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool traced_current(void)
+{
+	return traced_tgid(bpf_get_current_pid_tgid() >> 32);
+}
+
+/*
+ * Numbers and sends one record. The sequence is taken before the send, so a record the buffer
+ * could not take leaves a gap downstream as well as a count in drops.
+ */
+static __always_inline void emit(void *ctx, void *rec, __u32 size, __u16 type)
+{
+	struct akmon_hdr *h = rec;
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&seqs, &zero);
+	long err;
+
+	h->type = type;
+	h->size = size;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts = bpf_ktime_get_boot_ns();
+	h->seq = seq ? __sync_fetch_and_add(seq, 1) + 1 : 0;
+	if (cfg.use_perf)
+		err = bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, rec, size);
+	else
+		err = bpf_ringbuf_output(&events, rec, size, 0);
+	if (err)
+		count_drop(AKMON_DROP_OUTPUT);
+}
+
+/* Finds or creates a map entry; counts a drop when the map is full. */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *init, __u32 reason)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		count_drop(reason);
+	return v;
+}
+
+#endif /* AKMON_COMMON_BPF_H */

@@ -1,0 +1,83 @@
+package io.akmon.schema;
+
+/**
+ * Field names of the JSON records. Every record carries the common fields; each family adds its own.
+ * README.md's event schema table documents the same names.
+ */
+public final class Fields {
+    /** Version of this layout; a consumer rejects records from a newer major version. */
+    public static final int SCHEMA_VERSION = 1;
+
+    // Common to every record.
+    public static final String SCHEMA = "schema_version";
+    public static final String TYPE = "type";
+    public static final String HOST = "host";
+    public static final String BOOT_ID = "boot_id";
+    /** The CPU whose sequence the record belongs to; {@link RecordId#AGENT_STREAM} for records the agent derives. */
+    public static final String CPU = "cpu";
+    public static final String SEQ = "seq";
+    /** Event time, nanoseconds since the Unix epoch. */
+    public static final String TS = "ts";
+    public static final String PID = "pid";
+    public static final String COMM = "comm";
+
+    // Process lifecycle.
+    public static final String PPID = "ppid";
+    public static final String TID = "tid";
+    public static final String UID = "uid";
+    public static final String FILENAME = "filename";
+    public static final String ARGV = "argv";
+    public static final String ARGV_TRUNCATED = "argv_truncated";
+    public static final String EXIT_CODE = "exit_code";
+    public static final String SIGNAL = "signal";
+    public static final String CORE_DUMPED = "core_dumped";
+    public static final String LIFETIME_NS = "lifetime_ns";
+
+    // Interval records (syscall, cpu, memory, disk, net stats).
+    public static final String INTERVAL_NS = "interval_ns";
+
+    // Syscalls.
+    public static final String SYSCALL = "syscall";
+    public static final String SYSCALL_NR = "syscall_nr";
+    public static final String COUNT = "count";
+    public static final String ERRORS = "errors";
+    public static final String SAMPLE_RATE = "sample_rate";
+
+    // CPU.
+    public static final String ON_CPU_NS = "on_cpu_ns";
+    public static final String CPU_PCT = "cpu_pct";
+
+    // Memory.
+    public static final String EVENT = "event";
+    public static final String RSS_BYTES = "rss_bytes";
+    public static final String RSS_MAX_BYTES = "rss_max_bytes";
+    public static final String PAGE_FAULTS = "page_faults";
+
+    // Disk.
+    public static final String DEVICE = "device";
+    public static final String DEV = "dev";
+    public static final String OP = "op";
+    public static final String OPS = "ops";
+    public static final String BYTES = "bytes";
+    public static final String LATENCY_NS_SUM = "latency_ns_sum";
+    /** Log2 histogram of request latency: bucket i counts latencies in [2^(i-1), 2^i) microseconds. */
+    public static final String LATENCY_HIST_US = "latency_hist_us";
+
+    // Network.
+    public static final String CONN = "conn";
+    public static final String FAMILY = "family";
+    public static final String SADDR = "saddr";
+    public static final String DADDR = "daddr";
+    public static final String SPORT = "sport";
+    public static final String DPORT = "dport";
+    public static final String BYTES_SENT = "bytes_sent";
+    public static final String BYTES_RECEIVED = "bytes_received";
+    public static final String RETRANSMITS = "retransmits";
+
+    // Loss.
+    public static final String LOST = "lost";
+    public static final String SOURCE = "source";
+
+    private Fields() {
+    }
+}

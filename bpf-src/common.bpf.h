@@ -45,6 +45,14 @@ struct {
 	__type(value, __u64);
 } seqs SEC(".maps") __weak;
 
+/* Sequence of the records the agent derives from maps (its stream, cpu -1); pinned likewise. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} agent_seq SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, AKMON_DROP_REASONS);

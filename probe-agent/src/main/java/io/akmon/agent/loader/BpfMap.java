@@ -1,0 +1,148 @@
+package io.akmon.agent.loader;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.function.BiConsumer;
+
+/**
+ * A loaded map, read and written through the bpf() syscall. Per-CPU maps hand back one value slot
+ * per possible CPU, each rounded up to 8 bytes, in CPU order.
+ */
+public final class BpfMap {
+    public static final int TYPE_PERCPU_HASH = 5;
+    public static final int TYPE_PERCPU_ARRAY = 6;
+    public static final int TYPE_LRU_PERCPU_HASH = 10;
+    public static final long BPF_ANY = 0;
+    public static final long BPF_NOEXIST = 1;
+
+    private final LibBpf bpf;
+    private final Runtime runtime;
+    private final String name;
+    private final int fd;
+    private final int keySize;
+    private final int valueSize;
+    private final int maxEntries;
+    private final boolean perCpu;
+    private final int cpus;
+    private final int slot;
+
+    BpfMap(BpfObject owner, String name, int fd, int keySize, int valueSize, int maxEntries, int type) {
+        this.bpf = owner.lib();
+        this.runtime = owner.runtime();
+        this.name = name;
+        this.fd = fd;
+        this.keySize = keySize;
+        this.valueSize = valueSize;
+        this.maxEntries = maxEntries;
+        this.perCpu = type == TYPE_PERCPU_HASH || type == TYPE_PERCPU_ARRAY || type == TYPE_LRU_PERCPU_HASH;
+        this.cpus = perCpu ? bpf.libbpf_num_possible_cpus() : 1;
+        this.slot = perCpu ? (valueSize + 7) & ~7 : valueSize;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    public int keySize() {
+        return keySize;
+    }
+
+    public int valueSize() {
+        return valueSize;
+    }
+
+    public int maxEntries() {
+        return maxEntries;
+    }
+
+    /** CPUs a per-CPU value spans (1 for ordinary maps). */
+    public int cpus() {
+        return cpus;
+    }
+
+    /** Bytes from one CPU's slot to the next in a per-CPU value. */
+    public int slotSize() {
+        return slot;
+    }
+
+    public int valueBufferSize() {
+        return slot * cpus;
+    }
+
+    /** Looks a key up; returns null if absent. The buffer is little-endian, per-CPU slots in CPU order. */
+    public ByteBuffer lookup(byte[] key) {
+        Pointer k = Memory.allocateDirect(runtime, keySize);
+        k.put(0, key, 0, keySize);
+        Pointer v = Memory.allocateDirect(runtime, valueBufferSize());
+        if (bpf.bpf_map_lookup_elem(fd, k, v) != 0) {
+            return null;
+        }
+        byte[] out = new byte[valueBufferSize()];
+        v.get(0, out, 0, out.length);
+        return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public void update(byte[] key, byte[] value, long flags) {
+        Pointer k = Memory.allocateDirect(runtime, keySize);
+        k.put(0, key, 0, keySize);
+        Pointer v = Memory.allocateDirect(runtime, valueBufferSize());
+        v.put(0, value, 0, Math.min(value.length, valueBufferSize()));
+        int rc = bpf.bpf_map_update_elem(fd, k, v, flags);
+        if (rc != 0) {
+            throw new IllegalStateException("cannot update map " + name + ": " + Native.describeErrno(rc));
+        }
+    }
+
+    public boolean delete(byte[] key) {
+        Pointer k = Memory.allocateDirect(runtime, keySize);
+        k.put(0, key, 0, keySize);
+        return bpf.bpf_map_delete_elem(fd, k) == 0;
+    }
+
+    /**
+     * Visits every entry present now. Entries added or removed during the walk may or may not be
+     * seen; an entry deleted between key and lookup is skipped.
+     */
+    public void forEach(BiConsumer<byte[], ByteBuffer> visitor) {
+        Pointer prev = Memory.allocateDirect(runtime, keySize);
+        Pointer next = Memory.allocateDirect(runtime, keySize);
+        Pointer v = Memory.allocateDirect(runtime, valueBufferSize());
+        boolean first = true;
+        byte[] valueBytes = new byte[valueBufferSize()];
+        while (bpf.bpf_map_get_next_key(fd, first ? null : prev, next) == 0) {
+            first = false;
+            byte[] key = new byte[keySize];
+            next.get(0, key, 0, keySize);
+            if (bpf.bpf_map_lookup_elem(fd, next, v) == 0) {
+                v.get(0, valueBytes, 0, valueBytes.length);
+                visitor.accept(key, ByteBuffer.wrap(valueBytes.clone()).order(ByteOrder.LITTLE_ENDIAN));
+            }
+            prev.put(0, key, 0, keySize);
+        }
+    }
+
+    /** Sum over CPUs of the u64 at {@code offset} within each CPU's slot. */
+    public long sumU64(ByteBuffer value, int offset) {
+        long sum = 0;
+        for (int c = 0; c < cpus; c++) {
+            sum += value.getLong(c * slot + offset);
+        }
+        return sum;
+    }
+
+    public static byte[] u32Key(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+    }
+
+    public static byte[] u64Key(long v) {
+        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array();
+    }
+}

@@ -38,10 +38,29 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
-    public static BpfObject open(Path file) {
+    /**
+     * Opens an object file. {@code btfPath}, if not null, is the kernel BTF to relocate against
+     * (for kernels without /sys/kernel/btf/vmlinux).
+     */
+    public static BpfObject open(Path file, String btfPath) {
         LibBpf bpf = Native.bpf();
         LibbpfLog.install(bpf);
-        Pointer obj = bpf.bpf_object__open_file(file.toString(), null);
+        Runtime rt = Runtime.getRuntime(bpf);
+        // struct bpf_object_open_opts (libbpf 1.x): sz, object_name, relaxed_maps, pin_root_path,
+        // a 4-byte stub, kconfig, btf_custom_path; a smaller sz is how older callers pass it.
+        Pointer opts = Memory.allocateDirect(rt, 56, true);
+        opts.putLong(0, 56);
+        Pointer name = Memory.allocateDirect(rt, 8, true);
+        name.putString(0, "akmon", 8, java.nio.charset.StandardCharsets.US_ASCII);
+        opts.putPointer(8, name);
+        Pointer btf = null;
+        if (btfPath != null) {
+            byte[] raw = btfPath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            btf = Memory.allocateDirect(rt, raw.length + 1, true);
+            btf.put(0, raw, 0, raw.length);
+            opts.putPointer(48, btf);
+        }
+        Pointer obj = bpf.bpf_object__open_file(file.toString(), opts);
         if (obj == null) {
             throw new ProbeException("cannot open BPF object " + file + ": " + Native.describeErrno(Native.errno())
                     + LibbpfLog.lastLines(), "rebuild the agent (./akmon test builds it) so the object matches this libbpf");
@@ -70,11 +89,11 @@ public final class BpfObject implements AutoCloseable {
     }
 
     public void setMaxEntries(String map, int entries) {
-        check(bpf.bpf_map__set_max_entries(map(map), entries), "size map " + map);
+        check(bpf.bpf_map__set_max_entries(mapPointer(map), entries), "size map " + map);
     }
 
     public void setPinPath(String map, String path) {
-        check(bpf.bpf_map__set_pin_path(map(map), path), "pin map " + map);
+        check(bpf.bpf_map__set_pin_path(mapPointer(map), path), "pin map " + map);
     }
 
     /** The map holding .rodata (libbpf names it after the object, e.g. "akmon_bp.rodata"). */
@@ -85,7 +104,7 @@ public final class BpfObject implements AutoCloseable {
 
     /** Overwrites the first bytes of a global data section before load. */
     public void patchInitialValue(String map, byte[] bytes) {
-        Pointer m = map(map);
+        Pointer m = mapPointer(map);
         NumberByReference size = new NumberByReference(TypeAlias.size_t);
         Pointer current = bpf.bpf_map__initial_value(m, size);
         long n = size.longValue();
@@ -142,7 +161,7 @@ public final class BpfObject implements AutoCloseable {
         return map(name, true);
     }
 
-    private Pointer map(String name) {
+    private Pointer mapPointer(String name) {
         Pointer m = maps.get(name);
         if (m == null) {
             throw new IllegalArgumentException("no map " + name + " in object; maps: " + maps.keySet());
@@ -164,6 +183,15 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
+    /** Destroys every link: no program of this object runs after this returns. */
+    public synchronized void detachAll() {
+        for (int i = links.size() - 1; i >= 0; i--) {
+            bpf.bpf_link__destroy(links.get(i));
+        }
+        links.clear();
+        attached.clear();
+    }
+
     /** Detaches every program, then frees the object and its maps (pinned maps stay). */
     @Override
     public synchronized void close() {
@@ -171,11 +199,7 @@ public final class BpfObject implements AutoCloseable {
             return;
         }
         closed = true;
-        for (int i = links.size() - 1; i >= 0; i--) {
-            bpf.bpf_link__destroy(links.get(i));
-        }
-        links.clear();
-        attached.clear();
+        detachAll();
         bpf.bpf_object__close(obj);
     }
 }

@@ -1,0 +1,460 @@
+package io.akmon.agent;
+
+import io.akmon.agent.decode.Layout;
+import io.akmon.agent.decode.RecordDecoder;
+import io.akmon.agent.decode.SyscallNames;
+import io.akmon.agent.drain.AgentStream;
+import io.akmon.agent.drain.ConnectionTracker;
+import io.akmon.agent.drain.MapDrainer;
+import io.akmon.agent.drain.ProcessTable;
+import io.akmon.agent.event.Event;
+import io.akmon.agent.host.HostIdentity;
+import io.akmon.agent.loader.BpfMap;
+import io.akmon.agent.loader.BpfObject;
+import io.akmon.agent.loader.KernelFeatures;
+import io.akmon.agent.loader.LibbpfLog;
+import io.akmon.agent.loader.Native;
+import io.akmon.agent.loader.Privileges;
+import io.akmon.agent.loader.Probe;
+import io.akmon.agent.loader.ProbeException;
+import io.akmon.agent.publish.EventSink;
+import io.akmon.agent.ringbuf.KernelReader;
+import io.akmon.agent.ringbuf.PerfBufferReader;
+import io.akmon.agent.ringbuf.RecordHandler;
+import io.akmon.agent.ringbuf.RingBufferReader;
+import io.akmon.schema.Fields;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The running agent: probes loaded and attached, the kernel buffer read on one thread, the in-kernel
+ * counters drained on another, every record handed to the sink. {@link #close()} detaches every
+ * program first, then reads and drains what the kernel produced up to that moment.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Pattern FAILED_PROG = Pattern.compile("prog '([a-z_0-9]+)': (?:failed|BPF program load failed)");
+    private static final int MIN_MAJOR = 5;
+    private static final int MIN_MINOR = 15;
+
+    private final AgentSettings settings;
+    private final EventSink sink;
+    private final PrintStream log;
+    private final BpfObject object;
+    private final KernelReader reader;
+    private final MapDrainer drainer;
+    private final ConnectionTracker connections;
+    private final ProcessTable processes;
+    private final RecordDecoder decoder;
+    private final ScheduledExecutorService drainThread;
+    private final List<Probe> running;
+    private final List<String> warnings;
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong transportLost = new AtomicLong();
+    private volatile boolean closed;
+
+    private Agent(AgentSettings settings, EventSink sink, PrintStream log, Plan plan) {
+        this.settings = settings;
+        this.sink = sink;
+        this.log = log;
+        this.warnings = new ArrayList<>(plan.warnings);
+        HostIdentity identity = HostIdentity.local(settings.host);
+        this.decoder = new RecordDecoder(identity);
+        this.processes = new ProcessTable();
+        LibbpfLog.setVerbose(settings.verbose);
+
+        Loaded loaded = loadObject(settings, plan);
+        this.object = loaded.object;
+        try {
+            Map<String, BpfMap> maps = new HashMap<>();
+            for (String m : List.of("syscall_counts", "cpu_time", "proc_mem", "page_faults", "disk_io", "drops",
+                    "conns", "filter_pids", "filter_comms", "filter_cgroups", "agent_seq", "seqs")) {
+                maps.put(m, object.map(m));
+            }
+            if (loaded.seedSequences) {
+                seedSequences(maps.get("seqs"), maps.get("agent_seq"));
+            }
+            fillFilters(maps);
+            AgentStream stream = new AgentStream(maps.get("agent_seq"), identity);
+            this.connections = new ConnectionTracker(maps.get("conns"), processes, stream);
+            this.drainer = new MapDrainer(maps, connections, processes, stream, new SyscallNames(), settings.syscallSampleRate);
+
+            RecordHandler handler = new RecordHandler() {
+                @Override
+                public void onRecord(ByteBuffer record) {
+                    handle(record);
+                }
+
+                @Override
+                public void onTransportLoss(int cpu, long lost) {
+                    transportLost.addAndGet(lost);
+                }
+            };
+            this.reader = settings.transport == AgentSettings.Transport.PERF
+                    ? new PerfBufferReader(object.lib(), object.map("perf_events").fd(), settings.perfPages, settings.perfWakeupEvents, handler)
+                    : new RingBufferReader(object.lib(), object.map("events").fd(), handler);
+
+            List<Probe> attached = new ArrayList<>();
+            for (Probe p : loaded.probes) {
+                if (object.attach(p.program())) {
+                    attached.add(p);
+                } else if (p.required()) {
+                    throw new ProbeException("cannot attach " + p.program() + " to tracepoint " + p.tracepoint() + ": "
+                            + Native.describeErrno(Native.errno()) + LibbpfLog.lastLines(),
+                            "run as root on Linux " + MIN_MAJOR + "." + MIN_MINOR + "+ with BTF");
+                } else {
+                    warn("probe " + p.program() + " (" + p.family().wireName() + ") could not attach to " + p.tracepoint()
+                            + ": " + Native.describeErrno(Native.errno()) + "; continuing without it");
+                }
+            }
+            this.running = List.copyOf(attached);
+            reader.start();
+            this.drainThread = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "akmon-drain");
+                t.setDaemon(true);
+                return t;
+            });
+            drainThread.scheduleAtFixedRate(this::drainQuietly, settings.intervalMs, settings.intervalMs, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            object.close();
+            throw e;
+        }
+    }
+
+    /** Checks privileges and the kernel, loads and attaches the probes, and starts reading. */
+    public static Agent start(AgentSettings settings, EventSink sink, PrintStream log) {
+        settings.validate();
+        Privileges.require();
+        KernelFeatures features = KernelFeatures.read(Path.of(settings.btf));
+        return new Agent(settings, sink, log, plan(features, settings.enabledFamilies()));
+    }
+
+    /** As {@link #start}, with the probe plan given (to run as if the kernel lacked some tracepoints). */
+    static Agent start(AgentSettings settings, EventSink sink, PrintStream log, Plan plan) {
+        settings.validate();
+        Privileges.require();
+        return new Agent(settings, sink, log, plan);
+    }
+
+    /** Which probes to load on this kernel, and what the user is told about the rest. */
+    public record Plan(List<Probe> probes, List<String> warnings) {
+    }
+
+    public static Plan plan(KernelFeatures kernel, Set<Probe.Family> families) {
+        int[] v = kernel.version();
+        if (v[0] < MIN_MAJOR || (v[0] == MIN_MAJOR && v[1] < MIN_MINOR)) {
+            throw new ProbeException("Linux " + kernel.release() + " is too old: akmon needs " + MIN_MAJOR + "." + MIN_MINOR
+                    + " or newer (BPF ring buffer, BTF tracepoints, atomic fetch)", "upgrade the kernel");
+        }
+        List<Probe> probes = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        for (Probe p : Probe.values()) {
+            if (!families.contains(p.family())) {
+                continue;
+            }
+            if (kernel.hasTracepoint(p.tracepoint())) {
+                probes.add(p);
+            } else if (p.required()) {
+                throw new ProbeException("this kernel (" + kernel.release() + ") has no tracepoint " + p.tracepoint()
+                        + ", which the " + p.family().wireName() + " family needs",
+                        "run Linux " + MIN_MAJOR + "." + MIN_MINOR + " or newer, or leave out that family with --families");
+            } else {
+                warnings.add("this kernel (" + kernel.release() + ") has no tracepoint " + p.tracepoint() + ": "
+                        + p.family().wireName() + " data from " + p.program() + " is not collected (needs a newer kernel)");
+            }
+        }
+        return new Plan(probes, warnings);
+    }
+
+    private record Loaded(BpfObject object, List<Probe> probes, boolean seedSequences) {
+    }
+
+    /**
+     * Opens, configures and loads the object. An optional program the verifier rejects (an older
+     * kernel's struct layout, say) is left out with a warning and the load retried; a pinned map from
+     * an incompatible build is replaced, with sequences seeded past anything it could have issued.
+     */
+    private Loaded loadObject(AgentSettings s, Plan plan) {
+        Path objectFile = extractObject();
+        List<Probe> probes = new ArrayList<>(plan.probes);
+        boolean seed = false;
+        String pinDir = preparePinDir(s.pinDir);
+        for (int attempt = 0; ; attempt++) {
+            LibbpfLog.clear();
+            BpfObject obj = BpfObject.open(objectFile, "/sys/kernel/btf/vmlinux".equals(s.btf) ? null : s.btf);
+            try {
+                configure(obj, s, probes, pinDir);
+                obj.load();
+                return new Loaded(obj, probes, seed);
+            } catch (ProbeException e) {
+                obj.close();
+                String libbpf = LibbpfLog.lastLines();
+                if (attempt < Probe.values().length && pinDir != null && libbpf.contains("reuse pinned map")) {
+                    warn("pinned maps in " + pinDir + " come from another build; replacing them (sequences restart past the old ones)");
+                    deletePins(pinDir);
+                    seed = true;
+                    continue;
+                }
+                Probe failed = failedProbe(libbpf);
+                if (attempt < Probe.values().length && failed != null && !failed.required() && probes.remove(failed)) {
+                    warn("the kernel rejected " + failed.program() + " (" + failed.family().wireName() + "); continuing without it");
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static Probe failedProbe(String libbpfLines) {
+        Matcher m = FAILED_PROG.matcher(libbpfLines);
+        return m.find() ? Probe.byProgram(m.group(1)) : null;
+    }
+
+    private void configure(BpfObject obj, AgentSettings s, List<Probe> probes, String pinDir) {
+        for (String prog : obj.programNames()) {
+            Probe p = Probe.byProgram(prog);
+            obj.setAutoload(prog, p != null && probes.contains(p));
+        }
+        ByteBuffer cfg = ByteBuffer.allocate(Layout.Config.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        cfg.putInt(Layout.Config.SELF_PID, (int) ProcessHandle.current().pid());
+        cfg.putInt(Layout.Config.FILTER_PIDS, s.pids.isEmpty() ? 0 : 1);
+        cfg.putInt(Layout.Config.FILTER_COMMS, s.comms.isEmpty() ? 0 : 1);
+        cfg.putInt(Layout.Config.FILTER_CGROUPS, s.cgroups.isEmpty() ? 0 : 1);
+        cfg.putInt(Layout.Config.SYSCALL_SAMPLE_RATE, s.syscallSampleRate);
+        cfg.putInt(Layout.Config.USE_PERF, s.transport == AgentSettings.Transport.PERF ? 1 : 0);
+        cfg.putInt(Layout.Config.ARGV_MAX, s.argvMax);
+        obj.patchInitialValue(obj.rodataMapName(), cfg.array());
+        // the transport not in use keeps a token size
+        obj.setMaxEntries("events", s.transport == AgentSettings.Transport.RINGBUF ? s.ringbufBytes : 4096);
+        if (pinDir != null) {
+            obj.setPinPath("seqs", pinDir + "/seqs");
+            obj.setPinPath("agent_seq", pinDir + "/agent_seq");
+        }
+    }
+
+    /** Makes sure a BPF filesystem is mounted under the pin directory; null (no pinning) if it cannot be. */
+    private String preparePinDir(String pinDir) {
+        if (pinDir == null || pinDir.isBlank()) {
+            return null;
+        }
+        Path dir = Path.of(pinDir);
+        Path fs = dir.getParent() != null ? dir.getParent() : dir;
+        try {
+            if (!isBpfFs(fs)) {
+                Files.createDirectories(fs);
+                if (Native.libc().mount("bpf", fs.toString(), "bpf", 0, null) != 0) {
+                    warn("cannot mount a BPF filesystem at " + fs + " (" + Native.describeErrno(Native.errno())
+                            + "): sequence numbers restart when the agent restarts; mount one with: mount -t bpf bpf " + fs);
+                    return null;
+                }
+            }
+            Files.createDirectories(dir);
+            return dir.toString();
+        } catch (IOException e) {
+            warn("cannot use " + pinDir + " for pinned maps (" + e.getMessage() + "): sequence numbers restart when the agent restarts");
+            return null;
+        }
+    }
+
+    private static boolean isBpfFs(Path p) throws IOException {
+        String target = p.toAbsolutePath().normalize().toString();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+            String[] f = line.split(" ");
+            if (f.length > 2 && f[1].equals(target) && f[2].equals("bpf")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void deletePins(String pinDir) {
+        for (String name : List.of("seqs", "agent_seq")) {
+            try {
+                Files.deleteIfExists(Path.of(pinDir, name));
+            } catch (IOException ignored) {
+                // the retry reports it if it matters
+            }
+        }
+    }
+
+    /** Fresh counters after replacing stale pins: start past any number the old ones could have reached. */
+    private static void seedSequences(BpfMap seqs, BpfMap agentSeq) {
+        long start = HostIdentity.boottimeNs();
+        ByteBuffer perCpu = ByteBuffer.allocate(seqs.valueBufferSize()).order(ByteOrder.LITTLE_ENDIAN);
+        for (int c = 0; c < seqs.cpus(); c++) {
+            perCpu.putLong(c * seqs.slotSize(), start);
+        }
+        seqs.update(BpfMap.u32Key(0), perCpu.array(), BpfMap.BPF_ANY);
+        agentSeq.update(BpfMap.u32Key(0), BpfMap.u64Key(start), BpfMap.BPF_ANY);
+    }
+
+    private void fillFilters(Map<String, BpfMap> maps) {
+        byte[] one = {1};
+        for (int pid : settings.pids) {
+            maps.get("filter_pids").update(BpfMap.u32Key(pid), one, BpfMap.BPF_ANY);
+        }
+        for (String comm : settings.comms) {
+            byte[] key = new byte[Layout.COMM_LEN];
+            byte[] raw = comm.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(raw, 0, key, 0, Math.min(raw.length, Layout.COMM_LEN - 1));
+            maps.get("filter_comms").update(key, one, BpfMap.BPF_ANY);
+        }
+        for (String cgroup : settings.cgroups) {
+            long id;
+            try {
+                id = ((Number) Files.getAttribute(Path.of(cgroup), "unix:ino")).longValue();
+            } catch (IOException | UnsupportedOperationException e) {
+                throw new ProbeException("cannot read cgroup " + cgroup + ": " + e.getMessage(),
+                        "pass the cgroup v2 directory, e.g. /sys/fs/cgroup/system.slice/foo.service");
+            }
+            maps.get("filter_cgroups").update(BpfMap.u64Key(id), one, BpfMap.BPF_ANY);
+        }
+    }
+
+    private static Path extractObject() {
+        try (InputStream in = Agent.class.getResourceAsStream("/bpf/akmon.bpf.o")) {
+            if (in == null) {
+                throw new ProbeException("the agent jar has no BPF object (bpf/akmon.bpf.o)", "rebuild: ./akmon test builds everything");
+            }
+            Path tmp = Files.createTempFile("akmon", ".bpf.o");
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return tmp;
+        } catch (IOException e) {
+            throw new ProbeException("cannot unpack the BPF object: " + e.getMessage(), "make the temporary directory writable");
+        }
+    }
+
+    private void handle(ByteBuffer record) {
+        Event e;
+        try {
+            e = decoder.decode(record);
+        } catch (RecordDecoder.BadRecordException ex) {
+            drainer.countDecodeFailure();
+            return;
+        }
+        switch (e.type()) {
+            case EXEC -> processes.onExec(e.pid(), e.comm());
+            case FORK -> processes.onFork(e.pid(), e.comm());
+            case EXIT -> processes.onExit(e.pid(), e.comm());
+            case NET -> {
+                if ("close".equals(e.getString(Fields.EVENT))) {
+                    connections.onClose(e);
+                }
+            }
+            default -> {
+            }
+        }
+        records.incrementAndGet();
+        sink.accept(e);
+    }
+
+    private void drainQuietly() {
+        try {
+            drainer.drain(sink);
+            sink.flush();
+        } catch (RuntimeException e) {
+            warn("drain failed: " + e);
+        }
+    }
+
+    /**
+     * Returns once every record the kernel produced before the call has been read and the counters
+     * drained: two full poll rounds, then a drain.
+     */
+    public void sync() {
+        long target = reader.pollRounds() + 2;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (reader.pollRounds() < target && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        try {
+            drainThread.submit(this::drainQuietly).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("drain did not complete", e);
+        }
+    }
+
+    private void warn(String message) {
+        warnings.add(message);
+        if (log != null) {
+            log.println("akmon: warning: " + message);
+        }
+    }
+
+    public List<Probe> runningProbes() {
+        return running;
+    }
+
+    public Set<Probe.Family> runningFamilies() {
+        Set<Probe.Family> f = EnumSet.noneOf(Probe.Family.class);
+        running.forEach(p -> f.add(p.family()));
+        return f;
+    }
+
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    /** Kernel records decoded and handed to the sink. */
+    public long recordsRead() {
+        return records.get();
+    }
+
+    /** What the perf buffer itself reported as overwritten (perf transport only). */
+    public long transportLost() {
+        return transportLost.get();
+    }
+
+    /** Per-process entries the drainer still holds; returns to zero once traced processes are gone. */
+    public int trackedState() {
+        return drainer.trackedKeys() + connections.tracked();
+    }
+
+    public List<String> attachedPrograms() {
+        return object.attachedPrograms();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        object.detachAll(); // no new records from here on
+        drainThread.shutdown();
+        try {
+            drainThread.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        reader.close();      // reads what the kernel committed before detach
+        drainer.drain(sink); // and the counters' last deltas
+        sink.flush();
+        object.close();
+    }
+}

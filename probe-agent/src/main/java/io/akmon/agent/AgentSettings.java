@@ -1,0 +1,119 @@
+package io.akmon.agent;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.akmon.agent.loader.ProbeException;
+import io.akmon.agent.loader.Probe;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Everything the agent can be told, from a YAML file ({@code --config}) and command-line flags
+ * (flags win). Field names in the file are the flag names in snake_case; README.md lists them all.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public final class AgentSettings {
+    public enum Transport { RINGBUF, PERF }
+
+    /** Drain interval for the in-kernel counters, ms. */
+    public long intervalMs = 1000;
+    public Transport transport = Transport.RINGBUF;
+    /** Ring buffer size in bytes (power of two, at least a page). */
+    public int ringbufBytes = 8 << 20;
+    /** Perf buffer pages per CPU (power of two). */
+    public int perfPages = 64;
+    /** Perf mode: wake the reader once per this many records per CPU (a timeout reads the rest). */
+    public int perfWakeupEvents = 64;
+    public List<Integer> pids = new ArrayList<>();
+    public List<String> comms = new ArrayList<>();
+    public List<String> cgroups = new ArrayList<>();
+    /** Count one syscall in N, weighted by N; 1 counts every syscall exactly. */
+    public int syscallSampleRate = 1;
+    /** Bytes of argv copied per exec, 0..1023. */
+    public int argvMax = 1023;
+    public List<String> families = new ArrayList<>(List.of("process", "syscall", "cpu", "memory", "disk", "net"));
+    /** Replaces the kernel's host name on records. */
+    public String host;
+    public String btf = "/sys/kernel/btf/vmlinux";
+    /** Where sequence counters are pinned so numbering survives agent restarts; empty disables. */
+    public String pinDir = "/sys/fs/bpf/akmon";
+    public boolean verbose;
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** Reads a YAML settings file; problems name the file, the line and the field. */
+    public static AgentSettings load(Path file) {
+        if (!Files.isReadable(file)) {
+            throw new ProbeException("cannot read config file " + file + (Files.exists(file) ? " (permission denied)" : " (no such file)"),
+                    "check the path given to --config, or omit --config to use the defaults");
+        }
+        try {
+            AgentSettings s = YAML.readValue(file.toFile(), AgentSettings.class);
+            if (s == null) {
+                s = new AgentSettings();
+            }
+            s.validate();
+            return s;
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new ProbeException("invalid config file " + file + where + ": " + e.getOriginalMessage().split("\n")[0],
+                    "fix that entry; README.md lists every setting with its type and default");
+        } catch (IOException e) {
+            throw new ProbeException("cannot read config file " + file + ": " + e.getMessage(), "check the file");
+        }
+    }
+
+    /** Rejects values that cannot work, naming the setting. */
+    public AgentSettings validate() {
+        require(intervalMs >= 10, "interval_ms must be at least 10 (got " + intervalMs + ")");
+        require(ringbufBytes >= 4096 && Integer.bitCount(ringbufBytes) == 1,
+                "ringbuf_bytes must be a power of two of at least 4096 (got " + ringbufBytes + ")");
+        require(perfPages >= 1 && Integer.bitCount(perfPages) == 1, "perf_pages must be a power of two (got " + perfPages + ")");
+        require(perfWakeupEvents >= 1, "perf_wakeup_events must be at least 1 (got " + perfWakeupEvents + ")");
+        require(syscallSampleRate >= 1, "syscall_sample_rate must be at least 1 (got " + syscallSampleRate + ")");
+        require(argvMax >= 0 && argvMax <= 1023, "argv_max must be within 0..1023 (got " + argvMax + ")");
+        for (String c : comms) {
+            require(!c.isEmpty() && c.length() < 16, "comm filter '" + c + "' must be 1..15 characters (the kernel's comm length)");
+        }
+        try {
+            enabledFamilies();
+        } catch (IllegalArgumentException e) {
+            throw new ProbeException("invalid families: " + e.getMessage(), "list some of process, syscall, cpu, memory, disk, net");
+        }
+        return this;
+    }
+
+    private static void require(boolean ok, String problem) {
+        if (!ok) {
+            throw new ProbeException("invalid setting: " + problem, "correct it on the command line or in the config file");
+        }
+    }
+
+    @JsonProperty("families")
+    public void setFamilies(List<String> families) {
+        this.families = new ArrayList<>(families);
+    }
+
+    public Set<Probe.Family> enabledFamilies() {
+        Set<Probe.Family> set = EnumSet.noneOf(Probe.Family.class);
+        for (String f : families) {
+            set.add(Probe.Family.parse(f));
+        }
+        return set;
+    }
+}

@@ -1,0 +1,181 @@
+package io.akmon.agent.cli;
+
+import io.akmon.agent.Agent;
+import io.akmon.agent.AgentSettings;
+import io.akmon.agent.loader.ProbeException;
+import io.akmon.agent.publish.EventSink;
+import io.akmon.agent.publish.StdoutSink;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code akmon agent}: load the probes and stream what the kernel sees. */
+@Command(name = "agent", mixinStandardHelpOptions = true, version = "akmon 0.1.0",
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Loads the eBPF probes into this kernel and streams process, syscall, CPU, memory, disk and network",
+            "records. With --sink stdout, one JSON object per line (pipe into jq).",
+            "",
+            "Exit codes: 0 done, 1 failed while running, 2 bad usage or settings, 3 this machine cannot run",
+            "the probes (privileges, BTF, kernel)."},
+        exitCodeListHeading = "")
+public final class AgentCommand implements Callable<Integer> {
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_ENVIRONMENT = 3;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML settings file; flags given here override it.")
+    Path config;
+
+    @Option(names = "--sink", paramLabel = "SINK", defaultValue = "stdout", description = "Where records go: stdout (default).")
+    String sink;
+
+    @Option(names = "--duration", paramLabel = "TIME", converter = DurationConverter.class,
+            description = "Stop after this long (e.g. 30s, 5m). Default: until Ctrl-C.")
+    Duration duration;
+
+    @Option(names = "--interval", paramLabel = "TIME", converter = DurationConverter.class,
+            description = "How often in-kernel counters (syscall, cpu, memory, disk, net) are drained. Default: 1s.")
+    Duration interval;
+
+    @Option(names = "--transport", paramLabel = "KIND", description = "ringbuf (default) or perf.")
+    String transport;
+
+    @Option(names = "--ringbuf-bytes", paramLabel = "N", description = "Ring buffer size, a power of two. Default: 8388608.")
+    Integer ringbufBytes;
+
+    @Option(names = "--perf-pages", paramLabel = "N", description = "Perf buffer pages per CPU, a power of two. Default: 64.")
+    Integer perfPages;
+
+    @Option(names = "--perf-wakeup", paramLabel = "N", description = "Perf mode: wake the reader every N records per CPU. Default: 64.")
+    Integer perfWakeup;
+
+    @Option(names = "--pid", paramLabel = "PID", split = ",", description = "Only these processes and their descendants (repeatable).")
+    List<Integer> pids;
+
+    @Option(names = "--comm", paramLabel = "NAME", split = ",", description = "Only processes with this comm (repeatable).")
+    List<String> comms;
+
+    @Option(names = "--cgroup", paramLabel = "DIR", split = ",", description = "Only processes in this cgroup v2 directory (repeatable).")
+    List<String> cgroups;
+
+    @Option(names = "--syscall-sample-rate", paramLabel = "N",
+            description = "Count 1 syscall in N, weighted by N (1 = exact, the default).")
+    Integer syscallSampleRate;
+
+    @Option(names = "--families", paramLabel = "LIST", split = ",",
+            description = "Families to collect: process,syscall,cpu,memory,disk,net (default all).")
+    List<String> families;
+
+    @Option(names = "--argv-max", paramLabel = "BYTES", description = "Bytes of argv kept per exec, 0..1023. Default: 1023.")
+    Integer argvMax;
+
+    @Option(names = "--host", paramLabel = "NAME", description = "Host name on records. Default: the kernel's host name.")
+    String host;
+
+    @Option(names = "--btf", paramLabel = "FILE", description = "Kernel BTF. Default: /sys/kernel/btf/vmlinux.")
+    String btf;
+
+    @Option(names = "--pin-dir", paramLabel = "DIR",
+            description = "BPF filesystem directory for sequence counters that survive restarts. Default: /sys/fs/bpf/akmon; empty disables.")
+    String pinDir;
+
+    @Option(names = {"-v", "--verbose"}, description = "Echo libbpf's messages.")
+    boolean verbose;
+
+    AgentSettings settings() {
+        AgentSettings s = config != null ? AgentSettings.load(config) : new AgentSettings();
+        if (interval != null) s.intervalMs = interval.toMillis();
+        if (transport != null) {
+            try {
+                s.transport = AgentSettings.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ProbeException("invalid setting: --transport " + transport, "use ringbuf or perf");
+            }
+        }
+        if (ringbufBytes != null) s.ringbufBytes = ringbufBytes;
+        if (perfPages != null) s.perfPages = perfPages;
+        if (perfWakeup != null) s.perfWakeupEvents = perfWakeup;
+        if (pids != null) s.pids = pids;
+        if (comms != null) s.comms = comms;
+        if (cgroups != null) s.cgroups = cgroups;
+        if (syscallSampleRate != null) s.syscallSampleRate = syscallSampleRate;
+        if (families != null) s.families = families;
+        if (argvMax != null) s.argvMax = argvMax;
+        if (host != null) s.host = host;
+        if (btf != null) s.btf = btf;
+        if (pinDir != null) s.pinDir = pinDir;
+        s.verbose |= verbose;
+        return s.validate();
+    }
+
+    EventSink openSink(AgentSettings s) {
+        if ("stdout".equals(sink)) {
+            return new StdoutSink(new FileOutputStream(FileDescriptor.out));
+        }
+        throw new ProbeException("unknown sink '" + sink + "'", "use --sink stdout");
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        AgentSettings s;
+        try {
+            s = settings();
+        } catch (ProbeException e) {
+            System.err.println("akmon agent: " + e.oneLine());
+            return EXIT_USAGE;
+        }
+        EventSink out;
+        try {
+            out = openSink(s);
+        } catch (ProbeException e) {
+            System.err.println("akmon agent: " + e.oneLine());
+            return EXIT_USAGE;
+        }
+        Agent agent;
+        try {
+            agent = Agent.start(s, out, System.err);
+        } catch (ProbeException e) {
+            System.err.println("akmon agent: " + e.oneLine());
+            out.close();
+            return EXIT_ENVIRONMENT;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            agent.close();
+            out.close();
+            stopped.countDown();
+        }, "akmon-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.println("akmon agent: running " + agent.attachedPrograms().size() + " probes ("
+                + agent.runningFamilies().stream().map(f -> f.wireName()).toList() + ") with " + s.transport.name().toLowerCase()
+                + (duration != null ? " for " + duration.toSeconds() + "s" : "; Ctrl-C stops"));
+        if (duration != null) {
+            Thread.sleep(duration.toMillis());
+            Runtime.getRuntime().removeShutdownHook(hook);
+            hook.run();
+        } else {
+            stopped.await();
+        }
+        stopped.await(15, TimeUnit.SECONDS);
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        CommandLine cl = new CommandLine(new AgentCommand());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            System.err.println("akmon agent: " + (ex instanceof ProbeException p ? p.oneLine() : ex.toString()));
+            return ex instanceof ProbeException ? EXIT_ENVIRONMENT : EXIT_FAILED;
+        });
+        System.exit(cl.execute(args));
+    }
+}

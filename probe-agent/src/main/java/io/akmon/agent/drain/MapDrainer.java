@@ -1,0 +1,299 @@
+package io.akmon.agent.drain;
+
+import io.akmon.agent.decode.Layout;
+import io.akmon.agent.decode.SyscallNames;
+import io.akmon.agent.event.Event;
+import io.akmon.agent.host.HostIdentity;
+import io.akmon.agent.loader.BpfMap;
+import io.akmon.agent.publish.EventSink;
+import io.akmon.schema.EventType;
+import io.akmon.schema.Fields;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongFunction;
+
+/**
+ * Turns the kernel's cumulative counters into interval records. Kernel maps only ever grow
+ * (nothing is reset under a running program, which could lose increments); the drainer keeps the
+ * last value it reported per key and emits the difference. Entries of exited processes are deleted
+ * once their final figures have been drained.
+ */
+public final class MapDrainer {
+    private final BpfMap syscalls;
+    private final BpfMap cpuTime;
+    private final BpfMap procMem;
+    private final BpfMap pageFaults;
+    private final BpfMap diskIo;
+    private final BpfMap drops;
+    private final ConnectionTracker connections;
+    private final ProcessTable processes;
+    private final AgentStream stream;
+    private final SyscallNames syscallNames;
+    private final DeviceNames devices = new DeviceNames();
+    private final int sampleRate;
+
+    private final Map<Long, long[]> syscallBase = new HashMap<>();   // (pid<<32|nr) -> count, errors
+    private final Map<Integer, Long> cpuBase = new HashMap<>();
+    private final Map<Integer, long[]> memLast = new HashMap<>();     // pid -> rss, rss_max
+    private final Map<Integer, Long> faultBase = new HashMap<>();
+    private final Map<DiskKey, long[]> diskBase = new HashMap<>();    // ops, bytes, lat, hist...
+    private final long[][] dropBase;
+    private final java.util.concurrent.atomic.AtomicLong decodeFailures = new java.util.concurrent.atomic.AtomicLong();
+    private long decodeFailuresReported;
+    private long lastDrainBoottimeNs;
+    private long drains;
+
+    private record DiskKey(int pid, int dev, int op) {
+    }
+
+    public MapDrainer(Map<String, BpfMap> maps, ConnectionTracker connections, ProcessTable processes,
+                      AgentStream stream, SyscallNames syscallNames, int sampleRate) {
+        this.syscalls = maps.get("syscall_counts");
+        this.cpuTime = maps.get("cpu_time");
+        this.procMem = maps.get("proc_mem");
+        this.pageFaults = maps.get("page_faults");
+        this.diskIo = maps.get("disk_io");
+        this.drops = maps.get("drops");
+        this.connections = connections;
+        this.processes = processes;
+        this.stream = stream;
+        this.syscallNames = syscallNames;
+        this.sampleRate = sampleRate;
+        this.dropBase = new long[Layout.DROP_REASONS.length][drops.cpus()];
+        this.lastDrainBoottimeNs = HostIdentity.boottimeNs();
+    }
+
+    /** One drain round: reads every map, emits the deltas, forgets processes that are done. */
+    public synchronized int drain(EventSink sink) {
+        long now = HostIdentity.boottimeNs();
+        long interval = Math.max(1, now - lastDrainBoottimeNs);
+        lastDrainBoottimeNs = now;
+        long ts = stream.identity().toEpochNs(now);
+        List<LongFunction<Event>> drafts = new ArrayList<>();
+        Set<Integer> pidsSeen = new HashSet<>();
+
+        drainSyscalls(drafts, ts, interval, pidsSeen);
+        drainCpu(drafts, ts, interval, pidsSeen);
+        drainMemory(drafts, ts, interval, pidsSeen);
+        drainDisk(drafts, ts, interval, pidsSeen);
+        drainDrops(drafts, ts);
+        connections.drain(drafts, ts, interval);
+
+        if (!drafts.isEmpty()) {
+            long seq = stream.reserve(drafts.size());
+            for (LongFunction<Event> d : drafts) {
+                sink.accept(d.apply(seq++));
+            }
+        }
+        if (++drains % 10 == 0) {
+            processes.sweepVanished(pidsSeen);
+        }
+        forget(processes.endDrain());
+        return drafts.size();
+    }
+
+    private void drainSyscalls(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        syscalls.forEach((key, val) -> {
+            ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
+            int pid = k.getInt(Layout.SyscallKey.PID);
+            int nr = k.getInt(Layout.SyscallKey.NR);
+            pids.add(pid);
+            long count = syscalls.sumU64(val, Layout.SyscallVal.COUNT);
+            long errors = syscalls.sumU64(val, Layout.SyscallVal.ERRORS);
+            long[] base = syscallBase.computeIfAbsent(((long) pid << 32) | (nr & 0xffffffffL), x -> new long[2]);
+            long dCount = count - base[0];
+            long dErrors = errors - base[1];
+            if (dCount == 0 && dErrors == 0) {
+                return;
+            }
+            base[0] = count;
+            base[1] = errors;
+            String comm = processes.comm(pid);
+            drafts.add(seq -> stream.event(EventType.SYSCALL, seq, ts, pid, comm)
+                    .put(Fields.SYSCALL, syscallNames.name(nr))
+                    .put(Fields.SYSCALL_NR, nr)
+                    .put(Fields.COUNT, dCount)
+                    .put(Fields.ERRORS, dErrors)
+                    .put(Fields.INTERVAL_NS, interval)
+                    .put(Fields.SAMPLE_RATE, sampleRate));
+        });
+    }
+
+    private void drainCpu(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        cpuTime.forEach((key, val) -> {
+            int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            pids.add(pid);
+            long total = cpuTime.sumU64(val, 0);
+            long delta = total - cpuBase.getOrDefault(pid, 0L);
+            if (delta == 0) {
+                return;
+            }
+            cpuBase.put(pid, total);
+            String comm = processes.comm(pid);
+            double pct = Math.round(delta * 10000.0 / interval) / 100.0;
+            drafts.add(seq -> stream.event(EventType.CPU, seq, ts, pid, comm)
+                    .put(Fields.ON_CPU_NS, delta)
+                    .put(Fields.INTERVAL_NS, interval)
+                    .put(Fields.CPU_PCT, pct));
+        });
+    }
+
+    private void drainMemory(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        Map<Integer, Long> faultDeltas = new HashMap<>();
+        pageFaults.forEach((key, val) -> {
+            int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            long total = pageFaults.sumU64(val, 0);
+            long delta = total - faultBase.getOrDefault(pid, 0L);
+            if (delta != 0) {
+                faultBase.put(pid, total);
+                faultDeltas.put(pid, delta);
+            }
+        });
+        procMem.forEach((key, val) -> {
+            int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            pids.add(pid);
+            long rss = val.getLong(Layout.MemVal.RSS_BYTES);
+            long max = val.getLong(Layout.MemVal.RSS_MAX_BYTES);
+            long[] last = memLast.get(pid);
+            Long faults = faultDeltas.remove(pid);
+            if (last != null && last[0] == rss && last[1] == max && faults == null) {
+                return; // nothing new: no record
+            }
+            memLast.put(pid, new long[] {rss, max});
+            drafts.add(memorySample(ts, interval, pid, rss, max, faults == null ? 0 : faults));
+        });
+        // faults of processes whose RSS never changed while traced
+        faultDeltas.forEach((pid, faults) -> {
+            long[] last = memLast.getOrDefault(pid, new long[2]);
+            drafts.add(memorySample(ts, interval, pid, last[0], last[1], faults));
+        });
+    }
+
+    private LongFunction<Event> memorySample(long ts, long interval, int pid, long rss, long max, long faults) {
+        String comm = processes.comm(pid);
+        return seq -> stream.event(EventType.MEMORY, seq, ts, pid, comm)
+                .put(Fields.EVENT, "sample")
+                .put(Fields.RSS_BYTES, rss)
+                .put(Fields.RSS_MAX_BYTES, max)
+                .put(Fields.PAGE_FAULTS, faults)
+                .put(Fields.INTERVAL_NS, interval);
+    }
+
+    private void drainDisk(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        diskIo.forEach((key, val) -> {
+            ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
+            DiskKey dk = new DiskKey(k.getInt(Layout.DiskKey.PID), k.getInt(Layout.DiskKey.DEV), k.getInt(Layout.DiskKey.OP));
+            pids.add(dk.pid());
+            long[] now = new long[3 + Layout.LAT_BUCKETS];
+            now[0] = diskIo.sumU64(val, Layout.DiskVal.OPS);
+            now[1] = diskIo.sumU64(val, Layout.DiskVal.BYTES);
+            now[2] = diskIo.sumU64(val, Layout.DiskVal.LATENCY_NS_SUM);
+            for (int b = 0; b < Layout.LAT_BUCKETS; b++) {
+                now[3 + b] = diskIo.sumU64(val, Layout.DiskVal.HIST + 8 * b);
+            }
+            long[] base = diskBase.getOrDefault(dk, new long[now.length]);
+            if (Arrays.equals(now, base)) {
+                return;
+            }
+            diskBase.put(dk, now);
+            long[] hist = new long[Layout.LAT_BUCKETS];
+            for (int b = 0; b < hist.length; b++) {
+                hist[b] = now[3 + b] - base[3 + b];
+            }
+            long ops = now[0] - base[0];
+            long bytes = now[1] - base[1];
+            long lat = now[2] - base[2];
+            String comm = processes.comm(dk.pid());
+            drafts.add(seq -> stream.event(EventType.DISK, seq, ts, dk.pid(), comm)
+                    .put(Fields.DEV, DeviceNames.majorMinor(dk.dev()))
+                    .put(Fields.DEVICE, devices.name(dk.dev()))
+                    .put(Fields.OP, dk.op() == 0 ? "read" : "write")
+                    .put(Fields.OPS, ops)
+                    .put(Fields.BYTES, bytes)
+                    .put(Fields.LATENCY_NS_SUM, lat)
+                    .put(Fields.LATENCY_HIST_US, hist)
+                    .put(Fields.INTERVAL_NS, interval));
+        });
+    }
+
+    private void drainDrops(List<LongFunction<Event>> drafts, long ts) {
+        for (int reason = 0; reason < Layout.DROP_REASONS.length; reason++) {
+            ByteBuffer v = drops.lookup(BpfMap.u32Key(reason));
+            if (v == null) {
+                continue;
+            }
+            for (int cpu = 0; cpu < drops.cpus(); cpu++) {
+                long total = v.getLong(cpu * drops.slotSize());
+                long delta = total - dropBase[reason][cpu];
+                if (delta == 0) {
+                    continue;
+                }
+                dropBase[reason][cpu] = total;
+                String source = Layout.DROP_REASONS[reason];
+                int onCpu = cpu;
+                drafts.add(seq -> stream.event(EventType.LOST, seq, ts, 0, null)
+                        .put(Fields.SOURCE, source)
+                        .put(Fields.LOST, delta)
+                        .put("source_cpu", onCpu));
+            }
+        }
+        long failures = decodeFailures.get();
+        if (failures != decodeFailuresReported) {
+            long delta = failures - decodeFailuresReported;
+            decodeFailuresReported = failures;
+            drafts.add(seq -> stream.event(EventType.LOST, seq, ts, 0, null)
+                    .put(Fields.SOURCE, "decode")
+                    .put(Fields.LOST, delta));
+        }
+    }
+
+    /** A record the agent could not decode: reported as loss like any other. Any thread. */
+    public void countDecodeFailure() {
+        decodeFailures.incrementAndGet();
+    }
+
+    private void forget(Set<Integer> gone) {
+        if (gone.isEmpty()) {
+            return;
+        }
+        List<byte[]> doomed = new ArrayList<>();
+        syscalls.forEach((key, val) -> {
+            int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            if (gone.contains(pid)) {
+                doomed.add(key);
+            }
+        });
+        doomed.forEach(syscalls::delete);
+        syscallBase.keySet().removeIf(k -> gone.contains((int) (k >>> 32)));
+        doomed.clear();
+        diskIo.forEach((key, val) -> {
+            if (gone.contains(ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0))) {
+                doomed.add(key);
+            }
+        });
+        doomed.forEach(diskIo::delete);
+        diskBase.keySet().removeIf(k -> gone.contains(k.pid()));
+        for (int pid : gone) {
+            byte[] key = BpfMap.u32Key(pid);
+            cpuTime.delete(key);
+            procMem.delete(key);
+            pageFaults.delete(key);
+            cpuBase.remove(pid);
+            memLast.remove(pid);
+            faultBase.remove(pid);
+        }
+    }
+
+    /** Per-process state the drainer holds now; drains to zero as processes exit. */
+    public synchronized int trackedKeys() {
+        return syscallBase.size() + cpuBase.size() + memLast.size() + faultBase.size() + diskBase.size();
+    }
+}

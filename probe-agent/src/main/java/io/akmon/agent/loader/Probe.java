@@ -1,0 +1,82 @@
+package io.akmon.agent.loader;
+
+import java.util.List;
+
+/**
+ * Every BPF program in the object: the family it serves, the tracepoint it hangs on, and whether
+ * the agent can run without it. Required probes are the floor of a supported kernel.
+ */
+public enum Probe {
+    FORK("akmon_fork", Family.PROCESS, "sched_process_fork", true),
+    EXEC("akmon_exec", Family.PROCESS, "sched_process_exec", true),
+    EXIT("akmon_exit", Family.PROCESS, "sched_process_exit", true),
+    SYSCALL_EXIT("akmon_sys_exit", Family.SYSCALL, "sys_exit", true),
+    SCHED_SWITCH("akmon_sched_switch", Family.CPU, "sched_switch", true),
+    RSS_STAT("akmon_rss_stat", Family.MEMORY, "rss_stat", false),
+    PAGE_FAULT("akmon_page_fault_user", Family.MEMORY, "page_fault_user", false),
+    OOM("akmon_mark_victim", Family.MEMORY, "mark_victim", false),
+    BLOCK_ISSUE("akmon_block_rq_issue", Family.DISK, "block_rq_issue", false),
+    BLOCK_COMPLETE("akmon_block_rq_complete", Family.DISK, "block_rq_complete", false),
+    SOCK_SEND("akmon_sock_send", Family.NET, "sock_send_length", false),
+    SOCK_RECV("akmon_sock_recv", Family.NET, "sock_recv_length", false),
+    TCP_STATE("akmon_inet_sock_set_state", Family.NET, "inet_sock_set_state", false),
+    TCP_RETRANSMIT("akmon_tcp_retransmit_skb", Family.NET, "tcp_retransmit_skb", false);
+
+    public enum Family {
+        PROCESS, SYSCALL, CPU, MEMORY, DISK, NET;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public static Family parse(String s) {
+            for (Family f : values()) {
+                if (f.wireName().equalsIgnoreCase(s.trim())) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("unknown family '" + s + "' (expected one of process, syscall, cpu, memory, disk, net)");
+        }
+    }
+
+    private final String program;
+    private final Family family;
+    private final String tracepoint;
+    private final boolean required;
+
+    Probe(String program, Family family, String tracepoint, boolean required) {
+        this.program = program;
+        this.family = family;
+        this.tracepoint = tracepoint;
+        this.required = required;
+    }
+
+    public String program() {
+        return program;
+    }
+
+    public Family family() {
+        return family;
+    }
+
+    public String tracepoint() {
+        return tracepoint;
+    }
+
+    public boolean required() {
+        return required;
+    }
+
+    public static List<Probe> of(Family f) {
+        return java.util.Arrays.stream(values()).filter(p -> p.family == f).toList();
+    }
+
+    public static Probe byProgram(String program) {
+        for (Probe p : values()) {
+            if (p.program.equals(program)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}

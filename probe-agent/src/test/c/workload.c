@@ -1,0 +1,176 @@
+// Workloads with known kernel-visible effects, for the agent's integration tests.
+//
+// Protocol: the workload prepares, prints "ready <pid>", waits for a line on stdin, does its work,
+// prints "done [details]", then waits for stdin to close before it exits 0. The test starts the
+// agent for that pid between "ready" and the go line, and can read /proc while the workload waits.
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what) { perror(what); exit(99); }
+
+static void gate(void) {
+	char line[64];
+	printf("ready %d\n", getpid());
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin)) exit(98);
+}
+
+static void finish(const char *details) {
+	char line[64];
+	printf("done %s\n", details);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin)) {}
+	exit(0);
+}
+
+static long long now_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+// spawn N CODE: N children, each exec'ing "workload exit CODE".
+static void spawn(const char *self, int n, const char *code) {
+	gate();
+	for (int i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p < 0) die("fork");
+		if (p == 0) {
+			execl(self, self, "exit", code, (char *)NULL);
+			die("exec");
+		}
+	}
+	for (int i = 0; i < n; i++) wait(NULL);
+	finish("");
+}
+
+static long calls;
+static void *getppid_loop(void *arg) {
+	(void)arg;
+	for (long i = 0; i < calls; i++) syscall(SYS_getppid);
+	return NULL;
+}
+
+// getppid K: one thread makes exactly K getppid calls.
+static void getppid_calls(long k) {
+	pthread_t t;
+	gate();
+	calls = k;
+	if (pthread_create(&t, NULL, getppid_loop, NULL)) die("pthread_create");
+	pthread_join(t, NULL);
+	finish("");
+}
+
+// odirect PATH BYTES: the file is written and synced first, so the measured O_DIRECT overwrite moves
+// exactly BYTES of data from this process to the device and allocates nothing.
+static void odirect(const char *path, long bytes) {
+	void *buf;
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	if (fd < 0) die("open");
+	if (posix_memalign(&buf, 4096, 1 << 20)) die("memalign");
+	memset(buf, 0xab, 1 << 20);
+	for (long done = 0; done < bytes;) {
+		long n = bytes - done < (1 << 20) ? bytes - done : (1 << 20);
+		if (write(fd, buf, n) != n) die("write");
+		done += n;
+	}
+	if (fsync(fd)) die("fsync");
+	close(fd);
+	fd = open(path, O_WRONLY | O_DIRECT);
+	if (fd < 0) die("open O_DIRECT");
+	gate();
+	for (long done = 0; done < bytes;) {
+		long n = bytes - done < (1 << 20) ? bytes - done : (1 << 20);
+		if (pwrite(fd, buf, n, done) != n) die("pwrite");
+		done += n;
+	}
+	close(fd);
+	finish("");
+}
+
+static int listener;
+static long received;
+static void *serve(void *arg) {
+	char buf[65536];
+	long n;
+	(void)arg;
+	int c = accept(listener, NULL, NULL);
+	if (c < 0) die("accept");
+	while ((n = read(c, buf, sizeof(buf))) > 0) received += n;
+	close(c);
+	return NULL;
+}
+
+// tcp BYTES: a loopback connection within this process carries BYTES from client to server.
+static void tcp(long bytes) {
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(addr);
+	char buf[65536], details[64];
+	pthread_t t;
+	memset(buf, 'x', sizeof(buf));
+	listener = socket(AF_INET, SOCK_STREAM, 0);
+	if (listener < 0 || bind(listener, (struct sockaddr *)&addr, sizeof(addr)) || listen(listener, 1)) die("listen");
+	if (getsockname(listener, (struct sockaddr *)&addr, &len)) die("getsockname");
+	gate();
+	if (pthread_create(&t, NULL, serve, NULL)) die("pthread_create");
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&addr, sizeof(addr))) die("connect");
+	struct sockaddr_in local;
+	len = sizeof(local);
+	getsockname(c, (struct sockaddr *)&local, &len);
+	for (long done = 0; done < bytes;) {
+		long n = bytes - done < (long)sizeof(buf) ? bytes - done : (long)sizeof(buf);
+		long w = write(c, buf, n);
+		if (w <= 0) die("write");
+		done += w;
+	}
+	close(c);
+	pthread_join(t, NULL);
+	if (received != bytes) { fprintf(stderr, "received %ld of %ld\n", received, bytes); exit(97); }
+	snprintf(details, sizeof(details), "%d %d", ntohs(local.sin_port), ntohs(addr.sin_port));
+	close(listener);
+	finish(details);
+}
+
+// burn MS: spin on the CPU for MS milliseconds (vDSO clock, no syscalls), then wait.
+static void burn(long ms) {
+	gate();
+	long long end = now_ns() + ms * 1000000LL;
+	volatile unsigned long x = 0;
+	while (now_ns() < end) x++;
+	finish("");
+}
+
+// alloc MB: touch MB of fresh memory, then wait with it resident.
+static void alloc(long mb) {
+	gate();
+	char *p = malloc(mb << 20);
+	if (!p) die("malloc");
+	for (long i = 0; i < (mb << 20); i += 4096) p[i] = 1;
+	finish("");
+}
+
+int main(int argc, char **argv) {
+	if (argc >= 3 && !strcmp(argv[1], "exit")) return atoi(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "spawn")) spawn(argv[0], atoi(argv[2]), argv[3]);
+	if (argc >= 3 && !strcmp(argv[1], "getppid")) getppid_calls(atol(argv[2]));
+	if (argc >= 4 && !strcmp(argv[1], "odirect")) odirect(argv[2], atol(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "tcp")) tcp(atol(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "burn")) burn(atol(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "alloc")) alloc(atol(argv[2]));
+	fprintf(stderr, "usage: workload exit CODE | spawn N CODE | getppid K | odirect PATH BYTES | tcp BYTES | burn MS | alloc MB\n");
+	return 2;
+}

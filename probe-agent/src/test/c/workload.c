@@ -36,12 +36,6 @@ static void finish(const char *details) {
 	exit(0);
 }
 
-static long long now_ns(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 // spawn N CODE: N children, each exec'ing "workload exit CODE".
 static void spawn(const char *self, int n, const char *code) {
 	gate();
@@ -145,12 +139,19 @@ static void tcp(long bytes) {
 	finish(details);
 }
 
-// burn MS: spin on the CPU for MS milliseconds (vDSO clock, no syscalls), then wait.
+static long long cpu_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+// burn MS: spin until this process has used MS milliseconds of CPU, then wait.
 static void burn(long ms) {
 	gate();
-	long long end = now_ns() + ms * 1000000LL;
+	long long end = cpu_ns() + ms * 1000000LL;
 	volatile unsigned long x = 0;
-	while (now_ns() < end) x++;
+	while (cpu_ns() < end)
+		for (int i = 0; i < 100000; i++) x++;
 	finish("");
 }
 

@@ -53,6 +53,8 @@ import java.util.regex.Pattern;
  */
 public final class Agent implements AutoCloseable {
     private static final Pattern FAILED_PROG = Pattern.compile("prog '([a-z_0-9]+)': (?:failed|BPF program load failed)");
+    /** Test-run on every CPU before a drain; see cpu.bpf.c. */
+    private static final String CPU_FLUSH = "akmon_cpu_flush";
     private static final int MIN_MAJOR = 5;
     private static final int MIN_MINOR = 15;
 
@@ -96,7 +98,8 @@ public final class Agent implements AutoCloseable {
             fillFilters(maps);
             AgentStream stream = new AgentStream(maps.get("agent_seq"), identity);
             this.connections = new ConnectionTracker(maps.get("conns"), processes, stream);
-            this.drainer = new MapDrainer(maps, connections, processes, stream, new SyscallNames(), settings.syscallSampleRate);
+            Runnable flushCpu = loaded.probes.contains(Probe.SCHED_SWITCH) ? cpuFlusher(object) : () -> { };
+            this.drainer = new MapDrainer(maps, connections, processes, stream, new SyscallNames(), settings.syscallSampleRate, flushCpu);
 
             RecordHandler handler = new RecordHandler() {
                 @Override
@@ -224,6 +227,25 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Credits every CPU's running task with its time so far, so interval CPU figures are exact. */
+    private Runnable cpuFlusher(BpfObject obj) {
+        int fd = obj.programFd(CPU_FLUSH);
+        int cpus = Runtime.getRuntime().availableProcessors();
+        int possible = obj.lib().libbpf_num_possible_cpus();
+        return () -> {
+            for (int cpu = 0; cpu < possible; cpu++) {
+                int rc = obj.runOnCpu(fd, cpu);
+                if (rc != 0 && cpu < cpus && !cpuFlushWarned) {
+                    cpuFlushWarned = true;
+                    warn("cannot flush CPU time on cpu " + cpu + " (" + Native.describeErrno(rc)
+                            + "): a task that never switches out is credited when it does");
+                }
+            }
+        };
+    }
+
+    private volatile boolean cpuFlushWarned;
+
     private static Probe failedProbe(String libbpfLines) {
         Matcher m = FAILED_PROG.matcher(libbpfLines);
         return m.find() ? Probe.byProgram(m.group(1)) : null;
@@ -232,7 +254,8 @@ public final class Agent implements AutoCloseable {
     private void configure(BpfObject obj, AgentSettings s, List<Probe> probes, String pinDir) {
         for (String prog : obj.programNames()) {
             Probe p = Probe.byProgram(prog);
-            obj.setAutoload(prog, p != null && probes.contains(p));
+            boolean cpuFlush = CPU_FLUSH.equals(prog) && probes.contains(Probe.SCHED_SWITCH);
+            obj.setAutoload(prog, cpuFlush || (p != null && probes.contains(p)));
         }
         ByteBuffer cfg = ByteBuffer.allocate(Layout.Config.SIZE).order(ByteOrder.LITTLE_ENDIAN);
         cfg.putInt(Layout.Config.SELF_PID, (int) ProcessHandle.current().pid());

@@ -39,6 +39,7 @@ public final class MapDrainer {
     private final SyscallNames syscallNames;
     private final DeviceNames devices = new DeviceNames();
     private final int sampleRate;
+    private final Runnable flushCpu;
 
     private final Map<Long, long[]> syscallBase = new HashMap<>();   // (pid<<32|nr) -> count, errors
     private final Map<Integer, Long> cpuBase = new HashMap<>();
@@ -55,7 +56,8 @@ public final class MapDrainer {
     }
 
     public MapDrainer(Map<String, BpfMap> maps, ConnectionTracker connections, ProcessTable processes,
-                      AgentStream stream, SyscallNames syscallNames, int sampleRate) {
+                      AgentStream stream, SyscallNames syscallNames, int sampleRate, Runnable flushCpu) {
+        this.flushCpu = flushCpu;
         this.syscalls = maps.get("syscall_counts");
         this.cpuTime = maps.get("cpu_time");
         this.procMem = maps.get("proc_mem");
@@ -73,6 +75,7 @@ public final class MapDrainer {
 
     /** One drain round: reads every map, emits the deltas, forgets processes that are done. */
     public synchronized int drain(EventSink sink) {
+        flushCpu.run();
         long now = HostIdentity.boottimeNs();
         long interval = Math.max(1, now - lastDrainBoottimeNs);
         lastDrainBoottimeNs = now;

@@ -141,6 +141,23 @@ public final class BpfObject implements AutoCloseable {
         return true;
     }
 
+    public int programFd(String program) {
+        return bpf.bpf_program__fd(program(program));
+    }
+
+    /**
+     * Runs a loaded raw_tp program once on the given CPU (BPF_PROG_TEST_RUN with
+     * BPF_F_TEST_RUN_ON_CPU); returns the syscall's result, 0 on success.
+     */
+    public int runOnCpu(int progFd, int cpu) {
+        // struct bpf_test_run_opts: sz@0 ... flags@68 cpu@72, 80 bytes
+        Pointer opts = Memory.allocateDirect(runtime, 80, true);
+        opts.putLong(0, 80);
+        opts.putInt(68, 1); // BPF_F_TEST_RUN_ON_CPU
+        opts.putInt(72, cpu);
+        return bpf.bpf_prog_test_run_opts(progFd, opts);
+    }
+
     public List<String> attachedPrograms() {
         return List.copyOf(attached);
     }

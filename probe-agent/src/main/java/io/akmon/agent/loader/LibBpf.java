@@ -69,6 +69,10 @@ public interface LibBpf {
 
     Pointer bpf_program__attach(Pointer prog);
 
+    int bpf_program__fd(Pointer prog);
+
+    int bpf_prog_test_run_opts(int progFd, Pointer opts);
+
     int bpf_link__destroy(Pointer link);
 
     int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);

@@ -124,6 +124,16 @@ struct akmon_net {
 	char comm[AKMON_COMM_LEN];
 };
 
+/* Any record; the per-CPU scratch slot large records are built in. */
+union akmon_record {
+	struct akmon_hdr hdr;
+	struct akmon_fork fork;
+	struct akmon_exec exec;
+	struct akmon_exit exit;
+	struct akmon_oom oom;
+	struct akmon_net net;
+};
+
 /* ---- map keys and values the agent drains on an interval ---- */
 
 struct akmon_syscall_key {

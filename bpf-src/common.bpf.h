@@ -60,6 +60,14 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps") __weak;
 
+/* Records too large for the 512-byte BPF stack are built here, one slot per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, union akmon_record);
+} scratch SEC(".maps") __weak;
+
 /* Filters, filled by the agent before attach. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

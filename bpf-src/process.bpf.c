@@ -2,14 +2,6 @@
 /* Process lifecycle: fork, exec and exit, one record each. */
 #include "common.bpf.h"
 
-/* exec records are too large for the BPF stack; built here, one slot per CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct akmon_exec);
-} exec_scratch SEC(".maps");
-
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(akmon_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -37,6 +29,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(akmon_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 zero = 0;
+	union akmon_record *slot;
 	struct akmon_exec *rec;
 	struct mm_struct *mm;
 	unsigned long arg_start, arg_end, len;
@@ -44,9 +37,10 @@ int BPF_PROG(akmon_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 
 	if (!traced_tgid(p->tgid))
 		return 0;
-	rec = bpf_map_lookup_elem(&exec_scratch, &zero);
-	if (!rec)
+	slot = bpf_map_lookup_elem(&scratch, &zero);
+	if (!slot)
 		return 0;
+	rec = &slot->exec;
 	rec->pid = p->tgid;
 	rec->ppid = p->real_parent->tgid;
 	rec->uid = bpf_get_current_uid_gid() & 0xffffffff;

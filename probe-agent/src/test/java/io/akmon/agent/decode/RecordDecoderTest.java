@@ -1,0 +1,111 @@
+package io.akmon.agent.decode;
+
+import io.akmon.agent.event.Event;
+import io.akmon.agent.host.HostIdentity;
+import io.akmon.schema.EventType;
+import io.akmon.schema.Fields;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RecordDecoderTest {
+    private final RecordDecoder decoder = new RecordDecoder(new HostIdentity("h1", "boot-1", 1_000_000_000L));
+
+    private static ByteBuffer record(int type, int size, int cpu, long ts, long seq) {
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort(Layout.Hdr.TYPE, (short) type).putShort(Layout.Hdr.SIZE_FIELD, (short) size)
+                .putInt(Layout.Hdr.CPU, cpu).putLong(Layout.Hdr.TS, ts).putLong(Layout.Hdr.SEQ, seq);
+        return b;
+    }
+
+    private static void put(ByteBuffer b, int off, String s) {
+        byte[] raw = s.getBytes(StandardCharsets.UTF_8);
+        b.put(off, raw);
+    }
+
+    @Test
+    void exitStatusSplitsIntoCodeSignalAndCore() {
+        ByteBuffer b = record(Layout.REC_EXIT, Layout.Exit.SIZE, 1, 5, 42);
+        b.putInt(Layout.Exit.PID, 100).putInt(Layout.Exit.PPID, 1).putInt(Layout.Exit.EXIT_CODE, (3 << 8))
+                .putLong(Layout.Exit.LIFETIME_NS, 777);
+        put(b, Layout.Exit.COMM, "crashy");
+        Event e = decoder.decode(b);
+        assertEquals(EventType.EXIT, e.type());
+        assertEquals(100, e.pid());
+        assertEquals("crashy", e.comm());
+        assertEquals(3L, e.getLong(Fields.EXIT_CODE));
+        assertEquals(0L, e.getLong(Fields.SIGNAL));
+        assertEquals(false, e.get(Fields.CORE_DUMPED));
+        assertEquals(1_000_000_005L, e.tsNs(), "boottime plus the boot epoch");
+        assertEquals(42, e.seq());
+        assertEquals(1, e.cpu());
+
+        ByteBuffer killed = record(Layout.REC_EXIT, Layout.Exit.SIZE, 0, 5, 43);
+        killed.putInt(Layout.Exit.EXIT_CODE, 0x80 | 11); // SIGSEGV with a core
+        Event k = decoder.decode(killed);
+        assertEquals(0L, k.getLong(Fields.EXIT_CODE));
+        assertEquals(11L, k.getLong(Fields.SIGNAL));
+        assertEquals(true, k.get(Fields.CORE_DUMPED));
+    }
+
+    @Test
+    void execKeepsArgvAndMarksATruncatedOne() {
+        ByteBuffer b = record(Layout.REC_EXEC, Layout.Exec.SIZE, 0, 1, 1);
+        b.putInt(Layout.Exec.PID, 7).putInt(Layout.Exec.PPID, 6).putInt(Layout.Exec.UID, 1000);
+        put(b, Layout.Exec.FILENAME, "/bin/ls");
+        b.putShort(Layout.Exec.FILENAME_LEN_FIELD, (short) 7);
+        byte[] argv = "ls\0-l\0/tm".getBytes(StandardCharsets.UTF_8);
+        b.put(Layout.Exec.ARGV, argv);
+        b.putShort(Layout.Exec.ARGV_LEN_FIELD, (short) argv.length);
+        b.put(Layout.Exec.ARGV_TRUNCATED, (byte) 1);
+        put(b, Layout.Exec.COMM, "ls");
+        Event e = decoder.decode(b);
+        assertEquals("/bin/ls", e.getString(Fields.FILENAME));
+        assertEquals(List.of("ls", "-l", "/tm"), e.get(Fields.ARGV));
+        assertEquals(true, e.get(Fields.ARGV_TRUNCATED));
+        assertEquals(1000L, e.getLong(Fields.UID));
+    }
+
+    @Test
+    void ipv4MappedAddressesPrintAsIpv4() {
+        ByteBuffer b = record(Layout.REC_NET, Layout.Net.SIZE, 0, 1, 1);
+        b.put(Layout.Net.EVENT, (byte) Layout.NET_CONNECT).put(Layout.Net.FAMILY, (byte) 6);
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 10, 0, 0, 1};
+        b.put(Layout.Net.SADDR, mapped).put(Layout.Net.DADDR, mapped);
+        b.putShort(Layout.Net.SPORT, (short) 50000).putShort(Layout.Net.DPORT, (short) 443);
+        Event e = decoder.decode(b);
+        assertEquals(4L, e.getLong(Fields.FAMILY));
+        assertEquals("10.0.0.1", e.getString(Fields.SADDR));
+        assertEquals(50000L, e.getLong(Fields.SPORT));
+        assertEquals(443L, e.getLong(Fields.DPORT));
+        assertEquals("connect", e.getString(Fields.EVENT));
+        assertFalse(e.toJson().contains(Fields.BYTES_SENT), "only close records carry byte totals");
+    }
+
+    @Test
+    void recordsThatDoNotMatchTheLayoutAreRejectedNotGuessed() {
+        assertThrows(RecordDecoder.BadRecordException.class, () -> decoder.decode(ByteBuffer.allocate(8)));
+        assertThrows(RecordDecoder.BadRecordException.class, () -> decoder.decode(record(99, 64, 0, 0, 0)));
+        ByteBuffer wrongSize = record(Layout.REC_FORK, Layout.Fork.SIZE, 0, 0, 0);
+        wrongSize.putShort(Layout.Hdr.SIZE_FIELD, (short) 40);
+        RecordDecoder.BadRecordException ex = assertThrows(RecordDecoder.BadRecordException.class, () -> decoder.decode(wrongSize));
+        assertTrue(ex.getMessage().contains("different builds"), ex.getMessage());
+    }
+
+    @Test
+    void jsonHasTheCommonFieldsFirst() {
+        ByteBuffer b = record(Layout.REC_FORK, Layout.Fork.SIZE, 1, 10, 9);
+        b.putInt(Layout.Fork.PID, 11).putInt(Layout.Fork.PPID, 10);
+        put(b, Layout.Fork.COMM, "bash");
+        assertEquals("{\"type\":\"fork\",\"schema_version\":1,\"host\":\"h1\",\"boot_id\":\"boot-1\",\"cpu\":1,\"seq\":9,"
+                + "\"ts\":1000000010,\"pid\":11,\"comm\":\"bash\",\"ppid\":10}", decoder.decode(b).toJson());
+    }
+}

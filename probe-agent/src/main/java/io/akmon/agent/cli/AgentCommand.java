@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** {@code akmon agent}: load the probes and stream what the kernel sees. */
-@Command(name = "agent", mixinStandardHelpOptions = true, version = "akmon 0.1.0",
+@Command(name = "akmon agent", mixinStandardHelpOptions = true, version = "akmon 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
         description = {
             "Loads the eBPF probes into this kernel and streams process, syscall, CPU, memory, disk and network",

@@ -462,6 +462,17 @@ public final class Agent implements AutoCloseable {
         return object.attachedPrograms();
     }
 
+    /** The kernel's per-CPU sequence counters now: the last number each CPU handed out. */
+    public long[] kernelSequences() {
+        BpfMap seqs = object.map("seqs");
+        ByteBuffer v = seqs.lookup(BpfMap.u32Key(0));
+        long[] out = new long[seqs.cpus()];
+        for (int c = 0; c < out.length; c++) {
+            out[c] = v.getLong(c * seqs.slotSize());
+        }
+        return out;
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {

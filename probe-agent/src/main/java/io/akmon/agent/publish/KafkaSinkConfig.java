@@ -1,0 +1,176 @@
+package io.akmon.agent.publish;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.akmon.agent.loader.ProbeException;
+import io.akmon.schema.EventType;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Settings of {@link KafkaSink}. Public fields so the agent's YAML file can hold them as a
+ * {@code kafka:} section (snake_case names, e.g. {@code replication_factor}); {@link #validate()}
+ * rejects values that cannot work with a message naming the setting and the fix.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public final class KafkaSinkConfig {
+    /** Families shed first under overload, least important first. */
+    public static final List<String> DEFAULT_SHED_ORDER =
+            List.of("syscall", "net", "disk", "memory", "cpu", "fork", "exit", "exec");
+    private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
+
+    /** Kafka bootstrap servers, {@code host:port[,host:port...]}. Required. */
+    public String bootstrap;
+    /** Topic of a family unless {@link #topics} names one: prefix + type, e.g. {@code akmon.exec}. */
+    public String topicPrefix = "akmon.";
+    /** Per-family topic names (family -> topic), overriding the prefix rule. */
+    public Map<String, String> topics = new LinkedHashMap<>();
+    /** Partitions of topics the agent creates. */
+    public int partitions = 3;
+    /** Replication factor of topics the agent creates; at most the number of brokers. */
+    public short replicationFactor = 1;
+    /** Create missing topics (needs the CREATE permission); otherwise refuse to start without them. */
+    public boolean createTopics = true;
+    /** none, gzip, snappy, lz4 or zstd. */
+    public String compression = "lz4";
+    public int lingerMs = 20;
+    public int batchBytes = 256 * 1024;
+    /** How long the producer retries one batch before the sink takes it back and resends it from the spool. */
+    public int deliveryTimeoutMs = 60_000;
+    /** How long start-up waits for the cluster before it goes on spooling. */
+    public int connectTimeoutMs = 10_000;
+    /** On close, how long to keep publishing the spool before leaving the rest for the next start. */
+    public int closeTimeoutMs = 10_000;
+    /** Directory of the on-disk spool (one agent per directory). */
+    public String spoolDir = "/var/lib/akmon/spool";
+    /** Bound on the spool's disk usage; past it records are dropped and counted. */
+    public long spoolMaxBytes = 1L << 30;
+    /** Families to shed under overload, first shed first; {@code lost} and {@code agent} are never shed. Empty: no shedding. */
+    public List<String> shedOrder = new ArrayList<>(DEFAULT_SHED_ORDER);
+    /** Spool fill (0..1) at which shedding of the first family in {@link #shedOrder} begins. */
+    public double shedStart = 0.5;
+    /** How often the agent health record (type {@code agent}) and the spool's loss reports are published. */
+    public long healthIntervalMs = 10_000;
+    /** Further Kafka client properties (security, timeouts), passed to the producer and the admin client. */
+    public Map<String, String> properties = new LinkedHashMap<>();
+
+    /** Rejects values that cannot work, naming the setting. */
+    public KafkaSinkConfig validate() {
+        require(bootstrap != null && !bootstrap.isBlank(), "kafka bootstrap servers are not set",
+                "give --bootstrap HOST:PORT (or kafka.bootstrap in the config file)");
+        for (String server : bootstrap.split(",")) {
+            String s = server.trim();
+            int colon = s.lastIndexOf(':');
+            boolean ok = colon > 0 && colon < s.length() - 1;
+            if (ok) {
+                try {
+                    int port = Integer.parseInt(s.substring(colon + 1));
+                    ok = port > 0 && port < 65536;
+                } catch (NumberFormatException e) {
+                    ok = false;
+                }
+            }
+            require(ok, "invalid kafka bootstrap server '" + s + "'", "use HOST:PORT, e.g. localhost:9092, comma-separated for several");
+        }
+        require(topicPrefix != null && topicPrefix.matches("[A-Za-z0-9._-]*"),
+                "invalid topic_prefix '" + topicPrefix + "'", "use letters, digits, '.', '_' and '-'");
+        for (Map.Entry<String, String> e : topics.entrySet()) {
+            require(EventType.fromWire(e.getKey()) != null, "unknown family '" + e.getKey() + "' in kafka topics",
+                    "use one of " + families());
+            require(e.getValue() != null && e.getValue().matches("[A-Za-z0-9._-]{1,249}"),
+                    "invalid topic name '" + e.getValue() + "' for family " + e.getKey(), "use letters, digits, '.', '_' and '-'");
+        }
+        for (EventType t : EventType.values()) {
+            String topic = topic(t);
+            require(topic.length() <= 249 && !topic.equals(".") && !topic.equals(".."),
+                    "invalid topic name '" + topic + "' for family " + t.wireName(), "shorten topic_prefix");
+        }
+        require(partitions >= 1, "kafka partitions must be at least 1 (got " + partitions + ")", "set --partitions to 1 or more");
+        require(replicationFactor >= 1, "kafka replication factor must be at least 1 (got " + replicationFactor + ")",
+                "set --replication-factor to 1 or more, at most the number of brokers");
+        require(compression != null && COMPRESSIONS.contains(compression.toLowerCase(Locale.ROOT)),
+                "unknown kafka compression '" + compression + "'", "use one of none, gzip, snappy, lz4, zstd");
+        require(lingerMs >= 0, "kafka linger_ms must be 0 or more (got " + lingerMs + ")", "set it to 0..1000");
+        require(batchBytes >= 1024, "kafka batch_bytes must be at least 1024 (got " + batchBytes + ")", "use e.g. 262144");
+        require(deliveryTimeoutMs >= 1000, "kafka delivery_timeout_ms must be at least 1000 (got " + deliveryTimeoutMs + ")",
+                "use e.g. 60000");
+        require(connectTimeoutMs >= 0, "kafka connect_timeout_ms must be 0 or more (got " + connectTimeoutMs + ")", "use e.g. 10000");
+        require(closeTimeoutMs >= 0, "kafka close_timeout_ms must be 0 or more (got " + closeTimeoutMs + ")", "use e.g. 10000");
+        require(spoolDir != null && !spoolDir.isBlank(), "spool_dir is empty", "give --spool-dir DIR");
+        require(spoolMaxBytes >= 256 * 1024, "spool_max_bytes must be at least 262144 (got " + spoolMaxBytes + ")",
+                "give --spool-max-bytes 256k or more (e.g. 1g)");
+        for (String f : shedOrder) {
+            EventType t = EventType.fromWire(f);
+            require(t != null, "unknown family '" + f + "' in shed_order", "use some of " + DEFAULT_SHED_ORDER);
+            require(t != EventType.LOST && t != EventType.AGENT, "family '" + f + "' cannot be shed",
+                    "remove it from shed_order; loss and health records are never shed");
+        }
+        require(shedStart > 0 && shedStart <= 1, "shed_start must be within (0, 1] (got " + shedStart + ")", "use e.g. 0.5");
+        require(healthIntervalMs >= 100, "health_interval_ms must be at least 100 (got " + healthIntervalMs + ")",
+                "use e.g. 10000");
+        return this;
+    }
+
+    /** The topic records of this family go to. */
+    public String topic(EventType type) {
+        String t = topics.get(type.wireName());
+        return t != null ? t : topicPrefix + type.wireName();
+    }
+
+    public Path spoolPath() {
+        return Path.of(spoolDir);
+    }
+
+    /**
+     * Parses a byte size: a number with an optional k, m or g suffix (binary multiples), e.g.
+     * {@code 512m}. Throws with a message naming {@code setting} if it is not one.
+     */
+    public static long parseBytes(String text, String setting) {
+        String s = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        long mult = 1;
+        if (s.endsWith("b")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        if (!s.isEmpty()) {
+            switch (s.charAt(s.length() - 1)) {
+                case 'k' -> mult = 1L << 10;
+                case 'm' -> mult = 1L << 20;
+                case 'g' -> mult = 1L << 30;
+                case 't' -> mult = 1L << 40;
+                default -> mult = 1;
+            }
+            if (mult != 1) {
+                s = s.substring(0, s.length() - 1);
+            }
+        }
+        try {
+            long v = Long.parseLong(s.trim());
+            if (v < 0 || v > Long.MAX_VALUE / mult) {
+                throw new NumberFormatException();
+            }
+            return v * mult;
+        } catch (NumberFormatException e) {
+            throw new ProbeException("invalid setting: " + setting + " '" + text + "' is not a byte size",
+                    "use a number with an optional k, m or g suffix, e.g. 512m");
+        }
+    }
+
+    private static String families() {
+        List<String> l = new ArrayList<>();
+        for (EventType t : EventType.values()) {
+            l.add(t.wireName());
+        }
+        return l.toString();
+    }
+
+    private static void require(boolean ok, String problem, String fix) {
+        if (!ok) {
+            throw new ProbeException("invalid setting: " + problem, fix);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.akmon.flink;
+
+import io.akmon.flink.aggregate.Aggregate;
+import io.akmon.flink.aggregate.ClusterAggregate;
+import io.akmon.flink.aggregate.ClusterWindow;
+import io.akmon.flink.aggregate.ConnectionFigures;
+import io.akmon.flink.aggregate.ConnectionWindow;
+import io.akmon.flink.aggregate.CoverageJoin;
+import io.akmon.flink.aggregate.DiskFigures;
+import io.akmon.flink.aggregate.DiskWindow;
+import io.akmon.flink.aggregate.Figures;
+import io.akmon.flink.aggregate.FiguresAggregate;
+import io.akmon.flink.aggregate.HostAggregate;
+import io.akmon.flink.aggregate.HostWindow;
+import io.akmon.flink.aggregate.Keys;
+import io.akmon.flink.aggregate.ProcessWindow;
+import io.akmon.flink.config.JobOptions;
+import io.akmon.flink.dedup.Deduplicator;
+import io.akmon.flink.ingest.DeadLetter;
+import io.akmon.flink.ingest.Envelope;
+import io.akmon.flink.ingest.EnvelopeDeserializer;
+import io.akmon.flink.ingest.Event;
+import io.akmon.flink.ingest.SplitDeadLetters;
+import io.akmon.flink.sink.KafkaSinks;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * Kafka records -> parse (bad ones to the dead-letter sink) -> deduplicate per sequence stream ->
+ * tumbling event-time windows per process, host, disk and connection, at each resolution -> coverage
+ * stamped on every aggregate -> cluster roll-up -> aggregate sink.
+ *
+ * <p>Sources and sinks come in through the constructor so tests can drive the same topology;
+ * {@link #main} wires Kafka from the options. Every operator has a fixed uid (suffixed with the window
+ * label where it exists per resolution), so savepoints restore across versions of the job.
+ */
+public class AggregationJob {
+    private final JobOptions options;
+    private final Source<Envelope, ?, ?> source;
+    private final Sink<Aggregate> aggregateSink;
+    private final Sink<DeadLetter> deadLetterSink;
+
+    public AggregationJob(JobOptions options, Source<Envelope, ?, ?> source, Sink<Aggregate> aggregateSink,
+                          Sink<DeadLetter> deadLetterSink) {
+        this.options = options;
+        this.source = source;
+        this.aggregateSink = aggregateSink;
+        this.deadLetterSink = deadLetterSink;
+    }
+
+    public static void main(String[] args) throws Exception {
+        JobOptions options = JobOptions.parse(args);
+        if (options == null) {
+            return;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
+        AggregationJob job = new AggregationJob(options, kafkaSource(options),
+                KafkaSinks.aggregates(options.bootstrapServers, options.aggregatesTopic, options.transactionalIdPrefix),
+                KafkaSinks.deadLetters(options.bootstrapServers, options.deadLetterTopic, options.transactionalIdPrefix));
+        job.execute(env);
+    }
+
+    public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
+        build(env);
+        return env.execute(options.jobName);
+    }
+
+    /** Checkpointing, state backend and restarts as the options say. */
+    public static Configuration flinkConfiguration(JobOptions options) {
+        Configuration c = new Configuration();
+        c.set(StateBackendOptions.STATE_BACKEND, options.stateBackend.equals("rocksdb") ? "rocksdb" : "hashmap");
+        if (options.checkpointDir != null) {
+            c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, options.checkpointDir);
+        }
+        c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, options.restartAttempts);
+        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        return c;
+    }
+
+    public static KafkaSource<Envelope> kafkaSource(JobOptions options) {
+        KafkaSourceBuilder<Envelope> b = KafkaSource.<Envelope>builder()
+                .setBootstrapServers(options.bootstrapServers)
+                .setGroupId(options.groupId)
+                .setDeserializer(new EnvelopeDeserializer())
+                // Only records of committed agent transactions: an aborted batch is replayed, not doubled.
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", "30000")
+                .setStartingOffsets(switch (options.startingOffsets) {
+                    case "earliest" -> OffsetsInitializer.earliest();
+                    case "latest" -> OffsetsInitializer.latest();
+                    default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+                });
+        if (options.topicPattern != null) {
+            b.setTopicPattern(Pattern.compile(options.topicPattern));
+        } else {
+            b.setTopics(options.topics);
+        }
+        if (options.bounded) {
+            b.setBounded(OffsetsInitializer.latest());
+        }
+        return b.build();
+    }
+
+    /** Event time from the kernel timestamps, tolerating per-partition disorder and idle partitions. */
+    public static WatermarkStrategy<Envelope> watermarks(JobOptions options) {
+        return WatermarkStrategy.<Envelope>forBoundedOutOfOrderness(options.outOfOrderness)
+                // Dead letters carry no event time and must not move the watermark.
+                .withTimestampAssigner((e, kafkaTs) -> e.event != null ? e.event.timestampMillis() : Long.MIN_VALUE)
+                .withIdleness(options.idlePartitionTimeout);
+    }
+
+    /** Adds the whole topology to the environment. */
+    public void build(StreamExecutionEnvironment env) {
+        env.enableCheckpointing(options.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        if (options.parallelism > 0) {
+            env.setParallelism(options.parallelism);
+        }
+        long window = options.window.toMillis();
+        long lateness = options.allowedLateness.toMillis();
+
+        SingleOutputStreamOperator<Event> events = env
+                .fromSource(source, watermarks(options), "kafka-records").uid("kafka-records")
+                .process(new SplitDeadLetters()).name("parse").uid("parse");
+
+        SingleOutputStreamOperator<Event> unique = events
+                .keyBy(Event::streamKey)
+                .process(new Deduplicator(window, lateness, options.dedupHoldOrDefault().toMillis(),
+                        options.streamIdleTimeout.toMillis()))
+                .name("dedup").uid("dedup");
+
+        events.getSideOutput(SplitDeadLetters.DEAD_LETTERS)
+                .union(unique.getSideOutput(Deduplicator.LATE))
+                .sinkTo(deadLetterSink).name("dead-letter-sink").uid("dead-letter-sink");
+
+        DataStream<Aggregate> all = null;
+        for (Duration size : options.resolutions()) {
+            DataStream<Aggregate> r = aggregate(unique, size, lateness);
+            all = all == null ? r : all.union(r);
+        }
+        all.sinkTo(aggregateSink).name("aggregate-sink").uid("aggregate-sink");
+    }
+
+    /** All aggregates of one window size. */
+    private DataStream<Aggregate> aggregate(DataStream<Event> unique, Duration size, long lateness) {
+        String label = JobOptions.label(size);
+        TumblingEventTimeWindows windows = TumblingEventTimeWindows.of(size);
+        Duration allowed = Duration.ofMillis(lateness);
+        TypeInformation<Aggregate> aggType = TypeInformation.of(Aggregate.class);
+        TypeInformation<Figures> figuresType = TypeInformation.of(Figures.class);
+        TypeInformation<DiskFigures> diskType = TypeInformation.of(DiskFigures.class);
+        TypeInformation<ConnectionFigures> connType = TypeInformation.of(ConnectionFigures.class);
+
+        DataStream<Aggregate> processes = unique
+                .filter(e -> e.pid > 0 && !e.type.equals("lost") && !e.type.equals("agent"))
+                .name("process-records-" + label).uid("process-records-" + label)
+                .keyBy(Keys::process)
+                .window(windows).allowedLateness(allowed)
+                .aggregate(new FiguresAggregate(false), new ProcessWindow(label),
+                        figuresType, figuresType, aggType)
+                .name("process-window-" + label).uid("process-window-" + label);
+
+        DataStream<Aggregate> hosts = unique
+                .keyBy(e -> e.host)
+                .window(windows).allowedLateness(allowed)
+                .aggregate(new FiguresAggregate(true),
+                        new HostWindow(label, options.processIdleTimeout.toMillis(),
+                                options.streamIdleTimeout.toMillis()),
+                        figuresType, figuresType, aggType)
+                .name("host-window-" + label).uid("host-window-" + label);
+
+        DataStream<Aggregate> disks = unique
+                .filter(e -> e.type.equals("disk"))
+                .name("disk-records-" + label).uid("disk-records-" + label)
+                .keyBy(Keys::disk)
+                .window(windows).allowedLateness(allowed)
+                .aggregate(new DiskFigures.Aggregator(), new DiskWindow(label),
+                        diskType, diskType, aggType)
+                .name("disk-window-" + label).uid("disk-window-" + label);
+
+        DataStream<Aggregate> connections = unique
+                .filter(e -> e.type.equals("net"))
+                .name("net-records-" + label).uid("net-records-" + label)
+                .keyBy(Keys::connection)
+                .window(windows).allowedLateness(allowed)
+                .aggregate(new ConnectionFigures.Aggregator(), new ConnectionWindow(label),
+                        connType, connType, aggType)
+                .name("connection-window-" + label).uid("connection-window-" + label);
+
+        SingleOutputStreamOperator<Aggregate> stamped = hosts.union(processes, disks, connections)
+                .keyBy(a -> a.host)
+                .process(new CoverageJoin(lateness), aggType)
+                .name("coverage-" + label).uid("coverage-" + label);
+
+        DataStream<Aggregate> cluster = stamped
+                .filter(a -> a instanceof HostAggregate)
+                .name("host-aggregates-" + label).uid("host-aggregates-" + label)
+                .keyBy(a -> ClusterAggregate.ALL_HOSTS)
+                .window(windows).allowedLateness(allowed)
+                .process(new ClusterWindow(label), aggType)
+                .name("cluster-window-" + label).uid("cluster-window-" + label);
+
+        return stamped.union(cluster);
+    }
+}

@@ -1,0 +1,95 @@
+package io.akmon.flink.aggregate;
+
+import java.util.List;
+
+/** One process (host/pid) in one window. */
+public class ProcessAggregate extends Aggregate {
+    public static final String KIND = "process";
+
+    public int pid;
+    public String comm;
+    public long records;
+
+    public long onCpuNs;
+    public double cpuSeconds;
+    public double cpuPct;
+
+    /** Latest sampled RSS in the window; null when the window had no memory sample. */
+    public Long rssBytes;
+    public long rssMaxBytes;
+    public long pageFaults;
+    public long oomKills;
+
+    public long syscallCount;
+    public long syscallErrors;
+    public List<SyscallCount> syscalls;
+
+    public long diskReadBytes;
+    public long diskWriteBytes;
+    public long diskReadOps;
+    public long diskWriteOps;
+    public long diskLatencyP50Us;
+    public long diskLatencyP95Us;
+    public long diskLatencyP99Us;
+
+    public long netBytesSent;
+    public long netBytesReceived;
+    public double netBytesSentPerSec;
+    public double netBytesReceivedPerSec;
+    public long netRetransmits;
+    public long connectionsOpened;
+    public long connectionsClosed;
+
+    public long forks;
+    public long execs;
+    public boolean exited;
+    public Integer exitCode;
+    public Integer exitSignal;
+    public Boolean coreDumped;
+    public Long lifetimeNs;
+
+    public ProcessAggregate() {
+    }
+
+    public static ProcessAggregate of(String resolution, String host, int pid, long start, long end, Figures f) {
+        ProcessAggregate a = new ProcessAggregate();
+        a.identify(KIND, resolution, host, Integer.toString(pid), start, end);
+        a.pid = pid;
+        a.comm = f.comm;
+        a.records = f.records;
+        a.onCpuNs = f.onCpuNs;
+        a.cpuSeconds = f.onCpuNs / 1e9;
+        a.cpuPct = cpuPercent(f.onCpuNs, end - start);
+        a.rssBytes = f.rssByPid.isEmpty() ? null : f.rssBytes();
+        a.rssMaxBytes = f.rssMaxBytes;
+        a.pageFaults = f.pageFaults;
+        a.oomKills = f.oomKills;
+        a.syscallCount = f.syscallCount();
+        a.syscallErrors = f.syscallErrors();
+        a.syscalls = SyscallCount.ranked(f.syscalls);
+        a.diskReadBytes = f.diskReadBytes;
+        a.diskWriteBytes = f.diskWriteBytes;
+        a.diskReadOps = f.diskReadOps;
+        a.diskWriteOps = f.diskWriteOps;
+        a.diskLatencyP50Us = Percentiles.upperBoundUs(f.diskLatencyHistUs, 0.50);
+        a.diskLatencyP95Us = Percentiles.upperBoundUs(f.diskLatencyHistUs, 0.95);
+        a.diskLatencyP99Us = Percentiles.upperBoundUs(f.diskLatencyHistUs, 0.99);
+        a.netBytesSent = f.netBytesSent;
+        a.netBytesReceived = f.netBytesReceived;
+        a.netBytesSentPerSec = perSecond(f.netBytesSent, a.windowSeconds());
+        a.netBytesReceivedPerSec = perSecond(f.netBytesReceived, a.windowSeconds());
+        a.netRetransmits = f.netRetransmits;
+        a.connectionsOpened = f.connectionsOpened;
+        a.connectionsClosed = f.connectionsClosed;
+        a.forks = f.forks;
+        a.execs = f.execs;
+        if (f.exit != null) {
+            a.exited = true;
+            a.exitCode = (int) f.exit[1];
+            a.exitSignal = (int) f.exit[2];
+            a.coreDumped = f.exit[3] != 0;
+            a.lifetimeNs = f.exit[4];
+        }
+        return a;
+    }
+}

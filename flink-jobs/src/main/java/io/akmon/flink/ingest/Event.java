@@ -1,0 +1,95 @@
+package io.akmon.flink.ingest;
+
+import io.akmon.schema.RecordId;
+
+/**
+ * One parsed agent record. A flat Flink POJO (public fields, no-arg constructor) so it travels and
+ * sits in state without Kryo; fields a family does not use keep their defaults.
+ */
+public class Event {
+    public String type;
+    public int schemaVersion;
+    public String host;
+    public String bootId;
+    public int cpu;
+    public long seq;
+    /** Event time, nanoseconds since the Unix epoch. */
+    public long ts;
+    public int pid;
+    public String comm;
+
+    // Lifecycle.
+    public int ppid;
+    public int exitCode;
+    public int signal;
+    public boolean coreDumped;
+    public long lifetimeNs;
+
+    // Interval records.
+    public long intervalNs;
+
+    // Syscall.
+    public String syscall;
+    public long count;
+    public long errors;
+
+    // CPU.
+    public long onCpuNs;
+
+    // Memory (event = sample | oom_kill) and net (event = connect | accept | close | stats).
+    public String event;
+    public long rssBytes;
+    public long rssMaxBytes;
+    public long pageFaults;
+
+    // Disk.
+    public String dev;
+    public String device;
+    public String op;
+    public long ops;
+    public long bytes;
+    public long latencyNsSum;
+    public long[] latencyHistUs;
+
+    // Net.
+    public String conn;
+    public String saddr;
+    public int sport;
+    public String daddr;
+    public int dport;
+    public long bytesSent;
+    public long bytesReceived;
+    public long retransmits;
+
+    // Loss.
+    public String source;
+    public long lost;
+    public int sourceCpu;
+
+    public Event() {
+    }
+
+    /** Event time in epoch milliseconds, Flink's time unit. */
+    public long timestampMillis() {
+        return Math.floorDiv(ts, 1_000_000L);
+    }
+
+    /** The per-CPU sequence stream this record belongs to. */
+    public String streamKey() {
+        return host + '/' + bootId + '/' + cpu;
+    }
+
+    public RecordId recordId() {
+        return new RecordId(host, bootId, cpu, seq);
+    }
+
+    /** The process this record is about: {@code host/pid}, the same key the agent gives the Kafka record. */
+    public String processKey() {
+        return host + '/' + pid;
+    }
+
+    @Override
+    public String toString() {
+        return type + "{" + host + "/" + bootId + "/" + cpu + "#" + seq + " pid=" + pid + " ts=" + ts + "}";
+    }
+}

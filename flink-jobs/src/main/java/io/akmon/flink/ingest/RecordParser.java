@@ -1,0 +1,221 @@
+package io.akmon.flink.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.akmon.schema.EventType;
+import io.akmon.schema.Fields;
+
+import java.io.IOException;
+import java.io.Serializable;
+
+/**
+ * Turns one JSON record into an {@link Event}, or explains why it cannot: the reason becomes the dead
+ * letter's. Checks only what the aggregates rely on, so extra fields from a newer agent are harmless.
+ */
+public final class RecordParser implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The outcome: exactly one of event and reason is set. */
+    public record Result(Event event, String reason) {
+        static Result ok(Event e) {
+            return new Result(e, null);
+        }
+
+        static Result bad(String reason) {
+            return new Result(null, reason);
+        }
+    }
+
+    /** Thrown inside the parser to abandon a record with a reason. */
+    private static final class Invalid extends Exception {
+        Invalid(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    public Result parse(byte[] payload) {
+        if (payload == null || payload.length == 0) {
+            return Result.bad("empty record");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(payload);
+        } catch (IOException e) {
+            return Result.bad("not JSON: " + firstLine(e.getMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            return Result.bad("not a JSON object");
+        }
+        try {
+            return Result.ok(toEvent(root));
+        } catch (Invalid e) {
+            return Result.bad(e.getMessage());
+        }
+    }
+
+    private static Event toEvent(JsonNode r) throws Invalid {
+        Event e = new Event();
+        e.schemaVersion = (int) requiredLong(r, Fields.SCHEMA);
+        if (e.schemaVersion > Fields.SCHEMA_VERSION) {
+            throw new Invalid("future schema version " + e.schemaVersion + " (this job reads up to "
+                    + Fields.SCHEMA_VERSION + ")");
+        }
+        if (e.schemaVersion < 1) {
+            throw new Invalid("invalid schema version " + e.schemaVersion);
+        }
+        String typeName = requiredText(r, Fields.TYPE);
+        EventType type = EventType.fromWire(typeName);
+        if (type == null) {
+            throw new Invalid("unknown type '" + typeName + "'");
+        }
+        e.type = type.wireName();
+        e.host = requiredText(r, Fields.HOST);
+        e.bootId = requiredText(r, Fields.BOOT_ID);
+        e.cpu = (int) requiredLong(r, Fields.CPU);
+        e.seq = requiredLong(r, Fields.SEQ);
+        e.ts = requiredLong(r, Fields.TS);
+        if (e.ts <= 0) {
+            throw new Invalid("ts must be positive nanoseconds since the epoch, got " + e.ts);
+        }
+        e.pid = (int) optionalLong(r, Fields.PID, 0);
+        e.comm = optionalText(r, Fields.COMM);
+
+        switch (type) {
+            case FORK -> e.ppid = (int) optionalLong(r, Fields.PPID, 0);
+            case EXEC -> e.ppid = (int) optionalLong(r, Fields.PPID, 0);
+            case EXIT -> {
+                e.ppid = (int) optionalLong(r, Fields.PPID, 0);
+                e.exitCode = (int) requiredLong(r, Fields.EXIT_CODE);
+                e.signal = (int) optionalLong(r, Fields.SIGNAL, 0);
+                e.coreDumped = optionalBoolean(r, Fields.CORE_DUMPED);
+                e.lifetimeNs = optionalLong(r, Fields.LIFETIME_NS, 0);
+            }
+            case SYSCALL -> {
+                e.syscall = requiredText(r, Fields.SYSCALL);
+                e.count = requiredLong(r, Fields.COUNT);
+                e.errors = optionalLong(r, Fields.ERRORS, 0);
+                e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
+            }
+            case CPU -> {
+                e.onCpuNs = requiredLong(r, Fields.ON_CPU_NS);
+                e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
+            }
+            case MEMORY -> {
+                e.event = requiredText(r, Fields.EVENT);
+                e.rssBytes = optionalLong(r, Fields.RSS_BYTES, 0);
+                e.rssMaxBytes = optionalLong(r, Fields.RSS_MAX_BYTES, e.rssBytes);
+                e.pageFaults = optionalLong(r, Fields.PAGE_FAULTS, 0);
+                if (!"sample".equals(e.event) && !"oom_kill".equals(e.event)) {
+                    throw new Invalid("unknown memory event '" + e.event + "'");
+                }
+            }
+            case DISK -> {
+                e.dev = optionalText(r, Fields.DEV);
+                e.device = requiredText(r, Fields.DEVICE);
+                e.op = requiredText(r, Fields.OP);
+                if (!"read".equals(e.op) && !"write".equals(e.op)) {
+                    throw new Invalid("unknown disk op '" + e.op + "'");
+                }
+                e.ops = requiredLong(r, Fields.OPS);
+                e.bytes = requiredLong(r, Fields.BYTES);
+                e.latencyNsSum = optionalLong(r, Fields.LATENCY_NS_SUM, 0);
+                e.latencyHistUs = histogram(r.get(Fields.LATENCY_HIST_US));
+                e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
+            }
+            case NET -> {
+                e.event = requiredText(r, Fields.EVENT);
+                switch (e.event) {
+                    case "connect", "accept", "close", "stats" -> { }
+                    default -> throw new Invalid("unknown net event '" + e.event + "'");
+                }
+                e.conn = requiredText(r, Fields.CONN);
+                e.saddr = optionalText(r, Fields.SADDR);
+                e.daddr = optionalText(r, Fields.DADDR);
+                e.sport = (int) optionalLong(r, Fields.SPORT, 0);
+                e.dport = (int) optionalLong(r, Fields.DPORT, 0);
+                e.bytesSent = optionalLong(r, Fields.BYTES_SENT, 0);
+                e.bytesReceived = optionalLong(r, Fields.BYTES_RECEIVED, 0);
+                e.retransmits = optionalLong(r, Fields.RETRANSMITS, 0);
+                e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
+            }
+            case LOST -> {
+                e.source = requiredText(r, Fields.SOURCE);
+                e.lost = requiredLong(r, Fields.LOST);
+                e.sourceCpu = (int) optionalLong(r, "source_cpu", -1);
+            }
+            case AGENT -> { }
+            default -> throw new Invalid("unhandled type " + type);
+        }
+        return e;
+    }
+
+    private static long[] histogram(JsonNode n) throws Invalid {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isArray()) {
+            throw new Invalid(Fields.LATENCY_HIST_US + " is not an array");
+        }
+        long[] h = new long[n.size()];
+        for (int i = 0; i < h.length; i++) {
+            JsonNode v = n.get(i);
+            if (!v.canConvertToLong() || !v.isIntegralNumber()) {
+                throw new Invalid(Fields.LATENCY_HIST_US + "[" + i + "] is not an integer");
+            }
+            h[i] = v.asLong();
+        }
+        return h;
+    }
+
+    private static long requiredLong(JsonNode r, String field) throws Invalid {
+        JsonNode n = r.get(field);
+        if (n == null || n.isNull()) {
+            throw new Invalid("missing field " + field);
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new Invalid("field " + field + " is not an integer");
+        }
+        return n.asLong();
+    }
+
+    private static long optionalLong(JsonNode r, String field, long dflt) throws Invalid {
+        JsonNode n = r.get(field);
+        if (n == null || n.isNull()) {
+            return dflt;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new Invalid("field " + field + " is not an integer");
+        }
+        return n.asLong();
+    }
+
+    private static String requiredText(JsonNode r, String field) throws Invalid {
+        JsonNode n = r.get(field);
+        if (n == null || n.isNull()) {
+            throw new Invalid("missing field " + field);
+        }
+        if (!n.isTextual()) {
+            throw new Invalid("field " + field + " is not a string");
+        }
+        return n.asText();
+    }
+
+    private static String optionalText(JsonNode r, String field) {
+        JsonNode n = r.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    private static boolean optionalBoolean(JsonNode r, String field) {
+        JsonNode n = r.get(field);
+        return n != null && n.asBoolean(false);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

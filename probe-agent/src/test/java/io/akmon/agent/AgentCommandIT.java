@@ -61,6 +61,36 @@ class AgentCommandIT {
     }
 
     @Test
+    void interruptStopsCleanlyAndDetachesEveryProgram() throws Exception {
+        int before = akmonPrograms();
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                JAR.toAbsolutePath().toString(), "--pin-dir", "", "--families", "process")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+        String line = err.readLine();
+        assertTrue(line != null && line.contains("running 3 probes"), "agent said: " + line);
+        assertEquals(before + 3, akmonPrograms(), "fork, exec and exit programs loaded");
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "agent did not stop on SIGINT");
+        assertEquals(0, p.exitValue());
+        assertEquals(before, akmonPrograms(), "every program detached and unloaded");
+    }
+
+    /** BPF programs of akmon loaded in the kernel now. */
+    static int akmonPrograms() throws Exception {
+        Process p = new ProcessBuilder("bpftool", "-j", "prog", "show").start();
+        JsonNode progs = new ObjectMapper().readTree(p.getInputStream().readAllBytes());
+        p.waitFor();
+        int n = 0;
+        for (JsonNode prog : progs) {
+            if (prog.path("name").asText().startsWith("akmon_")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
     void helpDescribesEveryOption() throws Exception {
         Result r = run("--help");
         assertEquals(0, r.exit());

@@ -149,24 +149,28 @@ public final class AgentCommand implements Callable<Integer> {
             out.close();
             return EXIT_ENVIRONMENT;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        // Ctrl-C and SIGTERM are the normal way to stop: handled here so the exit code is 0.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String sig : new String[] {"INT", "TERM"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), signal -> stopRequested.countDown());
+        }
         Thread hook = new Thread(() -> {
             agent.close();
             out.close();
-            stopped.countDown();
-        }, "akmon-shutdown");
+        }, "akmon-shutdown"); // any other way the JVM ends still detaches the probes
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("akmon agent: running " + agent.attachedPrograms().size() + " probes ("
                 + agent.runningFamilies().stream().map(f -> f.wireName()).toList() + ") with " + s.transport.name().toLowerCase()
                 + (duration != null ? " for " + duration.toSeconds() + "s" : "; Ctrl-C stops"));
         if (duration != null) {
-            Thread.sleep(duration.toMillis());
-            Runtime.getRuntime().removeShutdownHook(hook);
-            hook.run();
+            stopRequested.await(duration.toMillis(), TimeUnit.MILLISECONDS);
         } else {
-            stopped.await();
+            stopRequested.await();
         }
-        stopped.await(15, TimeUnit.SECONDS);
+        agent.close();
+        out.close();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        System.err.println("akmon agent: stopped; " + agent.recordsRead() + " kernel records read, every probe detached");
         return 0;
     }
 

@@ -64,6 +64,13 @@ static __always_inline void emit_conn(void *ctx, struct akmon_conn *c, __u8 even
 	emit(ctx, &rec, sizeof(rec), AKMON_REC_NET);
 }
 
+/* The kernel's own count of retransmitted segments (what TCP_INFO reports as tcpi_total_retrans). */
+static __always_inline __u32 total_retrans(const struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+	return tp ? tp->total_retrans : 0;
+}
+
 /*
  * The connection as seen from process context. A socket first seen here (opened before the agent
  * started) is tracked from now on; a passive one is announced as accepted by its first user.
@@ -171,6 +178,7 @@ int BPF_PROG(akmon_inet_sock_set_state, const struct sock *sk, const int oldstat
 		if (!c)
 			return 0;
 		last = *c;
+		last.retransmits = total_retrans(sk);
 		/* Delete before sending, so the agent never drains an entry whose close it has handled. */
 		bpf_map_delete_elem(&conns, &key);
 		if (!last.announced) {
@@ -191,7 +199,8 @@ int BPF_PROG(akmon_tcp_retransmit_skb, const struct sock *sk, const struct sk_bu
 	__u64 key = (__u64)sk;
 	struct akmon_conn *c = bpf_map_lookup_elem(&conns, &key);
 
+	/* fires around each retransmission; the close record carries the final count */
 	if (c)
-		__sync_fetch_and_add(&c->retransmits, 1);
+		c->retransmits = total_retrans(sk);
 	return 0;
 }

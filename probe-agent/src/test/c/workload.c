@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -131,10 +132,14 @@ static void tcp(long bytes) {
 		if (w <= 0) die("write");
 		done += w;
 	}
+	shutdown(c, SHUT_WR);
+	pthread_join(t, NULL); // the server has read everything, our FIN included: no more retransmits
+	struct tcp_info info;
+	socklen_t ilen = sizeof(info);
+	if (getsockopt(c, IPPROTO_TCP, TCP_INFO, &info, &ilen)) die("TCP_INFO");
 	close(c);
-	pthread_join(t, NULL);
 	if (received != bytes) { fprintf(stderr, "received %ld of %ld\n", received, bytes); exit(97); }
-	snprintf(details, sizeof(details), "%d %d", ntohs(local.sin_port), ntohs(addr.sin_port));
+	snprintf(details, sizeof(details), "%d %d %u", ntohs(local.sin_port), ntohs(addr.sin_port), info.tcpi_total_retrans);
 	close(listener);
 	finish(details);
 }

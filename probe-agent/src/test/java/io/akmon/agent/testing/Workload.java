@@ -21,8 +21,8 @@ public final class Workload implements AutoCloseable {
     private final OutputStream in;
     private final int pid;
 
-    private Workload(List<String> args) {
-        List<String> cmd = new ArrayList<>();
+    private Workload(List<String> prefix, List<String> args) {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(binary().toString());
         cmd.addAll(args);
         try {
@@ -40,7 +40,12 @@ public final class Workload implements AutoCloseable {
     }
 
     public static Workload start(String... args) {
-        return new Workload(List.of(args));
+        return new Workload(List.of(), List.of(args));
+    }
+
+    /** Starts the workload through a wrapper that execs it, e.g. {@code ip netns exec NAME}. */
+    public static Workload startIn(List<String> wrapper, String... args) {
+        return new Workload(wrapper, List.of(args));
     }
 
     public static Path binary() {

@@ -1,19 +1,8 @@
 package io.akmon.flink;
 
 import io.akmon.flink.aggregate.Aggregate;
-import io.akmon.flink.aggregate.ClusterAggregate;
-import io.akmon.flink.aggregate.ClusterWindow;
-import io.akmon.flink.aggregate.ConnectionFigures;
-import io.akmon.flink.aggregate.ConnectionWindow;
 import io.akmon.flink.aggregate.CoverageJoin;
-import io.akmon.flink.aggregate.DiskFigures;
-import io.akmon.flink.aggregate.DiskWindow;
-import io.akmon.flink.aggregate.Figures;
-import io.akmon.flink.aggregate.FiguresAggregate;
-import io.akmon.flink.aggregate.HostAggregate;
-import io.akmon.flink.aggregate.HostWindow;
-import io.akmon.flink.aggregate.Keys;
-import io.akmon.flink.aggregate.ProcessWindow;
+import io.akmon.flink.aggregate.Windows;
 import io.akmon.flink.config.JobOptions;
 import io.akmon.flink.dedup.Deduplicator;
 import io.akmon.flink.ingest.DeadLetter;
@@ -24,7 +13,6 @@ import io.akmon.flink.ingest.SplitDeadLetters;
 import io.akmon.flink.sink.KafkaSinks;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -38,7 +26,6 @@ import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.time.Duration;
@@ -164,62 +151,17 @@ public class AggregationJob {
     /** All aggregates of one window size. */
     private DataStream<Aggregate> aggregate(DataStream<Event> unique, Duration size, long lateness) {
         String label = JobOptions.label(size);
-        TumblingEventTimeWindows windows = TumblingEventTimeWindows.of(size);
         Duration allowed = Duration.ofMillis(lateness);
-        TypeInformation<Aggregate> aggType = TypeInformation.of(Aggregate.class);
-        TypeInformation<Figures> figuresType = TypeInformation.of(Figures.class);
-        TypeInformation<DiskFigures> diskType = TypeInformation.of(DiskFigures.class);
-        TypeInformation<ConnectionFigures> connType = TypeInformation.of(ConnectionFigures.class);
-
-        DataStream<Aggregate> processes = unique
-                .filter(e -> e.pid > 0 && !e.type.equals("lost") && !e.type.equals("agent"))
-                .name("process-records-" + label).uid("process-records-" + label)
-                .keyBy(Keys::process)
-                .window(windows).allowedLateness(allowed)
-                .aggregate(new FiguresAggregate(false), new ProcessWindow(label),
-                        figuresType, figuresType, aggType)
-                .name("process-window-" + label).uid("process-window-" + label);
-
-        DataStream<Aggregate> hosts = unique
-                .keyBy(e -> e.host)
-                .window(windows).allowedLateness(allowed)
-                .aggregate(new FiguresAggregate(true),
-                        new HostWindow(label, options.processIdleTimeout.toMillis(),
-                                options.streamIdleTimeout.toMillis()),
-                        figuresType, figuresType, aggType)
-                .name("host-window-" + label).uid("host-window-" + label);
-
-        DataStream<Aggregate> disks = unique
-                .filter(e -> e.type.equals("disk"))
-                .name("disk-records-" + label).uid("disk-records-" + label)
-                .keyBy(Keys::disk)
-                .window(windows).allowedLateness(allowed)
-                .aggregate(new DiskFigures.Aggregator(), new DiskWindow(label),
-                        diskType, diskType, aggType)
-                .name("disk-window-" + label).uid("disk-window-" + label);
-
-        DataStream<Aggregate> connections = unique
-                .filter(e -> e.type.equals("net"))
-                .name("net-records-" + label).uid("net-records-" + label)
-                .keyBy(Keys::connection)
-                .window(windows).allowedLateness(allowed)
-                .aggregate(new ConnectionFigures.Aggregator(), new ConnectionWindow(label),
-                        connType, connType, aggType)
-                .name("connection-window-" + label).uid("connection-window-" + label);
+        DataStream<Aggregate> processes = Windows.processes(unique, size, allowed);
+        DataStream<Aggregate> hosts = Windows.hosts(unique, size, allowed, options.processIdleTimeout,
+                options.streamIdleTimeout);
+        DataStream<Aggregate> disks = Windows.disks(unique, size, allowed);
+        DataStream<Aggregate> connections = Windows.connections(unique, size, allowed);
 
         SingleOutputStreamOperator<Aggregate> stamped = hosts.union(processes, disks, connections)
                 .keyBy(a -> a.host)
-                .process(new CoverageJoin(lateness), aggType)
+                .process(new CoverageJoin(lateness), Windows.AGGREGATE)
                 .name("coverage-" + label).uid("coverage-" + label);
-
-        DataStream<Aggregate> cluster = stamped
-                .filter(a -> a instanceof HostAggregate)
-                .name("host-aggregates-" + label).uid("host-aggregates-" + label)
-                .keyBy(a -> ClusterAggregate.ALL_HOSTS)
-                .window(windows).allowedLateness(allowed)
-                .process(new ClusterWindow(label), aggType)
-                .name("cluster-window-" + label).uid("cluster-window-" + label);
-
-        return stamped.union(cluster);
+        return stamped.union(Windows.cluster(stamped, size, allowed));
     }
 }

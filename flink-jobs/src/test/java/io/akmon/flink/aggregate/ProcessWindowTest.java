@@ -1,0 +1,148 @@
+package io.akmon.flink.aggregate;
+
+import io.akmon.flink.ingest.Event;
+import io.akmon.flink.testing.WindowHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static io.akmon.flink.testing.Records.cpu;
+import static io.akmon.flink.testing.Records.disk;
+import static io.akmon.flink.testing.Records.exec;
+import static io.akmon.flink.testing.Records.exit;
+import static io.akmon.flink.testing.Records.fork;
+import static io.akmon.flink.testing.Records.hist;
+import static io.akmon.flink.testing.Records.memory;
+import static io.akmon.flink.testing.Records.net;
+import static io.akmon.flink.testing.Records.oomKill;
+import static io.akmon.flink.testing.Records.syscall;
+import static io.akmon.flink.testing.WindowHarness.send;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProcessWindowTest {
+    private static final Duration WINDOW = Duration.ofSeconds(10);
+    private static final Duration LATENESS = Duration.ofSeconds(5);
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> harness() throws Exception {
+        return WindowHarness.of(in -> Windows.processes(in, WINDOW, LATENESS));
+    }
+
+    /** A whole process life inside one window, every family once or twice. */
+    private static Event[] life() {
+        return new Event[] {
+            fork("h1", 0, 1, 1_000, 100, 1, "bash"),
+            exec("h1", 0, 2, 1_500, 100, "nginx"),
+            cpu("h1", -1, 1, 2_000, 100, "nginx", 300_000_000L),
+            syscall("h1", -1, 2, 2_000, 100, "nginx", "read", 10, 1),
+            syscall("h1", -1, 3, 2_000, 100, "nginx", "write", 3, 3),
+            memory("h1", -1, 4, 3_000, 100, "nginx", 1_000, 1_500, 7),
+            disk("h1", -1, 5, 3_000, 100, "nginx", "vda", "read", 4, 4_096, 40_000, hist(3, 4)),
+            net("h1", 0, 3, 3_500, 100, "nginx", "connect", "c1", 0, 0, 0),
+            syscall("h1", -1, 6, 4_000, 100, "nginx", "read", 5, 0),
+            memory("h1", -1, 7, 6_000, 100, "nginx", 2_000, 2_500, 3),
+            disk("h1", -1, 8, 6_000, 100, "nginx", "vda", "write", 2, 8_192, 3_000_000, hist(10, 2)),
+            net("h1", -1, 9, 6_000, 100, "nginx", "stats", "c1", 100, 200, 1),
+            cpu("h1", -1, 10, 8_000, 100, "nginx", 200_000_000L),
+            net("h1", 1, 1, 8_500, 100, "nginx", "close", "c1", 50, 25, 0),
+            oomKill("h1", 1, 2, 8_900, 100, "nginx", 2_000),
+            exit("h1", 1, 3, 9_000, 100, "nginx", 137, 9, 8_000_000_000L),
+            // Another host's process with the same pid is another key.
+            cpu("h2", -1, 1, 2_000, 100, "other", 1_000_000_000L),
+        };
+    }
+
+    @Test
+    void emitsExactFiguresAndLeavesNoStateAfterTheProcessExits() throws Exception {
+        try (var h = harness()) {
+            send(h, life());
+            assertTrue(h.extractOutputValues().isEmpty(), "nothing before the window closes");
+            h.processWatermark(9_999);
+
+            List<Aggregate> out = h.extractOutputValues();
+            assertEquals(2, out.size());
+            ProcessAggregate p = (ProcessAggregate) out.stream().filter(a -> a.host.equals("h1")).findFirst().get();
+            assertEquals("process/10s/h1/100/0", p.id);
+            assertEquals("process", p.kind);
+            assertEquals(0, p.timestamp);
+            assertEquals(10_000, p.windowEnd);
+            assertEquals(100, p.pid);
+            assertEquals("nginx", p.comm);
+            assertEquals(16, p.records);
+            assertEquals(500_000_000L, p.onCpuNs);
+            assertEquals(0.5, p.cpuSeconds, 1e-12);
+            assertEquals(5.0, p.cpuPct, 1e-12);
+            assertEquals(2_000L, p.rssBytes);
+            assertEquals(2_500, p.rssMaxBytes);
+            assertEquals(10, p.pageFaults);
+            assertEquals(1, p.oomKills);
+            assertEquals(18, p.syscallCount);
+            assertEquals(4, p.syscallErrors);
+            assertEquals(List.of(new SyscallCount("read", 15, 1), new SyscallCount("write", 3, 3)), p.syscalls);
+            assertEquals(4_096, p.diskReadBytes);
+            assertEquals(8_192, p.diskWriteBytes);
+            assertEquals(4, p.diskReadOps);
+            assertEquals(2, p.diskWriteOps);
+            assertEquals(8, p.diskLatencyP50Us);      // 3rd of 6 requests: bucket 3, [4, 8) us
+            assertEquals(1_024, p.diskLatencyP95Us);  // 6th of 6: bucket 10, [512, 1024) us
+            assertEquals(1_024, p.diskLatencyP99Us);
+            assertEquals(150, p.netBytesSent);
+            assertEquals(225, p.netBytesReceived);
+            assertEquals(15.0, p.netBytesSentPerSec, 1e-12);
+            assertEquals(22.5, p.netBytesReceivedPerSec, 1e-12);
+            assertEquals(1, p.netRetransmits);
+            assertEquals(1, p.connectionsOpened);
+            assertEquals(1, p.connectionsClosed);
+            assertEquals(1, p.forks);
+            assertEquals(1, p.execs);
+            assertTrue(p.exited);
+            assertEquals(137, p.exitCode);
+            assertEquals(9, p.exitSignal);
+            assertEquals(8_000_000_000L, p.lifetimeNs);
+
+            ProcessAggregate other = (ProcessAggregate) out.stream().filter(a -> a.host.equals("h2")).findFirst().get();
+            assertEquals(10.0, other.cpuPct, 1e-12);   // 1 s on CPU in a 10 s window
+            assertNull(other.rssBytes);
+            assertEquals(false, other.exited);
+
+            // Window state is kept through the allowed lateness, then nothing is left.
+            assertTrue(h.numKeyedStateEntries() > 0);
+            h.processWatermark(9_999 + LATENESS.toMillis());
+            assertEquals(0, h.numKeyedStateEntries());
+            assertEquals(0, h.numEventTimeTimers());
+        }
+    }
+
+    @Test
+    void aLateRecordWithinTheLatenessUpdatesTheWindow() throws Exception {
+        try (var h = harness()) {
+            send(h, cpu("h1", -1, 1, 2_000, 7, "a", 100_000_000L));
+            h.processWatermark(12_000);
+            send(h, cpu("h1", -1, 2, 9_000, 7, "a", 50_000_000L));     // late but within 5 s
+            List<Aggregate> out = h.extractOutputValues();
+            assertEquals(2, out.size());
+            assertEquals(out.get(0).id, out.get(1).id, "the update replaces the same document");
+            assertEquals(100_000_000L, ((ProcessAggregate) out.get(0)).onCpuNs);
+            assertEquals(150_000_000L, ((ProcessAggregate) out.get(1)).onCpuNs);
+            h.processWatermark(15_000);
+            assertEquals(0, h.numKeyedStateEntries());
+            assertEquals(0, h.numEventTimeTimers());
+        }
+    }
+
+    @Test
+    void latestMemorySampleWinsRegardlessOfArrivalOrder() throws Exception {
+        try (var h = harness()) {
+            send(h, memory("h1", -1, 2, 6_000, 7, "a", 2_000, 2_000, 1),
+                    memory("h1", -1, 1, 3_000, 7, "a", 9_000, 9_000, 1));
+            h.processWatermark(9_999);
+            ProcessAggregate p = (ProcessAggregate) h.extractOutputValues().get(0);
+            assertEquals(2_000L, p.rssBytes);
+            assertEquals(9_000, p.rssMaxBytes);
+            assertEquals(2, p.pageFaults);
+        }
+    }
+}

@@ -62,7 +62,7 @@ public class HostWindow extends ProcessWindowFunction<Figures, Aggregate, String
             long[] prev = maxSeq.get(s.getKey());
             // Expected numbers run from just after the previous window's highest seq (or this window's
             // lowest, for a new stream); a late re-firing of an older window falls back to the latter.
-            long base = prev != null && prev[0] < max ? Math.max(prev[0], min - 1) : min - 1;
+            long base = prev != null && prev[0] < max ? prev[0] : min - 1;
             missing += Math.max(0, max - base - count);
             long high = prev == null ? max : Math.max(prev[0], max);
             maxSeq.put(s.getKey(), new long[] {high, now});

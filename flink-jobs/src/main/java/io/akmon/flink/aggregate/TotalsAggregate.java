@@ -1,5 +1,6 @@
 package io.akmon.flink.aggregate;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,7 +122,7 @@ public abstract class TotalsAggregate extends Aggregate {
     protected void finish(Map<String, long[]> syscallCounts) {
         List<SyscallCount> ranked = SyscallCount.ranked(syscallCounts);
         syscalls = ranked;
-        topSyscalls = List.copyOf(ranked.subList(0, Math.min(TOP_SYSCALLS, ranked.size())));
+        topSyscalls = new ArrayList<>(ranked.subList(0, Math.min(TOP_SYSCALLS, ranked.size())));
         syscallCount = 0;
         syscallErrors = 0;
         for (SyscallCount s : ranked) {

@@ -150,6 +150,35 @@ static long long cpu_ns(void) {
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+// write PATH MB: buffered 4 KiB writes of MB megabytes, then fsync.
+static void write_file(const char *path, long mb) {
+	char buf[4096];
+	memset(buf, 'w', sizeof(buf));
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	if (fd < 0) die("open");
+	gate();
+	for (long i = 0; i < (mb << 20) / (long)sizeof(buf); i++)
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf)) die("write");
+	if (fsync(fd)) die("fsync");
+	close(fd);
+	finish("");
+}
+
+// forks N: N children that exit at once (fork and exit records, no exec), in batches of 64.
+static void forks(long n) {
+	gate();
+	for (long i = 0; i < n; i += 64) {
+		long batch = n - i < 64 ? n - i : 64;
+		for (long j = 0; j < batch; j++) {
+			pid_t p = fork();
+			if (p < 0) die("fork");
+			if (p == 0) _exit(0);
+		}
+		for (long j = 0; j < batch; j++) wait(NULL);
+	}
+	finish("");
+}
+
 // burn MS: spin until this process has used MS milliseconds of CPU, then wait.
 static void burn(long ms) {
 	gate();
@@ -176,7 +205,10 @@ int main(int argc, char **argv) {
 	if (argc >= 4 && !strcmp(argv[1], "odirect")) odirect(argv[2], atol(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "tcp")) tcp(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "burn")) burn(atol(argv[2]));
+	if (argc >= 4 && !strcmp(argv[1], "write")) write_file(argv[2], atol(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "forks")) forks(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "alloc")) alloc(atol(argv[2]));
-	fprintf(stderr, "usage: workload exit CODE | spawn N CODE | getppid K | odirect PATH BYTES | tcp BYTES | burn MS | alloc MB\n");
+	fprintf(stderr, "usage: workload exit CODE | spawn N CODE | getppid K | odirect PATH BYTES | tcp BYTES | burn MS"
+			" | alloc MB | write PATH MB | forks N\n");
 	return 2;
 }

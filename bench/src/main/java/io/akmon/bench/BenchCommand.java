@@ -1,0 +1,129 @@
+package io.akmon.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code akmon bench}: measures and writes bench/RESULTS.md. These benchmarks report; they do not pass or fail. */
+@Command(name = "akmon bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measures overhead on this host (against no monitoring and against bpftrace), agent throughput,",
+            "loss and memory, and the hot paths with JMH; writes RESULTS.md and charts. Needs root.",
+            "Run it on an otherwise idle machine: the figures are ratios within one run, but noise still shows."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5).")
+    int reps;
+
+    @Option(names = "--quick", description = "Smaller workloads, for a quick look.")
+    boolean quick;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench", description = "Where RESULTS.md and the charts go (default bench).")
+    Path out;
+
+    @Option(names = "--agent-jar", paramLabel = "JAR", defaultValue = "probe-agent/target/akmon-agent.jar",
+            description = "The agent to measure.")
+    Path agentJar;
+
+    @Option(names = "--workload", paramLabel = "BIN", defaultValue = "bench/target/workload", description = "The load generator binary.")
+    Path workload;
+
+    @Option(names = "--no-jmh", description = "Skip the JMH suite.")
+    boolean noJmh;
+
+    @Option(names = "--only", paramLabel = "SUITE", split = ",",
+            description = "Run only these suites: overhead, throughput, memory, jmh.")
+    List<String> only;
+
+    private boolean wants(String suite) {
+        return only == null || only.contains(suite);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream progress = System.err;
+        Machine machine = Machine.here();
+        progress.printf("akmon bench: %s, %d cores%n", machine.cpu(), machine.cores());
+        List<OverheadSuite.Result> overhead = new ArrayList<>();
+        if (wants("overhead")) {
+            progress.println("overhead (none / akmon / bpftrace, interleaved):");
+            overhead = new OverheadSuite(workload, agentJar, reps, quick, Path.of("/var/tmp/akmon-bench")).run(progress);
+        }
+        List<ThroughputSuite.Result> throughput = new ArrayList<>();
+        if (wants("throughput")) {
+            progress.println("throughput (ringbuf / perf):");
+            throughput = new ThroughputSuite(workload, quick).run(progress);
+        }
+        long idle = 0;
+        long peak = 0;
+        if (wants("memory")) {
+            progress.println("memory:");
+            try (Monitor agent = Monitor.start(Monitor.Kind.AKMON, agentJar, List.of())) {
+                Thread.sleep(3000);
+                idle = agent.rssBytes();
+                List<LoadGenerator> gens = new ArrayList<>();
+                for (int g = 0; g < 4; g++) {
+                    gens.add(new LoadGenerator(workload, List.of("forks", quick ? "5000" : "20000")));
+                }
+                gens.forEach(LoadGenerator::go);
+                gens.forEach(LoadGenerator::awaitDone);
+                gens.forEach(LoadGenerator::finish);
+                Thread.sleep(1500);
+                peak = agent.peakRssBytes();
+            }
+            progress.printf("  idle %.1f MiB, peak %.1f MiB%n", idle / 1048576.0, peak / 1048576.0);
+        }
+        List<String> jmh = new ArrayList<>();
+        if (wants("jmh") && !noJmh) {
+            progress.println("jmh (hot paths):");
+            jmh = runJmh();
+            jmh.forEach(progress::println);
+        }
+        Report.write(out, machine, overhead, throughput, idle, peak, jmh, reps);
+        progress.println("akmon bench: wrote " + out.resolve("RESULTS.md"));
+        return 0;
+    }
+
+    private List<String> runJmh() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        org.openjdk.jmh.runner.options.Options opts = new org.openjdk.jmh.runner.options.OptionsBuilder()
+                .include("io.akmon.bench.jmh.*").forks(1).warmupIterations(2).measurementIterations(3)
+                .warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                .measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1)).build();
+        var results = new org.openjdk.jmh.runner.Runner(opts, new org.openjdk.jmh.runner.format.OutputFormat() {
+            public void iteration(org.openjdk.jmh.infra.BenchmarkParams p, org.openjdk.jmh.infra.IterationParams i, int n) { }
+            public void iterationResult(org.openjdk.jmh.infra.BenchmarkParams p, org.openjdk.jmh.infra.IterationParams i, int n, org.openjdk.jmh.results.IterationResult r) { }
+            public void startBenchmark(org.openjdk.jmh.infra.BenchmarkParams p) { }
+            public void endBenchmark(org.openjdk.jmh.results.BenchmarkResult r) { }
+            public void startRun() { }
+            public void endRun(java.util.Collection<org.openjdk.jmh.results.RunResult> r) { }
+            public void print(String s) { }
+            public void println(String s) { }
+            public void flush() { }
+            public void close() { }
+            public void verbosePrintln(String s) { }
+            public void write(int b) { }
+            public void write(byte[] b) { }
+        }).run();
+        System.setOut(saved);
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format("%-55s %15s %12s", "benchmark", "ns/op", "error"));
+        for (var r : results) {
+            var s = r.getPrimaryResult();
+            lines.add(String.format("%-55s %15.1f %12.1f", r.getParams().getBenchmark().replace("io.akmon.bench.jmh.", ""),
+                    s.getScore(), s.getScoreError()));
+        }
+        return lines;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchCommand()).execute(args));
+    }
+}

@@ -1,0 +1,141 @@
+package io.akmon.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What watches the host during a measurement: nothing, the akmon agent, or bpftrace doing the same
+ * collection (syscall counts and errors per process, fork/exec/exit, on-CPU time, block bytes, TCP state).
+ */
+final class Monitor implements AutoCloseable {
+    enum Kind { NONE, AKMON, BPFTRACE }
+
+    static final String BPFTRACE_SCRIPT = """
+            tracepoint:raw_syscalls:sys_exit { @sys[pid, args->id] = count(); if (args->ret < 0) { @err[pid, args->id] = count(); } }
+            tracepoint:sched:sched_process_fork { printf("fork %d %d\\n", args->parent_pid, args->child_pid); }
+            tracepoint:sched:sched_process_exec { printf("exec %d %s\\n", pid, str(args->filename)); }
+            tracepoint:sched:sched_process_exit { printf("exit %d\\n", pid); }
+            tracepoint:sched:sched_switch { if (@since[cpu]) { @oncpu[args->prev_pid] = sum(nsecs - @since[cpu]); } @since[cpu] = nsecs; }
+            tracepoint:block:block_rq_issue { @issued[args->dev, tid] = nsecs; }
+            tracepoint:block:block_rq_complete { @disk[args->dev] = sum(args->nr_sector * 512); }
+            tracepoint:sock:inet_sock_set_state { printf("tcp %d %d %d\\n", pid, args->oldstate, args->newstate); }
+            interval:s:1 { print(@sys); clear(@sys); print(@err); clear(@err); print(@oncpu); clear(@oncpu); print(@disk); clear(@disk); }
+            """;
+
+    private final Kind kind;
+    private final Process process;
+
+    private Monitor(Kind kind, Process process) {
+        this.kind = kind;
+        this.process = process;
+    }
+
+    static Monitor start(Kind kind, Path agentJar, List<String> agentArgs) {
+        try {
+            switch (kind) {
+                case NONE:
+                    return new Monitor(kind, null);
+                case AKMON: {
+                    List<String> cmd = new java.util.ArrayList<>(List.of(
+                            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", agentJar.toString(),
+                            "--sink", "stdout", "--pin-dir", ""));
+                    cmd.addAll(agentArgs);
+                    Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    awaitLine(p.getErrorStream(), "running", p);
+                    return new Monitor(kind, p);
+                }
+                default: {
+                    mountTracefs();
+                    Path script = Files.createTempFile("akmon-bench", ".bt");
+                    Files.writeString(script, BPFTRACE_SCRIPT);
+                    Process p = new ProcessBuilder("bpftrace", script.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    awaitLine(p.getInputStream(), "Attaching", p);
+                    // keep reading its output so it never blocks on a full pipe
+                    Thread drain = new Thread(() -> {
+                        try {
+                            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                        } catch (IOException ignored) {
+                            // stopped
+                        }
+                    });
+                    drain.setDaemon(true);
+                    drain.start();
+                    Thread.sleep(1000); // attach completes after the banner
+                    return new Monitor(kind, p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void awaitLine(java.io.InputStream in, String marker, Process p) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        for (String line; (line = r.readLine()) != null; ) {
+            if (line.contains(marker)) {
+                if (in == p.getErrorStream()) {
+                    Thread t = new Thread(() -> {
+                        try {
+                            r.transferTo(java.io.Writer.nullWriter());
+                        } catch (IOException ignored) {
+                            // stopped
+                        }
+                    });
+                    t.setDaemon(true);
+                    t.start();
+                }
+                return;
+            }
+        }
+        throw new IllegalStateException("monitor exited before it was ready (exit " + p.exitValue() + ")");
+    }
+
+    static void mountTracefs() throws IOException, InterruptedException {
+        if (Files.exists(Path.of("/sys/kernel/tracing/events"))) {
+            return;
+        }
+        new ProcessBuilder("mount", "-t", "tracefs", "tracefs", "/sys/kernel/tracing").inheritIO().start().waitFor();
+    }
+
+    Kind kind() {
+        return kind;
+    }
+
+    /** The monitor's own CPU time so far, ns (0 for none). */
+    long cpuNs() {
+        return process == null ? 0 : Procs.cpuNs(process.pid());
+    }
+
+    long rssBytes() {
+        return process == null ? 0 : Procs.statusBytes(process.pid(), "VmRSS");
+    }
+
+    long peakRssBytes() {
+        return process == null ? 0 : Procs.statusBytes(process.pid(), "VmHWM");
+    }
+
+    @Override
+    public void close() {
+        if (process == null) {
+            return;
+        }
+        process.destroy(); // SIGTERM: both detach cleanly
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -42,6 +42,7 @@ public final class Spool implements Closeable {
 
     private static final Pattern SEGMENT = Pattern.compile("(\\d{20})\\.seg");
     private static final int HEADER = 8;
+    private static final long ROLL_DELIVERED_BYTES = 64 * 1024;
     /** Largest payload accepted; a larger length field means a torn or foreign frame. */
     public static final int MAX_PAYLOAD = 16 << 20;
 
@@ -57,6 +58,7 @@ public final class Spool implements Closeable {
     private final ByteBuffer writeBuffer;
     private long nextIndex;
     private long diskBytes;          // bytes in segment files, written or buffered
+    private long bufferedRecords;    // records in writeBuffer, all belonging to the last segment
     private IOException lastWriteError;
 
     // reader state, reader thread only
@@ -251,6 +253,9 @@ public final class Spool implements Closeable {
      * above the bound. Never blocks on anything but the local file system.
      */
     public synchronized Result append(byte[] payload, boolean control) {
+        if (segments.isEmpty()) {
+            throw new IllegalStateException("spool " + dir + " is closed");
+        }
         int frame = HEADER + payload.length;
         if (payload.length > MAX_PAYLOAD) {
             throw new IllegalArgumentException("record of " + payload.length + " bytes exceeds the spool's limit");
@@ -281,6 +286,7 @@ public final class Spool implements Closeable {
         writeCrc.update(payload);
         if (writeBuffer.remaining() >= frame) {
             writeBuffer.putInt(payload.length).putInt((int) writeCrc.getValue()).put(payload);
+            bufferedRecords++;
         } else {
             // larger than the buffer: write directly
             ByteBuffer direct = ByteBuffer.allocate(frame);
@@ -291,6 +297,7 @@ public final class Spool implements Closeable {
                     pos += last.channel.write(direct, pos);
                 }
                 last.written = pos;
+                lastWriteError = null;
             } catch (IOException e) {
                 lastWriteError = e;
                 try {
@@ -310,24 +317,31 @@ public final class Spool implements Closeable {
 
     /** Writes buffered records to the file; returns false (keeping them buffered) if that fails. */
     public synchronized boolean tryFlush() {
-        if (writeBuffer.position() == 0) {
+        if (writeBuffer.position() == 0 || segments.isEmpty()) {
             return true;
         }
         Segment last = segments.get(segments.size() - 1);
         writeBuffer.flip();
+        long start = last.written;
         try {
-            long pos = last.written;
+            long pos = start;
             while (writeBuffer.hasRemaining()) {
                 pos += last.channel.write(writeBuffer, pos);
-                last.written = pos;
             }
+            last.written = pos; // the reader sees whole flushes only
+            writeBuffer.clear();
+            bufferedRecords = 0;
             lastWriteError = null;
             return true;
         } catch (IOException e) {
             lastWriteError = e;
+            writeBuffer.position(writeBuffer.limit()).limit(writeBuffer.capacity());
+            try {
+                last.channel.truncate(start); // all or nothing: the same bytes are written again later
+            } catch (IOException ignored) {
+                // a torn tail is cut off at the next open
+            }
             return false;
-        } finally {
-            writeBuffer.compact();
         }
     }
 
@@ -489,6 +503,7 @@ public final class Spool implements Closeable {
         List<Segment> doomed = new ArrayList<>();
         synchronized (this) {
             ackIndex = index;
+            rollDelivered();
             while (segments.size() > 1 && segments.get(1).base <= index && segments.get(0) != readSegment) {
                 Segment s = segments.remove(0);
                 diskBytes -= s.size;
@@ -499,6 +514,35 @@ public final class Spool implements Closeable {
             s.channel.close();
             Files.deleteIfExists(s.path);
         }
+    }
+
+    /**
+     * Once every record in the last segment's file is delivered, continues in a new file so the
+     * old one can be deleted: keeps a caught-up spool small, and frees a full disk.
+     */
+    private void rollDelivered() {
+        Segment last = segments.get(segments.size() - 1);
+        long fileRecords = last.count - bufferedRecords;
+        if (fileRecords == 0 || ackIndex < last.base + fileRecords || readSegment != last || readPosition != last.written
+                || (last.written < ROLL_DELIVERED_BYTES && lastWriteError == null)) {
+            return;
+        }
+        Segment next = new Segment(last.base + fileRecords, segmentPath(last.base + fileRecords));
+        try {
+            next.channel = FileChannel.open(next.path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            next.channel.truncate(0);
+        } catch (IOException e) {
+            return; // keep using the old file
+        }
+        next.count = bufferedRecords;
+        next.size = writeBuffer.position();
+        last.count = fileRecords;
+        last.size = last.written;
+        segments.add(next);
+        readSegment = next;
+        readPosition = 0;
+        readIndex = next.base;
+        readBufferStart = -1;
     }
 
     /** Writes the acknowledged position to disk if it moved. */

@@ -78,10 +78,13 @@ public final class KafkaSink implements EventSink {
     public static final String RECORD_TYPE = "record_type";
 
     // Fields of the health record (type agent); counters are totals since the sink started.
+    /** Records handed to the sink by the agent and taken into the spool. */
     public static final String RECORDS_ACCEPTED = "records_accepted";
+    /** Records Kafka acknowledged, the sink's own loss and health records included. */
     public static final String RECORDS_PRODUCED = "records_produced";
     public static final String BYTES_PRODUCED = "bytes_produced";
     public static final String RECORDS_REJECTED = "records_rejected";
+    /** Sum of {@code lost} over the loss records the agent handed over (ring buffer, maps, decoding). */
     public static final String KERNEL_LOST = "kernel_lost";
     public static final String SPOOL_RECORDS = "spool_records";
     public static final String SPOOL_BYTES = "spool_bytes";
@@ -153,6 +156,8 @@ public final class KafkaSink implements EventSink {
     private final Set<Long> alreadyDelivered = new HashSet<>();
     private long backoffMs;
     private long lastAckPersistNano;
+    private long lastForceNano;
+    private long lastForcedIndex = -1;
     private long lastProblemLogNano;
     private boolean failing;
 
@@ -645,6 +650,14 @@ public final class KafkaSink implements EventSink {
             sent = true;
         }
         long now = System.nanoTime();
+        if (now - lastForceNano > TimeUnit.SECONDS.toNanos(1)) {
+            lastForceNano = now;
+            long written = spool.nextIndex();
+            if (written != lastForcedIndex) {
+                spool.force(); // spooled records survive a machine crash too, up to the last second
+                lastForcedIndex = written;
+            }
+        }
         if (!sent || now - lastAckPersistNano > TimeUnit.MILLISECONDS.toNanos(200)) {
             completeInOrder();
             if (now - lastAckPersistNano > TimeUnit.MILLISECONDS.toNanos(100)) {

@@ -1,6 +1,7 @@
 package io.akmon.agent.publish;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonSetter;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.schema.EventType;
 
@@ -58,6 +59,12 @@ public final class KafkaSinkConfig {
     public long healthIntervalMs = 10_000;
     /** Further Kafka client properties (security, timeouts), passed to the producer and the admin client. */
     public Map<String, String> properties = new LinkedHashMap<>();
+
+    /** In the config file, a number of bytes or a size such as {@code 512m} or {@code 2g}. */
+    @JsonSetter
+    public void setSpoolMaxBytes(Object value) {
+        spoolMaxBytes = value instanceof Number n ? n.longValue() : parseBytes(String.valueOf(value), "spool_max_bytes");
+    }
 
     /** Rejects values that cannot work, naming the setting. */
     public KafkaSinkConfig validate() {

@@ -363,6 +363,24 @@ public final class Spool implements Closeable {
         segments.get(segments.size() - 1).channel.force(false);
     }
 
+    /**
+     * Forces what has been written to the storage device, without holding up writers. Reader
+     * thread only (it is the one that closes delivered segments).
+     */
+    public void force() throws IOException {
+        List<FileChannel> channels = new ArrayList<>();
+        synchronized (this) {
+            for (Segment s : segments) {
+                channels.add(s.channel);
+            }
+        }
+        for (FileChannel ch : channels) {
+            if (ch.isOpen()) {
+                ch.force(false);
+            }
+        }
+    }
+
     /** Index the next appended record gets. */
     public synchronized long nextIndex() {
         return nextIndex;

@@ -476,7 +476,14 @@ class KafkaSinkIT {
     }
 
     @Test
-    void wrongTopicSettingsAreRefusedWithTheFix() throws Exception {
+    void badSettingsAreRefusedWithTheFix() throws Exception {
+        KafkaSinkConfig unresolvable = config("dns.");
+        unresolvable.bootstrap = "no-such-host.invalid:9092";
+        ProbeException dns = assertThrows(ProbeException.class, () -> open(unresolvable));
+        assertTrue(dns.getMessage().contains("'no-such-host.invalid:9092' cannot be resolved"), dns.getMessage());
+        assertTrue(dns.fix().contains("--bootstrap"), dns.fix());
+
+
         KafkaSinkConfig c = config("rf.");
         c.replicationFactor = 3;
         ProbeException e = assertThrows(ProbeException.class, () -> open(c));

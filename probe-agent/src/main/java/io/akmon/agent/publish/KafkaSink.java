@@ -73,6 +73,8 @@ public final class KafkaSink implements EventSink {
     public static final String SOURCE_SPOOL_IO = "spool_io";
     public static final String SOURCE_SHED = "shed";
     public static final String SOURCE_KAFKA_REJECTED = "kafka_rejected";
+    /** Records in a spool segment damaged on disk, skipped; their family is unknown. */
+    public static final String SOURCE_SPOOL_CORRUPT = "spool_corrupt";
 
     /** Field of a loss report naming the family whose records were dropped. */
     public static final String RECORD_TYPE = "record_type";
@@ -103,6 +105,8 @@ public final class KafkaSink implements EventSink {
     private static final int REJECTED = 3;
     private static final int TYPES = EventType.values().length;
     private static final int MAX_IN_FLIGHT = 200_000;
+    /** Bytes handed to the producer and not yet answered: below its buffer.memory, so send() does not block on it. */
+    private static final long MAX_IN_FLIGHT_BYTES = 16L << 20;
     private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -129,6 +133,8 @@ public final class KafkaSink implements EventSink {
     private final AtomicLong bytesProduced = new AtomicLong();
     private final AtomicLong producerErrors = new AtomicLong();
     private final AtomicLong kernelLost = new AtomicLong();
+    private final AtomicLong corruptSkipped = new AtomicLong();
+    private long corruptReported;
     /** [source * TYPES + type ordinal]: records dropped. */
     private final AtomicLongArray dropped = new AtomicLongArray(DROP_SOURCES.length * TYPES);
     /** What of {@link #dropped} has been written out as loss reports; guarded by reportLock. */
@@ -155,6 +161,7 @@ public final class KafkaSink implements EventSink {
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private final Set<Long> alreadyDelivered = new HashSet<>();
     private long backoffMs;
+    private long inFlightBytes;
     private long lastAckPersistNano;
     private long lastForceNano;
     private long lastForcedIndex = -1;
@@ -170,6 +177,7 @@ public final class KafkaSink implements EventSink {
         final long index;
         final int type;
         final int bytes;
+        int bufferBytes;
         volatile int state;
         volatile Exception error;
         boolean skipped;
@@ -232,6 +240,11 @@ public final class KafkaSink implements EventSink {
         try {
             PublisherSequence seq = PublisherSequence.open(dir.resolve("publisher.seq"), bootId);
             sink = new KafkaSink(config, host, bootId, log, spool, seq);
+            if (spool.damagedAtOpen() > 0) {
+                sink.corruptSkipped.addAndGet(spool.damagedAtOpen());
+                sink.error("the spool in " + dir + " had " + spool.damagedAtOpen() + " records damaged on disk; they are reported as lost (source "
+                        + SOURCE_SPOOL_CORRUPT + "); fix: check the disk");
+            }
             sink.checkFreeSpace();
             sink.setUpTopics(config.connectTimeoutMs, true);
             sink.publisher.start();
@@ -427,6 +440,17 @@ public final class KafkaSink implements EventSink {
                     if (append(lost, true, false)) {
                         reported[i] += delta;
                     }
+                }
+            }
+            long corrupt = corruptSkipped.get() - corruptReported;
+            if (corrupt > 0) {
+                Event lost = ownRecord(EventType.LOST, now);
+                if (lost == null) {
+                    return;
+                }
+                lost.put(Fields.SOURCE, SOURCE_SPOOL_CORRUPT).put(Fields.LOST, corrupt).put(RECORD_TYPE, "unknown");
+                if (append(lost, true, false)) {
+                    corruptReported += corrupt;
                 }
             }
             Event health = ownRecord(EventType.AGENT, now);
@@ -633,15 +657,15 @@ public final class KafkaSink implements EventSink {
             recover();
             return true;
         }
-        if (inFlight.size() >= MAX_IN_FLIGHT) {
+        if (inFlight.size() >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
             return false;
         }
         boolean sent = false;
-        for (int i = 0; i < 512 && inFlight.size() < MAX_IN_FLIGHT && !sendFailed; i++) {
-            Spool.Entry e = spool.next();
+        for (int i = 0; i < 512 && inFlight.size() < MAX_IN_FLIGHT && inFlightBytes < MAX_IN_FLIGHT_BYTES && !sendFailed; i++) {
+            Spool.Entry e = nextEntry();
             if (e == null) {
                 spool.tryFlush();
-                e = spool.next();
+                e = nextEntry();
             }
             if (e == null) {
                 break;
@@ -668,6 +692,24 @@ public final class KafkaSink implements EventSink {
         return sent;
     }
 
+    private Spool.Entry nextEntry() throws IOException {
+        try {
+            return spool.next();
+        } catch (Spool.CorruptSpoolException e) {
+            long skipped = spool.skipDamaged();
+            corruptSkipped.addAndGet(skipped);
+            if (skipped > 0) {
+                InFlight gap = new InFlight(spool.readIndex() - 1, -1, 0); // lets the acknowledged position pass them
+                gap.skipped = true;
+                gap.state = InFlight.OK;
+                inFlight.addLast(gap);
+            }
+            error(e.getMessage() + ": skipped " + skipped + " records (reported as lost, source " + SOURCE_SPOOL_CORRUPT
+                    + "); fix: check the disk under " + spool.dir());
+            return spool.next();
+        }
+    }
+
     private void send(Spool.Entry e) {
         ByteBuffer b = ByteBuffer.wrap(e.payload());
         int typeLen = b.get() & 0xff;
@@ -690,6 +732,8 @@ public final class KafkaSink implements EventSink {
         if (topic == null) {
             topic = config.topicPrefix + typeName;
         }
+        f.bufferBytes = key.length + value.length + 64;
+        inFlightBytes += f.bufferBytes;
         try {
             producer.send(new ProducerRecord<>(topic, null, key, value), (md, ex) -> complete(f, ex));
         } catch (KafkaException ex) {
@@ -731,6 +775,7 @@ public final class KafkaSink implements EventSink {
                 recovered();
             }
             ackTo = head.index + 1;
+            inFlightBytes -= head.bufferBytes;
             inFlight.pollFirst();
         }
         if (ackTo >= 0) {
@@ -784,6 +829,7 @@ public final class KafkaSink implements EventSink {
             }
         }
         inFlight.clear();
+        inFlightBytes = 0;
         if (ackTo >= 0) {
             spool.ack(ackTo);
         }

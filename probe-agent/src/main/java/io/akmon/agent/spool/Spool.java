@@ -60,6 +60,7 @@ public final class Spool implements Closeable {
     private long diskBytes;          // bytes in segment files, written or buffered
     private long bufferedRecords;    // records in writeBuffer, all belonging to the last segment
     private IOException lastWriteError;
+    private long damagedAtOpen;
 
     // reader state, reader thread only
     private Segment readSegment;
@@ -130,6 +131,31 @@ public final class Spool implements Closeable {
         return spool;
     }
 
+    /** A frame that fails its checksum while the spool is read: see {@link #skipDamaged()}. */
+    public static final class CorruptSpoolException extends IOException {
+        CorruptSpoolException(Path segment, long position) {
+            super("corrupt spool segment " + segment + " at byte " + position);
+        }
+    }
+
+    /**
+     * After a {@link CorruptSpoolException}: skips the rest of the damaged segment (or, in the
+     * segment being written, everything written so far) and returns how many records that skips.
+     */
+    public long skipDamaged() {
+        long end;
+        synchronized (this) {
+            Segment s = readSegment;
+            boolean last = segments.get(segments.size() - 1) == s;
+            end = s.base + s.count - (last ? bufferedRecords : 0);
+            readPosition = s.written;
+        }
+        long skipped = Math.max(0, end - readIndex);
+        readIndex = end;
+        readBufferStart = -1;
+        return skipped;
+    }
+
     /** Another process (or another sink in this one) holds the spool directory. */
     public static final class SpoolLockedException extends IOException {
         public SpoolLockedException(Path dir) {
@@ -164,6 +190,10 @@ public final class Spool implements Closeable {
             }
             segments.add(s);
             diskBytes += valid;
+        }
+        for (int i = 0; i + 1 < segments.size(); i++) {
+            Segment s = segments.get(i);
+            damagedAtOpen += Math.max(0, segments.get(i + 1).base - Math.max(ack, s.base + s.count));
         }
         // drop segments that are fully acknowledged (a restart may come between ack and delete)
         while (segments.size() > 1 && segments.get(1).base <= ack) {
@@ -381,6 +411,11 @@ public final class Spool implements Closeable {
         }
     }
 
+    /** Records lost to damage found when the spool was opened (frames failing their checksum before a segment's end). */
+    public long damagedAtOpen() {
+        return damagedAtOpen;
+    }
+
     /** Index the next appended record gets. */
     public synchronized long nextIndex() {
         return nextIndex;
@@ -441,7 +476,7 @@ public final class Spool implements Closeable {
                 int len = header.getInt();
                 int sum = header.getInt();
                 if (len < 0 || len > MAX_PAYLOAD) {
-                    throw new IOException("corrupt spool segment " + readSegment.path + " at byte " + readPosition);
+                    throw new CorruptSpoolException(readSegment.path, readPosition);
                 }
                 if (readPosition + HEADER + len > available) {
                     return null; // rest of the frame still buffered by the writer
@@ -454,7 +489,7 @@ public final class Spool implements Closeable {
                     readCrc.reset();
                     readCrc.update(payload);
                     if ((int) readCrc.getValue() != sum) {
-                        throw new IOException("corrupt spool segment " + readSegment.path + " at byte " + readPosition);
+                        throw new CorruptSpoolException(readSegment.path, readPosition);
                     }
                 }
                 long index = readIndex;

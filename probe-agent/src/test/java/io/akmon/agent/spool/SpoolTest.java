@@ -152,4 +152,64 @@ class SpoolTest {
             assertNull(s.next());
         }
     }
+
+    private static List<Path> segments(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".seg")).sorted().toList();
+        }
+    }
+
+    private static void flipByte(Path file, long position) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            ch.read(b, position);
+            b.flip();
+            byte v = b.get(0);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) (v ^ 0x5a)}), position);
+        }
+    }
+
+    @Test
+    void damageInsideASegmentIsCountedAtOpenAndTheRestIsRead(@TempDir Path dir) throws IOException {
+        try (Spool s = Spool.open(dir, 1 << 20, 4096)) {
+            for (int i = 0; i < 300; i++) {
+                s.append(rec(i), false);
+            }
+        }
+        List<Path> segs = segments(dir);
+        assertTrue(segs.size() >= 3);
+        long base1 = Long.parseLong(segs.get(1).getFileName().toString().replace(".seg", ""));
+        long base2 = Long.parseLong(segs.get(2).getFileName().toString().replace(".seg", ""));
+        // damage the payload of the second segment's first frame: that frame and the rest of the segment are lost
+        flipByte(segs.get(1), 8 + 2);
+        try (Spool s = Spool.open(dir, 1 << 20, 4096)) {
+            assertEquals(base2 - base1, s.damagedAtOpen());
+            List<String> expected = expected(0, (int) base1);
+            expected.addAll(expected((int) base2, 300));
+            assertEquals(expected, readAll(s));
+        }
+    }
+
+    @Test
+    void damageFoundWhileReadingIsSkippedAndCounted(@TempDir Path dir) throws IOException {
+        try (Spool s = Spool.open(dir, 1 << 20, 4096)) {
+            for (int i = 0; i < 300; i++) {
+                s.append(rec(i), false);
+            }
+            s.flush();
+            List<Path> segs = segments(dir);
+            long base1 = Long.parseLong(segs.get(1).getFileName().toString().replace(".seg", ""));
+            long base2 = Long.parseLong(segs.get(2).getFileName().toString().replace(".seg", ""));
+            flipByte(segs.get(1), 8 + 2);
+            List<String> got = new ArrayList<>();
+            for (int i = 0; i < base1; i++) {
+                Spool.Entry e = s.next();
+                got.add(e.index() + ":" + new String(e.payload(), StandardCharsets.UTF_8));
+            }
+            assertEquals(expected(0, (int) base1), got);
+            assertThrows(Spool.CorruptSpoolException.class, s::next);
+            assertEquals(base2 - base1, s.skipDamaged());
+            assertEquals(expected((int) base2, 300), readAll(s));
+        }
+    }
 }

@@ -369,6 +369,28 @@ class KafkaSinkIT {
     }
 
     @Test
+    void gracefulRestartDeliversEverythingOnce() throws Exception {
+        String prefix = "graceful.";
+        try (KafkaSink first = open(config(prefix))) {
+            for (int seq = 1; seq <= 2000; seq++) {
+                first.accept(mixed(2, seq));
+            }
+            first.close();
+            assertEquals(0, first.stats().spoolRecords(), "close publishes the spool while kafka is up");
+        }
+        try (KafkaSink second = open(config(prefix))) {
+            for (int seq = 2001; seq <= 4000; seq++) {
+                second.accept(mixed(2, seq));
+            }
+        }
+        List<Got> got = consume(prefix, 4002);
+        Map<RecordId, Got> distinct = new HashMap<>();
+        assertEquals(0, checkDuplicatesIdentical(got, distinct));
+        assertEquals(4002, got.size(), "4000 records and one health record per sink");
+        assertEquals(2, ofType(got, EventType.AGENT).size());
+    }
+
+    @Test
     void pastTheSpoolBoundDropsAreCountedExactly() throws Exception {
         String prefix = "bound.";
         kafka.stop();

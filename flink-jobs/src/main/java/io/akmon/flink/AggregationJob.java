@@ -22,6 +22,7 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -61,8 +62,7 @@ public class AggregationJob {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
         AggregationJob job = new AggregationJob(options, kafkaSource(options),
-                KafkaSinks.aggregates(options.bootstrapServers, options.aggregatesTopic, options.transactionalIdPrefix),
-                KafkaSinks.deadLetters(options.bootstrapServers, options.deadLetterTopic, options.transactionalIdPrefix));
+                KafkaSinks.aggregates(options), KafkaSinks.deadLetters(options));
         job.execute(env);
     }
 
@@ -86,10 +86,15 @@ public class AggregationJob {
     }
 
     public static KafkaSource<Envelope> kafkaSource(JobOptions options) {
+        return kafkaSource(options, new EnvelopeDeserializer());
+    }
+
+    public static KafkaSource<Envelope> kafkaSource(JobOptions options,
+                                                    KafkaRecordDeserializationSchema<Envelope> deserializer) {
         KafkaSourceBuilder<Envelope> b = KafkaSource.<Envelope>builder()
                 .setBootstrapServers(options.bootstrapServers)
                 .setGroupId(options.groupId)
-                .setDeserializer(new EnvelopeDeserializer())
+                .setDeserializer(deserializer)
                 // Only records of committed agent transactions: an aborted batch is replayed, not doubled.
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("partition.discovery.interval.ms", "30000")
@@ -98,6 +103,7 @@ public class AggregationJob {
                     case "latest" -> OffsetsInitializer.latest();
                     default -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
                 });
+        options.kafkaProperties.forEach(b::setProperty);
         if (options.topicPattern != null) {
             b.setTopicPattern(Pattern.compile(options.topicPattern));
         } else {

@@ -9,7 +9,9 @@ import java.io.File;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Options of the aggregation job, from command-line flags or a properties file ({@code --config}) whose
@@ -52,6 +54,10 @@ public class JobOptions implements Serializable {
     @Option(names = "--bounded", defaultValue = "false",
             description = "Stop at the offsets that are latest when the job starts (replay a backlog, then finish).")
     public boolean bounded;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "Extra Kafka client setting for the source and both sinks (repeatable), e.g. security.protocol=SSL.")
+    public Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     @Option(names = "--aggregates-topic", defaultValue = "akmon.aggregates",
             description = "Topic for aggregate documents (key = document id). Default: ${DEFAULT-VALUE}.")

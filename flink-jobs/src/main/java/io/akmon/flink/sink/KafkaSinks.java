@@ -1,10 +1,12 @@
 package io.akmon.flink.sink;
 
 import io.akmon.flink.aggregate.Aggregate;
+import io.akmon.flink.config.JobOptions;
 import io.akmon.flink.ingest.DeadLetter;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.charset.StandardCharsets;
@@ -21,27 +23,26 @@ public final class KafkaSinks {
     }
 
     /** Aggregates keyed by their document id, so log compaction keeps the latest version of each. */
-    public static KafkaSink<Aggregate> aggregates(String bootstrapServers, String topic, String transactionalIdPrefix) {
+    public static KafkaSink<Aggregate> aggregates(JobOptions options) {
+        String topic = options.aggregatesTopic;
         KafkaRecordSerializationSchema<Aggregate> schema = (a, ctx, ts) -> new ProducerRecord<>(topic,
                 a.id.getBytes(StandardCharsets.UTF_8), Json.bytes(a));
-        return KafkaSink.<Aggregate>builder()
-                .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(schema)
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix + "-aggregates")
-                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
-                .build();
+        return exactlyOnce(KafkaSink.<Aggregate>builder().setRecordSerializer(schema), options, "-aggregates");
     }
 
-    public static KafkaSink<DeadLetter> deadLetters(String bootstrapServers, String topic, String transactionalIdPrefix) {
+    public static KafkaSink<DeadLetter> deadLetters(JobOptions options) {
+        String topic = options.deadLetterTopic;
         KafkaRecordSerializationSchema<DeadLetter> schema = (d, ctx, ts) -> new ProducerRecord<>(topic,
                 Json.bytes(d));
-        return KafkaSink.<DeadLetter>builder()
-                .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(schema)
+        return exactlyOnce(KafkaSink.<DeadLetter>builder().setRecordSerializer(schema), options, "-deadletters");
+    }
+
+    private static <T> KafkaSink<T> exactlyOnce(KafkaSinkBuilder<T> builder, JobOptions options, String suffix) {
+        builder.setBootstrapServers(options.bootstrapServers)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix + "-deadletters")
-                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
-                .build();
+                .setTransactionalIdPrefix(options.transactionalIdPrefix + suffix)
+                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
+        options.kafkaProperties.forEach(builder::setProperty);
+        return builder.build();
     }
 }

@@ -1,0 +1,65 @@
+package io.akmon.flink.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JobOptionsTest {
+    @Test
+    void defaultsMatchTheDocumentedLayout() {
+        JobOptions o = JobOptions.parse();
+        assertEquals("localhost:9092", o.bootstrapServers);
+        assertEquals(List.of("akmon.fork", "akmon.exec", "akmon.exit", "akmon.syscall", "akmon.cpu", "akmon.memory",
+                "akmon.disk", "akmon.net", "akmon.lost", "akmon.agent"), o.topics);
+        assertEquals("akmon.aggregates", o.aggregatesTopic);
+        assertEquals("akmon.deadletter", o.deadLetterTopic);
+        assertEquals(Duration.ofSeconds(10), o.window);
+        assertEquals(List.of(Duration.ofSeconds(10), Duration.ofMinutes(1)), o.resolutions());
+        assertEquals(Duration.ofSeconds(40), o.dedupHoldOrDefault());
+        assertEquals("heap", o.stateBackend);
+        assertEquals("10s", JobOptions.label(o.window));
+        assertEquals("1m", JobOptions.label(o.rollupWindow));
+    }
+
+    @Test
+    void flagsOverrideTheConfigFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("job.properties");
+        Files.writeString(file, "bootstrap-servers=kafka:9092\nwindow=5s\nrollup-window=0\nstate-backend=rocksdb\n"
+                + "topics=a,b\n");
+        JobOptions o = JobOptions.parse("--config", file.toString(), "--window", "2s",
+                "--kafka-property", "security.protocol=SSL");
+        assertEquals("kafka:9092", o.bootstrapServers);
+        assertEquals(Duration.ofSeconds(2), o.window);
+        assertEquals(List.of(Duration.ofSeconds(2)), o.resolutions());
+        assertEquals("rocksdb", o.stateBackend);
+        assertEquals(List.of("a", "b"), o.topics);
+        assertEquals("SSL", o.kafkaProperties.get("security.protocol"));
+    }
+
+    @Test
+    void rejectsInconsistentSettings() {
+        assertThrows(IllegalArgumentException.class, () -> JobOptions.parse("--state-backend", "leveldb"));
+        assertThrows(IllegalArgumentException.class, () -> JobOptions.parse("--window", "7s"));
+        assertThrows(IllegalArgumentException.class, () -> JobOptions.parse("--dedup-hold", "5s"));
+    }
+
+    @Test
+    void helpDocumentsEveryOption() {
+        String usage = JobOptions.usage();
+        for (String option : List.of("--config", "--bootstrap-servers", "--topics", "--topic-pattern", "--group-id",
+                "--starting-offsets", "--bounded", "--kafka-property", "--aggregates-topic", "--dead-letter-topic",
+                "--window", "--rollup-window", "--allowed-lateness", "--out-of-orderness", "--idle-partition-timeout",
+                "--dedup-hold", "--stream-idle-timeout", "--process-idle-timeout", "--checkpoint-interval",
+                "--checkpoint-dir", "--state-backend", "--parallelism", "--restart-attempts")) {
+            assertTrue(usage.contains(option), option + " missing from --help");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.akmon.flink.ingest;
+
+import io.akmon.flink.testing.Records;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RecordParserTest {
+    private final RecordParser parser = new RecordParser();
+
+    private RecordParser.Result parse(String json) {
+        return parser.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String common(String type, int version) {
+        return "\"type\":\"" + type + "\",\"schema_version\":" + version
+                + ",\"host\":\"h1\",\"boot_id\":\"b1\",\"cpu\":3,\"seq\":42,\"ts\":1767225600123456789,\"pid\":7";
+    }
+
+    @Test
+    void readsEveryFamilyTheAgentWrites() {
+        Event disk = Records.disk("h1", -1, 9, 1_000, 7, "dd", "vda", "write", 3, 12_288, 900_000, Records.hist(4, 3));
+        RecordParser.Result r = parser.parse(Records.json(disk));
+        assertNull(r.reason());
+        Event e = r.event();
+        assertEquals("disk", e.type);
+        assertEquals("h1", e.host);
+        assertEquals(Records.BOOT, e.bootId);
+        assertEquals(-1, e.cpu);
+        assertEquals(9, e.seq);
+        assertEquals(disk.ts, e.ts);
+        assertEquals(1_000, e.timestampMillis());
+        assertEquals("dd", e.comm);
+        assertEquals("vda", e.device);
+        assertEquals("253:0", e.dev);
+        assertEquals(3, e.ops);
+        assertEquals(12_288, e.bytes);
+        assertArrayEquals(Records.hist(4, 3), e.latencyHistUs);
+
+        Event exit = parse("{" + common("exit", 1) + ",\"ppid\":1,\"exit_code\":3,\"signal\":9,\"core_dumped\":true,"
+                + "\"lifetime_ns\":55,\"comm\":\"x\"}").event();
+        assertEquals(3, exit.exitCode);
+        assertEquals(9, exit.signal);
+        assertTrue(exit.coreDumped);
+        assertEquals(55, exit.lifetimeNs);
+        assertEquals(1767225600123L, exit.timestampMillis());
+
+        Event net = parse("{" + common("net", 1) + ",\"event\":\"stats\",\"conn\":\"ff01\",\"family\":4,"
+                + "\"saddr\":\"10.0.0.1\",\"sport\":1,\"daddr\":\"10.0.0.2\",\"dport\":2,\"bytes_sent\":5,"
+                + "\"bytes_received\":6,\"retransmits\":1,\"interval_ns\":1000}").event();
+        assertEquals("ff01", net.conn);
+        assertEquals(5, net.bytesSent);
+        assertEquals(6, net.bytesReceived);
+
+        Event lost = parse("{" + common("lost", 1) + ",\"source\":\"output\",\"lost\":12,\"source_cpu\":1}").event();
+        assertEquals(12, lost.lost);
+        assertEquals(1, lost.sourceCpu);
+
+        // Fields from a newer agent that this job does not know are ignored.
+        assertNull(parse("{" + common("agent", 1) + ",\"spool_depth\":3,\"whatever\":[1]}").reason());
+    }
+
+    @Test
+    void explainsEveryRecordItCannotUse() {
+        assertTrue(parse("not json").reason().startsWith("not JSON"));
+        assertEquals("not a JSON object", parse("[1,2]").reason());
+        assertEquals("empty record", parser.parse(new byte[0]).reason());
+        assertEquals("unknown type 'teleport'", parse("{" + common("teleport", 1) + "}").reason());
+        assertEquals("future schema version 2 (this job reads up to 1)",
+                parse("{" + common("cpu", 2) + ",\"on_cpu_ns\":1}").reason());
+        assertEquals("missing field on_cpu_ns", parse("{" + common("cpu", 1) + "}").reason());
+        assertEquals("field seq is not an integer",
+                parse("{" + common("cpu", 1).replace("\"seq\":42", "\"seq\":\"42\"") + ",\"on_cpu_ns\":1}").reason());
+        assertEquals("missing field host", parse("{\"type\":\"cpu\",\"schema_version\":1}").reason());
+        assertEquals("unknown net event 'teleport'",
+                parse("{" + common("net", 1) + ",\"event\":\"teleport\",\"conn\":\"1\"}").reason());
+    }
+
+    @Test
+    void deadLettersLeaveTheStreamCountedAndWithTheirOrigin() throws Exception {
+        EnvelopeDeserializer d = new EnvelopeDeserializer();
+        try (var h = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new SplitDeadLetters()))) {
+            h.open();
+            h.processElement(d.toEnvelope("garbage".getBytes(StandardCharsets.UTF_8), "akmon.cpu", 1, 77), 0);
+            h.processElement(d.toEnvelope(Records.json(Records.cpu("h1", 0, 1, 1_000, 7, "a", 5)), "akmon.cpu", 1, 78), 0);
+            List<Event> events = h.extractOutputValues();
+            assertEquals(1, events.size());
+            assertEquals(5, events.get(0).onCpuNs);
+            var dead = List.copyOf(h.getSideOutput(SplitDeadLetters.DEAD_LETTERS));
+            assertEquals(1, dead.size());
+            DeadLetter letter = dead.get(0).getValue();
+            assertEquals("akmon.cpu", letter.topic);
+            assertEquals(1, letter.partition);
+            assertEquals(77, letter.offset);
+            assertEquals("garbage", letter.payload);
+            assertTrue(letter.reason.startsWith("not JSON"));
+        }
+    }
+}

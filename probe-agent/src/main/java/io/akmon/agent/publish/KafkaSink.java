@@ -536,6 +536,16 @@ public final class KafkaSink implements EventSink {
         return true;
     }
 
+    /** The oldest record not yet acknowledged and what is known about it, for diagnostics. */
+    String pendingHead() {
+        InFlight head = inFlight.peekFirst();
+        if (head == null) {
+            return "nothing in flight; spool depth " + spool.depth() + ", read index " + spool.readIndex() + ", ack index " + spool.ackIndex();
+        }
+        return "head index " + head.index + " type " + (head.type < 0 ? "?" : EventType.values()[head.type].wireName())
+                + " state " + head.state + " error " + head.error + "; in flight " + inFlight.size() + ", spool depth " + spool.depth();
+    }
+
     public KafkaSinkConfig config() {
         return config;
     }

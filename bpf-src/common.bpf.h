@@ -118,6 +118,17 @@ static __always_inline bool traced_tgid(__u32 tgid)
 	return true;
 }
 
+/* The process's name: its main thread's comm, not that of whichever thread is running. */
+static __always_inline void process_comm(struct task_struct *task, char *comm)
+{
+	bpf_probe_read_kernel(comm, AKMON_COMM_LEN, task->group_leader->comm);
+}
+
+static __always_inline void current_process_comm(char *comm)
+{
+	process_comm(bpf_get_current_task_btf(), comm);
+}
+
 static __always_inline bool traced_current(void)
 {
 	return traced_tgid(bpf_get_current_pid_tgid() >> 32);

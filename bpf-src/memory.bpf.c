@@ -73,7 +73,7 @@ int BPF_PROG(akmon_mark_victim, struct task_struct *victim, uid_t uid)
 	rec.pid = victim->tgid;
 	rec.uid = uid;
 	rec.rss_bytes = mm ? rss_bytes(mm) : 0;
-	__builtin_memcpy(rec.comm, victim->comm, AKMON_COMM_LEN);
+	process_comm(victim, rec.comm);
 	emit(ctx, &rec, sizeof(rec), AKMON_REC_OOM);
 	return 0;
 }

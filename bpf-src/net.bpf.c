@@ -88,7 +88,7 @@ static __always_inline struct akmon_conn *touch(void *ctx, const struct sock *sk
 		init.id = conn_id();
 		init.pid = tgid;
 		init.announced = 1; /* already open: no connect/accept record to make up */
-		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		current_process_comm(init.comm);
 		fill_addrs(&init, sk);
 		c = lookup_or_init(&conns, &key, &init, AKMON_DROP_CONN_MAP);
 		return c;
@@ -99,7 +99,7 @@ static __always_inline struct akmon_conn *touch(void *ctx, const struct sock *sk
 			return 0;
 		}
 		c->pid = tgid;
-		bpf_get_current_comm(c->comm, sizeof(c->comm));
+		current_process_comm(c->comm);
 		c->announced = 1;
 		emit_conn(ctx, c, AKMON_NET_ACCEPT);
 	}
@@ -148,7 +148,7 @@ int BPF_PROG(akmon_inet_sock_set_state, const struct sock *sk, const int oldstat
 			return 0;
 		init.id = conn_id();
 		init.pid = tgid;
-		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		current_process_comm(init.comm);
 		if (bpf_map_update_elem(&conns, &key, &init, BPF_ANY))
 			count_drop(AKMON_DROP_CONN_MAP);
 		return 0;
@@ -185,7 +185,7 @@ int BPF_PROG(akmon_inet_sock_set_state, const struct sock *sk, const int oldstat
 			if (!last.passive)
 				return 0; /* connect() that never got through */
 			last.pid = bpf_get_current_pid_tgid() >> 32;
-			bpf_get_current_comm(last.comm, sizeof(last.comm));
+			current_process_comm(last.comm);
 			emit_conn(ctx, &last, AKMON_NET_ACCEPT);
 		}
 		emit_conn(ctx, &last, AKMON_NET_CLOSE);

@@ -20,7 +20,7 @@ int BPF_PROG(akmon_fork, struct task_struct *parent, struct task_struct *child)
 	}
 	rec.pid = pid;
 	rec.ppid = ppid;
-	__builtin_memcpy(rec.comm, parent->comm, AKMON_COMM_LEN);
+	process_comm(parent, rec.comm);
 	emit(ctx, &rec, sizeof(rec), AKMON_REC_FORK);
 	return 0;
 }
@@ -86,7 +86,7 @@ int BPF_PROG(akmon_exit, struct task_struct *p, bool group_dead)
 	rec.ppid = p->real_parent->tgid;
 	rec.exit_code = p->exit_code;
 	rec.lifetime_ns = bpf_ktime_get_boot_ns() - p->group_leader->start_boottime;
-	__builtin_memcpy(rec.comm, p->comm, AKMON_COMM_LEN);
+	process_comm(p, rec.comm);
 	emit(ctx, &rec, sizeof(rec), AKMON_REC_EXIT);
 	if (cfg.filter_pids)
 		bpf_map_delete_elem(&filter_pids, &pid);

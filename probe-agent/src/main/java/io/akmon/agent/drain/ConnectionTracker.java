@@ -63,7 +63,6 @@ public final class ConnectionTracker {
             base[1] = received;
             base[2] = retrans;
             String comm = RecordDecoder.cString(v, Layout.Conn.COMM, Layout.COMM_LEN);
-            processes.rememberComm(pid, comm);
             RecordDecoder.Endpoints ep = RecordDecoder.endpoints(v, Layout.Conn.FAMILY, Layout.Conn.SADDR, Layout.Conn.DADDR);
             int sport = v.getShort(Layout.Conn.SPORT) & 0xffff;
             int dport = v.getShort(Layout.Conn.DPORT) & 0xffff;

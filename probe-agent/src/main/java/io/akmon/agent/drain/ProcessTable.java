@@ -52,12 +52,6 @@ public final class ProcessTable {
         return c;
     }
 
-    public synchronized void rememberComm(int pid, String comm) {
-        if (comm != null && !comm.isEmpty()) {
-            comms.putIfAbsent(pid, comm);
-        }
-    }
-
     /**
      * Ends a drain round; returns the processes whose entries may now be deleted (exited at least
      * {@link #DRAINS_AFTER_EXIT} drains ago). They are forgotten.

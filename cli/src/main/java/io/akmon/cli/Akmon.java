@@ -1,0 +1,37 @@
+package io.akmon.cli;
+
+import io.akmon.agent.cli.AgentCommand;
+import io.akmon.agent.loader.ProbeException;
+import io.akmon.cli.run.RunCommand;
+import io.akmon.cli.top.StatusCommand;
+import io.akmon.cli.top.TopCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code akmon}: one parser for every subcommand. */
+@Command(name = "akmon", mixinStandardHelpOptions = true, version = "akmon 0.1.0",
+        description = "Atomic kernel monitoring: eBPF probes -> Kafka -> Flink -> Elasticsearch -> Grafana.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Akmon implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Akmon());
+        cl.addSubcommand("agent", new AgentCommand());
+        cl.addSubcommand("run", new RunCommand());
+        cl.addSubcommand("top", new TopCommand());
+        cl.addSubcommand("status", new StatusCommand());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            System.err.println("akmon " + cmd.getCommandName() + ": " + (ex instanceof ProbeException p ? p.oneLine() : ex.toString()));
+            return ex instanceof ProbeException ? 3 : 1;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

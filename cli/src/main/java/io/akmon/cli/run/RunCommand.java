@@ -1,0 +1,84 @@
+package io.akmon.cli.run;
+
+import io.akmon.agent.cli.DurationConverter;
+import io.akmon.cli.top.PipelineView;
+import io.akmon.cli.top.Screen;
+import io.akmon.cli.top.TopFeed;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code akmon run}: the whole pipeline on this machine, watched through its own outputs. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Starts a real Kafka broker, the Flink aggregation job in a MiniCluster and the agent on this",
+            "machine, then shows a live view built from the pipeline's outputs (aggregates, alerts, agent",
+            "health, Kafka lag, checkpoints). Ctrl-C stops everything and detaches every probe."})
+public final class RunCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/akmon/local",
+            description = "Where Kafka, checkpoints and the agent's spool keep their data. Default: ${DEFAULT-VALUE}.")
+    Path dataDir;
+
+    @Option(names = "--no-ui", description = "Print one JSON status line per refresh instead of the live view.")
+    boolean noUi;
+
+    @Option(names = "--duration", paramLabel = "TIME", converter = DurationConverter.class,
+            description = "Stop after this long. Default: until Ctrl-C.")
+    Duration duration;
+
+    @Option(names = "--refresh", paramLabel = "TIME", converter = DurationConverter.class, defaultValue = "2s",
+            description = "How often the view is redrawn. Default: ${DEFAULT-VALUE}.")
+    Duration refresh;
+
+    @Option(names = "--window", paramLabel = "TIME", defaultValue = "10s", description = "Aggregation window. Default: ${DEFAULT-VALUE}.")
+    String window;
+
+    @Option(names = "--pid", paramLabel = "PID", split = ",", description = "Watch only these processes and their descendants.")
+    List<Integer> pids;
+
+    @Option(names = "--comm", paramLabel = "NAME", split = ",", description = "Watch only processes with this command name.")
+    List<String> comms;
+
+    @Override
+    public Integer call() throws Exception {
+        java.nio.file.Files.createDirectories(dataDir);
+        System.setProperty("akmon.log.file", dataDir.resolve("akmon.log").toString());
+        org.apache.logging.log4j.core.config.Configurator.reconfigure();
+        LocalPipeline.Options o = new LocalPipeline.Options();
+        o.dataDir = dataDir;
+        o.window = window;
+        o.agent.pinDir = "/sys/fs/bpf/akmon";
+        if (pids != null) o.agent.pids = pids;
+        if (comms != null) o.agent.comms = comms;
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String sig : new String[] {"INT", "TERM"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
+        }
+        LocalPipeline pipeline;
+        try {
+            pipeline = LocalPipeline.start(o, System.err);
+        } catch (LocalPipeline.StartException e) {
+            System.err.println("akmon run: " + e.getMessage());
+            return 3;
+        }
+        Thread hook = new Thread(pipeline::close, "akmon-run-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.println("akmon run: log of Kafka and Flink warnings: " + dataDir.resolve("akmon.log"));
+        System.err.println("akmon run: pipeline up. Kafka at " + pipeline.bootstrapServers() + " (topics akmon.<type>, "
+                + "akmon.aggregates, akmon.alerts), Flink REST at " + pipeline.flinkRestUrl());
+        PipelineView view = new PipelineView(window);
+        try (TopFeed feed = new TopFeed(view, pipeline.bootstrapServers(), pipeline.viewTopics(), LocalPipeline.AGGREGATION_GROUP,
+                pipeline.flinkRestUrl(), Duration.ofMinutes(1))) {
+            Screen.loop(view, feed, System.out, !noUi, refresh, duration, stop);
+        }
+        System.err.println("akmon run: stopping");
+        pipeline.close();
+        Runtime.getRuntime().removeShutdownHook(hook);
+        System.err.println("akmon run: stopped; every probe detached");
+        return 0;
+    }
+}

@@ -1,0 +1,202 @@
+package io.akmon.cli.top;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What the live view shows, built only from the pipeline's outputs: the newest per-process and
+ * per-host aggregates, recent alerts, the agents' health records, and the job's lag and checkpoints.
+ * Rendering is separate from collecting so either can be tested alone.
+ */
+public final class PipelineView {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final int ALERTS_KEPT = 8;
+
+    private final String resolution;
+    private final Map<String, JsonNode> processes = new HashMap<>(); // host/pid -> newest process aggregate
+    private final Map<String, JsonNode> hosts = new HashMap<>();
+    private final Map<String, JsonNode> agents = new HashMap<>();
+    private final Map<String, Double> rates = new HashMap<>(); // host -> records/s between its last two health records
+    private final Deque<JsonNode> alerts = new ArrayDeque<>();
+    private long processWindow;
+    private long kafkaLag = -1;
+    private long lastCheckpointMillis;
+    private String jobState = "unknown";
+
+    public PipelineView(String resolution) {
+        this.resolution = resolution;
+    }
+
+    /** Takes one record from the aggregates, alerts or agent topic. */
+    public synchronized void accept(String topic, JsonNode record) {
+        if (topic.endsWith("alerts")) {
+            alerts.addFirst(record);
+            while (alerts.size() > ALERTS_KEPT) {
+                alerts.removeLast();
+            }
+            return;
+        }
+        if ("agent".equals(record.path("type").asText())) {
+            String host = record.path("host").asText();
+            JsonNode previous = agents.put(host, record);
+            if (previous != null && record.path("records_accepted").asLong() >= previous.path("records_accepted").asLong()) {
+                double seconds = (record.path("ts").asLong() - previous.path("ts").asLong()) / 1e9;
+                if (seconds > 0) {
+                    rates.put(host, (record.path("records_accepted").asLong() - previous.path("records_accepted").asLong()) / seconds);
+                }
+            }
+            return;
+        }
+        if (!resolution.equals(record.path("resolution").asText())) {
+            return;
+        }
+        String kind = record.path("kind").asText();
+        String host = record.path("host").asText();
+        long ts = record.path("timestamp").asLong();
+        if ("process".equals(kind)) {
+            if (ts > processWindow) { // a newer window replaces the table
+                processWindow = ts;
+                processes.entrySet().removeIf(e -> e.getValue().path("timestamp").asLong() < ts);
+            }
+            if (ts == processWindow) {
+                processes.put(host + "/" + record.path("pid").asInt(), record);
+            }
+        } else if ("host".equals(kind)) {
+            JsonNode old = hosts.get(host);
+            if (old == null || old.path("timestamp").asLong() <= ts) {
+                hosts.put(host, record);
+            }
+        }
+    }
+
+    public synchronized void jobStatus(String state, long kafkaLag, long lastCheckpointMillis) {
+        this.jobState = state;
+        this.kafkaLag = kafkaLag;
+        this.lastCheckpointMillis = lastCheckpointMillis;
+    }
+
+    public synchronized int agentCount() {
+        return agents.size();
+    }
+
+    public synchronized List<JsonNode> topProcesses(int n) {
+        List<JsonNode> list = new ArrayList<>(processes.values());
+        list.sort(Comparator.comparingDouble((JsonNode p) -> p.path("cpu_pct").asDouble()).reversed()
+                .thenComparing(p -> -p.path("rss_bytes").asLong()));
+        return list.subList(0, Math.min(n, list.size()));
+    }
+
+    /** One JSON object for --no-ui: the pipeline's health and the top processes. */
+    public synchronized ObjectNode snapshot(long nowMillis, int top) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("ts", nowMillis);
+        o.put("job_state", jobState);
+        o.put("kafka_lag", kafkaLag);
+        o.put("last_checkpoint_ms", lastCheckpointMillis);
+        o.put("events_per_sec", eventsPerSecond());
+        o.put("lost", lost());
+        o.put("coverage", coverage());
+        var procs = o.putArray("processes");
+        for (JsonNode p : topProcesses(top)) {
+            ObjectNode row = procs.addObject();
+            for (String f : List.of("host", "pid", "comm", "cpu_pct", "rss_bytes", "disk_read_bytes", "disk_write_bytes",
+                    "net_bytes_sent_per_sec", "net_bytes_received_per_sec", "syscall_count")) {
+                row.set(f, p.path(f));
+            }
+        }
+        var al = o.putArray("alerts");
+        alerts.forEach(al::add);
+        return o;
+    }
+
+    private double eventsPerSecond() {
+        return rates.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    private long lost() {
+        long sum = 0;
+        for (JsonNode a : agents.values()) {
+            sum += a.path("kernel_lost").asLong() + a.path("spool_full_dropped").asLong() + a.path("shed_dropped").asLong();
+        }
+        return sum;
+    }
+
+    private double coverage() {
+        double min = 1.0;
+        for (JsonNode h : hosts.values()) {
+            min = Math.min(min, h.path("coverage").asDouble(1.0));
+        }
+        return min;
+    }
+
+    /** The screen: a header with the pipeline's health, the process table, recent alerts. */
+    public synchronized String render(long nowMillis, int width, int rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "akmon  %s  job %s  lag %s  checkpoint %s  events/s %,.0f  lost %,d  coverage %.4f%n",
+                CLOCK.format(Instant.ofEpochMilli(nowMillis)), jobState, kafkaLag < 0 ? "?" : Long.toString(kafkaLag),
+                lastCheckpointMillis <= 0 ? "none yet" : ((nowMillis - lastCheckpointMillis) / 1000) + "s ago",
+                eventsPerSecond(), lost(), coverage()));
+        for (JsonNode h : hosts.values()) {
+            sb.append(String.format(Locale.ROOT, "host %-16s cpu %6.1f%%  rss %9s  disk r/w %9s %9s  net tx/rx %9s/s %9s/s  procs %d%n",
+                    h.path("host").asText(), h.path("cpu_pct").asDouble(), bytes(h.path("rss_bytes").asLong()),
+                    bytes(h.path("disk_read_bytes").asLong()), bytes(h.path("disk_write_bytes").asLong()),
+                    bytes((long) h.path("net_bytes_sent_per_sec").asDouble()), bytes((long) h.path("net_bytes_received_per_sec").asDouble()),
+                    h.path("live_processes").asLong()));
+        }
+        sb.append(String.format(Locale.ROOT, "%n%7s %-16s %6s %9s %9s %9s %10s %10s %11s%n",
+                "PID", "COMM", "CPU%", "RSS", "DISK R", "DISK W", "NET TX/s", "NET RX/s", "SYSCALLS/s"));
+        double windowSeconds = 0;
+        int shown = 0;
+        for (JsonNode p : topProcesses(Math.max(1, rows - 12))) {
+            windowSeconds = (p.path("window_end").asLong() - p.path("timestamp").asLong()) / 1000.0;
+            sb.append(String.format(Locale.ROOT, "%7d %-16.16s %6.1f %9s %9s %9s %10s %10s %11.0f%n",
+                    p.path("pid").asInt(), p.path("comm").asText(), p.path("cpu_pct").asDouble(),
+                    p.path("rss_bytes").isMissingNode() || p.path("rss_bytes").isNull() ? "-" : bytes(p.path("rss_bytes").asLong()),
+                    bytes(p.path("disk_read_bytes").asLong()), bytes(p.path("disk_write_bytes").asLong()),
+                    bytes((long) p.path("net_bytes_sent_per_sec").asDouble()), bytes((long) p.path("net_bytes_received_per_sec").asDouble()),
+                    windowSeconds > 0 ? p.path("syscall_count").asLong() / windowSeconds : 0.0));
+            shown++;
+        }
+        if (shown == 0) {
+            sb.append("  (waiting for the first window to close)\n");
+        }
+        sb.append("\nRECENT ALERTS\n");
+        if (alerts.isEmpty()) {
+            sb.append("  none\n");
+        }
+        for (JsonNode a : alerts) {
+            String line = String.format(Locale.ROOT, "  %s %-8s %-18s %s", CLOCK.format(Instant.ofEpochMilli(a.path("last_matched").asLong(
+                    a.path("timestamp").asLong()))), a.path("severity").asText(), a.path("rule").asText(), a.path("message").asText());
+            sb.append(line, 0, Math.min(line.length(), Math.max(20, width))).append('\n');
+        }
+        return sb.toString();
+    }
+
+    static String bytes(long b) {
+        if (b < 1024) {
+            return b + "B";
+        }
+        String[] units = {"K", "M", "G", "T"};
+        double v = b;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f%s", v, units[u]);
+    }
+}

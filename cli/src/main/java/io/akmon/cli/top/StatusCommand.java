@@ -1,0 +1,46 @@
+package io.akmon.cli.top;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code akmon status}: a deployment's health as one JSON object — agents seen, their losses, the
+ * job's lag and last checkpoint. Exit 0 healthy, 1 degraded (losses, no checkpoint, job not running).
+ */
+@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Health of a deployment as JSON: agents seen in the last minute, losses, Kafka lag, checkpoints.",
+            "Exit code 0 when healthy, 1 when degraded."})
+public final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--flink", paramLabel = "URL", description = "Flink REST address (e.g. http://jobmanager:8081).")
+    String flink;
+
+    @Option(names = "--group", paramLabel = "ID", defaultValue = "akmon-aggregation", description = "Default: ${DEFAULT-VALUE}.")
+    String group;
+
+    @Override
+    public Integer call() throws Exception {
+        PipelineView view = new PipelineView("10s");
+        try (TopFeed feed = new TopFeed(view, bootstrap, List.of("akmon.aggregates", "akmon.agent"), group, flink,
+                Duration.ofMinutes(1))) {
+            new CountDownLatch(1).await(4, java.util.concurrent.TimeUnit.SECONDS); // let the feed read the last minute
+            feed.refreshJobStatus();
+        }
+        var snap = view.snapshot(System.currentTimeMillis(), 0);
+        snap.remove("processes");
+        snap.remove("alerts");
+        snap.put("agents", view.agentCount());
+        System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(snap));
+        boolean healthy = snap.path("lost").asLong() == 0 && view.agentCount() > 0
+                && (flink == null || "running".equals(snap.path("job_state").asText()));
+        return healthy ? 0 : 1;
+    }
+}

@@ -1,0 +1,50 @@
+package io.akmon.cli.top;
+
+import io.akmon.agent.cli.DurationConverter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code akmon top}: the live view against an existing deployment's Kafka. */
+@Command(name = "top", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "A live view of a running deployment, read from its Kafka topics (aggregates, alerts, agent health).")
+public final class TopCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--flink", paramLabel = "URL", description = "Flink REST address, for job state and checkpoints (e.g. http://jobmanager:8081).")
+    String flink;
+
+    @Option(names = "--group", paramLabel = "ID", defaultValue = "akmon-aggregation", description = "The aggregation job's consumer group. Default: ${DEFAULT-VALUE}.")
+    String group;
+
+    @Option(names = "--window", paramLabel = "TIME", defaultValue = "10s", description = "Which aggregate resolution to show. Default: ${DEFAULT-VALUE}.")
+    String window;
+
+    @Option(names = "--no-ui", description = "One JSON status line per refresh instead of the screen.")
+    boolean noUi;
+
+    @Option(names = "--refresh", paramLabel = "TIME", converter = DurationConverter.class, defaultValue = "2s", description = "Default: ${DEFAULT-VALUE}.")
+    Duration refresh;
+
+    @Option(names = "--duration", paramLabel = "TIME", converter = DurationConverter.class, description = "Stop after this long.")
+    Duration duration;
+
+    @Override
+    public Integer call() throws Exception {
+        PipelineView view = new PipelineView(window);
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String sig : new String[] {"INT", "TERM"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
+        }
+        try (TopFeed feed = new TopFeed(view, bootstrap, List.of("akmon.aggregates", "akmon.alerts", "akmon.agent"), group, flink,
+                Duration.ofMinutes(1))) {
+            Screen.loop(view, feed, System.out, !noUi, refresh, duration, stop);
+        }
+        return 0;
+    }
+}

@@ -1,13 +1,11 @@
 package io.akmon.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.akmon.embedded.EmbeddedKafka;
 import io.akmon.flink.config.JobOptions;
-import io.akmon.flink.ingest.Event;
 import io.akmon.flink.sink.KafkaSinks;
 import io.akmon.flink.testing.InjectedFaults;
-import io.akmon.flink.testing.Records;
+import io.akmon.flink.testing.KafkaIo;
 import io.akmon.flink.testing.Workload;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.core.execution.JobClient;
@@ -19,15 +17,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,18 +24,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -61,7 +43,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class AggregationJobIT {
     private static final int PARALLELISM = 2;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> POISON = List.of(
             "this is not json",
             "{\"type\":\"teleport\",\"schema_version\":1,\"host\":\"host-0\",\"boot_id\":\"b\",\"cpu\":0,\"seq\":1,\"ts\":1}",
@@ -80,48 +61,8 @@ class AggregationJobIT {
     static void startKafkaAndWriteInput() throws Exception {
         kafka = EmbeddedKafka.start();
         workload = new Workload(4, 6, 42);
-        writeInput("", false);
-        writeInput(SAVEPOINT_PREFIX, true);
-    }
-
-    /**
-     * Writes the workload to one topic per family (2 partitions each), with the poison records halfway.
-     * With {@code sentinels}, every partition ends with a record ten minutes later, so an unbounded run
-     * sees the watermark pass every window of the workload.
-     */
-    private static void writeInput(String prefix, boolean sentinels) throws Exception {
-        List<String> topics = new ArrayList<>();
-        for (String t : JobOptions.DEFAULT_TOPICS.split(",")) {
-            topics.add(prefix + t);
-        }
-        kafka.createTopics(2, topics.toArray(String[]::new));
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            int i = 0;
-            for (Event e : workload.sendOrder) {
-                producer.send(new ProducerRecord<>(prefix + "akmon." + e.type, bytes(e.host + "/" + e.pid),
-                        Records.json(e)));
-                if (++i == workload.sendOrder.size() / 2) {
-                    for (String poison : POISON) {
-                        producer.send(new ProducerRecord<>(prefix + "akmon.syscall", bytes("host-0/1"), bytes(poison)));
-                    }
-                }
-            }
-            if (sentinels) {
-                long seq = 0;
-                for (String topic : topics) {
-                    for (int partition = 0; partition < 2; partition++) {
-                        Event s = Records.base("agent", "~sentinel", -1, ++seq, Workload.T0 + 600_000, 0, null);
-                        producer.send(new ProducerRecord<>(topic, partition, bytes("~sentinel/0"), Records.json(s)));
-                    }
-                }
-            }
-            producer.flush();
-        }
+        KafkaIo.writeInput(kafka, workload, "", POISON, false);
+        KafkaIo.writeInput(kafka, workload, SAVEPOINT_PREFIX, POISON, true);
     }
 
     @AfterAll
@@ -129,10 +70,6 @@ class AggregationJobIT {
         if (kafka != null) {
             kafka.close();
         }
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static JobOptions options(String run, boolean bounded, String inputPrefix) {
@@ -167,50 +104,16 @@ class AggregationJobIT {
         return StreamExecutionEnvironment.getExecutionEnvironment().executeAsync(graph);
     }
 
-    /** Committed records of a topic, read as a read_committed consumer would. */
     private static List<String> readCommitted(String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<String> values = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                assertTrue(System.currentTimeMillis() < deadline, "timed out reading " + topic);
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    values.add(new String(r.value(), StandardCharsets.UTF_8));
-                }
-            }
-        }
-        return values;
+        return KafkaIo.readCommitted(kafka.bootstrapServers(), topic);
     }
 
-    /** How far a read_committed reader can read (the last stable offset). */
+    private static Map<String, JsonNode> aggregates(String topic) {
+        return KafkaIo.aggregates(kafka.bootstrapServers(), topic);
+    }
+
     private static long committedEnd(String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            return c.endOffsets(List.of(tp)).get(tp);
-        }
-    }
-
-    /** Aggregates by document id; fails if any id was committed twice (a window counted twice). */
-    private static Map<String, JsonNode> aggregates(String topic) throws Exception {
-        Map<String, JsonNode> byId = new TreeMap<>();
-        for (String v : readCommitted(topic)) {
-            JsonNode n = JSON.readTree(v);
-            JsonNode previous = byId.put(n.get("id").asText(), n);
-            assertEquals(null, previous, "document committed twice: " + n.get("id").asText());
-        }
-        return byId;
+        return KafkaIo.committedEnd(kafka.bootstrapServers(), topic);
     }
 
     private static synchronized Map<String, JsonNode> baseline() throws Exception {
@@ -221,6 +124,10 @@ class AggregationJobIT {
             baseline = aggregates(o.aggregatesTopic);
             List<String> dead = readCommitted(o.deadLetterTopic);
             assertEquals(POISON.size(), dead.size(), "each poison record once in the dead-letter topic: " + dead);
+            String all = String.join("\n", dead);
+            for (String reason : List.of("not JSON", "unknown type 'teleport'", "future schema version 2")) {
+                assertTrue(all.contains(reason), reason + " in " + all);
+            }
         }
         return baseline;
     }
@@ -228,26 +135,7 @@ class AggregationJobIT {
     @Test
     void generatedStreamGivesExactlyTheExpectedAggregates() throws Exception {
         Map<String, JsonNode> actual = baseline();
-        Map<String, Workload.Doc> expected = new HashMap<>(workload.expected(Workload.WINDOW));
-        expected.putAll(workload.expected(Workload.ROLLUP));
-        assertEquals(new TreeMap<>(expected).keySet(), actual.keySet(), "one document per process, host, disk, "
-                + "connection and cluster window");
-        for (Map.Entry<String, Workload.Doc> doc : expected.entrySet()) {
-            JsonNode a = actual.get(doc.getKey());
-            for (Map.Entry<String, Object> field : doc.getValue().entrySet()) {
-                JsonNode v = a.get(field.getKey());
-                String where = doc.getKey() + " " + field.getKey();
-                assertTrue(v != null, where + " missing in " + a);
-                if (field.getValue() instanceof Double d) {
-                    assertEquals(d, v.asDouble(), 1e-12, where);
-                } else if (field.getValue() instanceof Boolean b) {
-                    assertEquals(b, v.asBoolean(), where);
-                } else {
-                    assertEquals(((Number) field.getValue()).longValue(), v.asLong(), where);
-                }
-            }
-            assertTrue(a.get("coverage").asDouble() > 0 && a.get("coverage").asDouble() <= 1.0, doc.getKey());
-        }
+        workload.assertMatches(actual);
         // The stream had real losses, and every process document carries its host's coverage.
         assertTrue(actual.values().stream().anyMatch(n -> n.get("coverage").asDouble() < 1.0));
         for (JsonNode n : actual.values()) {
@@ -317,19 +205,11 @@ class AggregationJobIT {
         JobClient second = submit(resumed);
         try {
             await("every window of the workload", () -> committedEnd(o.aggregatesTopic) > 0
-                    && aggregatesQuietly(o.aggregatesTopic).size() >= expected.size());
+                    && aggregates(o.aggregatesTopic).size() >= expected.size());
         } finally {
             second.cancel().get();
         }
         assertEquals(expected, aggregates(o.aggregatesTopic));
         assertEquals(POISON.size(), readCommitted(o.deadLetterTopic).size());
-    }
-
-    private static Map<String, JsonNode> aggregatesQuietly(String topic) {
-        try {
-            return aggregates(topic);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

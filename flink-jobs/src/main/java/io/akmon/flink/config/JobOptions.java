@@ -92,7 +92,7 @@ public class JobOptions implements Serializable {
     public Duration idlePartitionTimeout;
 
     @Option(names = "--dedup-hold", converter = DurationConverter.class,
-            description = "How long (event time) a sequence gap waits for the missing record before it counts as lost. Default: window + allowed lateness.")
+            description = "How long (event time) deduplication keeps an out-of-order gap open for its missing record; at least window + allowed lateness, the default.")
     public Duration dedupHold;
 
     @Option(names = "--stream-idle-timeout", defaultValue = "1h", converter = DurationConverter.class,

@@ -1,5 +1,6 @@
 package io.akmon.flink.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.akmon.flink.ingest.Event;
 
 import java.util.ArrayList;
@@ -24,6 +25,8 @@ import static io.akmon.flink.testing.Records.lost;
 import static io.akmon.flink.testing.Records.memory;
 import static io.akmon.flink.testing.Records.net;
 import static io.akmon.flink.testing.Records.syscall;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A generated multi-host stream with known totals: processes that fork, exec, run, do I/O and some
@@ -244,5 +247,30 @@ public final class Workload {
             docs.put("cluster/" + label + "/_all/" + w, c);
         });
         return docs;
+    }
+
+    /** Asserts that the documents are exactly the expected ones, with the expected figures. */
+    public void assertMatches(Map<String, JsonNode> actual) {
+        Map<String, Doc> expected = new TreeMap<>(expected(WINDOW));
+        expected.putAll(expected(ROLLUP));
+        assertEquals(expected.keySet(), actual.keySet(),
+                "one document per process, host, disk, connection and cluster window");
+        for (Map.Entry<String, Doc> doc : expected.entrySet()) {
+            JsonNode a = actual.get(doc.getKey());
+            for (Map.Entry<String, Object> field : doc.getValue().entrySet()) {
+                JsonNode v = a.get(field.getKey());
+                String where = doc.getKey() + " " + field.getKey();
+                assertTrue(v != null, where + " missing in " + a);
+                if (field.getValue() instanceof Double d) {
+                    assertEquals(d, v.asDouble(), 1e-12, where);
+                } else if (field.getValue() instanceof Boolean b) {
+                    assertEquals(b, v.asBoolean(), where);
+                } else {
+                    assertEquals(((Number) field.getValue()).longValue(), v.asLong(), where);
+                }
+            }
+            double coverage = a.get("coverage").asDouble();
+            assertTrue(coverage > 0 && coverage <= 1.0, doc.getKey());
+        }
     }
 }

@@ -1,0 +1,45 @@
+package io.akmon.flink;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.akmon.embedded.EmbeddedKafka;
+import io.akmon.flink.testing.KafkaIo;
+import io.akmon.flink.testing.Workload;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * {@code main()} as {@code ./akmon run} uses it: a local Flink environment in this JVM, options from a
+ * config file and flags, Kafka source and exactly-once Kafka sinks wired from them.
+ */
+class AggregationJobMainIT {
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void mainRunsTheJobEmbeddedFromAConfigFile(@TempDir Path dir) throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            Workload workload = new Workload(2, 3, 7);
+            KafkaIo.writeInput(kafka, workload, "", List.of("{\"type\":\"cpu\"}"), false);
+            kafka.createTopics(1, "akmon.aggregates", "akmon.deadletter");
+            Path config = dir.resolve("job.properties");
+            Files.writeString(config, "bootstrap-servers=" + kafka.bootstrapServers() + "\n"
+                    + "starting-offsets=earliest\n"
+                    + "checkpoint-interval=500ms\n"
+                    + "checkpoint-dir=" + dir.resolve("checkpoints").toUri() + "\n");
+
+            AggregationJob.main(new String[] {"--config", config.toString(), "--bounded", "--parallelism", "2"});
+
+            Map<String, JsonNode> actual = KafkaIo.aggregates(kafka.bootstrapServers(), "akmon.aggregates");
+            workload.assertMatches(actual);
+            List<String> dead = KafkaIo.readCommitted(kafka.bootstrapServers(), "akmon.deadletter");
+            assertEquals(1, dead.size());
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.akmon.flink.alert;
+
+import io.akmon.flink.alert.rules.InvalidRulesException;
+import io.akmon.flink.alert.rules.RuleParser;
+import io.akmon.flink.alert.rules.RuleSet;
+import io.akmon.flink.ingest.Envelope;
+import io.akmon.flink.ingest.EnvelopeDeserializer;
+import io.akmon.flink.ingest.SplitDeadLetters;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Kafka event records -> parse -> facts, unioned with the aggregation job's aggregates as facts ->
+ * one CEP operator per rule -> throttle -> alert sinks (the alerts topic, and whatever else is passed,
+ * e.g. Elasticsearch).
+ *
+ * <p>Sources and sinks come in through the constructor so tests and embedding drive the same topology;
+ * {@link #main} wires Kafka from {@link AlertOptions}. Operator uids are fixed ({@code alert-events},
+ * {@code alert-parse}, {@code alert-event-facts}, {@code alert-aggregates}, one per rule from
+ * {@link io.akmon.flink.alert.rules.Rule#uid()}, {@code alert-throttle}, {@code alert-sink-<n>}).
+ */
+public class AlertJob {
+    public static final String DEFAULT_RULES = "rules/default-rules.yaml";
+    static final TypeInformation<Fact> FACT = TypeInformation.of(Fact.class);
+
+    private final AlertOptions options;
+    private final RuleSet rules;
+    private final Source<Envelope, ?, ?> events;
+    private final Source<Fact, ?, ?> aggregates;
+    private final List<Sink<Alert>> sinks;
+
+    /**
+     * @param events     agent records (e.g. {@link #eventSource}); required
+     * @param aggregates aggregate facts (e.g. {@link #aggregateSource}); null when rules use events only
+     * @param sinks      where alerts go; at least one
+     */
+    public AlertJob(AlertOptions options, RuleSet rules, Source<Envelope, ?, ?> events, Source<Fact, ?, ?> aggregates,
+                    List<Sink<Alert>> sinks) {
+        this.options = options;
+        this.rules = rules;
+        this.events = events;
+        this.aggregates = aggregates;
+        this.sinks = List.copyOf(sinks);
+    }
+
+    public static void main(String[] args) throws Exception {
+        AlertOptions options = new AlertOptions();
+        CommandLine cl = new CommandLine(options);
+        cl.parseArgs(args);
+        if (cl.isUsageHelpRequested()) {
+            cl.usage(System.out);
+            return;
+        }
+        RuleSet rules;
+        try {
+            rules = loadRules(options);
+        } catch (InvalidRulesException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Configuration conf = new Configuration();
+        if (options.checkpointDir != null) {
+            conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, options.checkpointDir);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        boolean useAggregates = options.aggregatesTopic != null && !options.aggregatesTopic.isEmpty();
+        new AlertJob(options, rules, eventSource(options, null, null),
+                useAggregates ? aggregateSource(options, null, null) : null,
+                List.of(AlertSinks.kafka(options))).execute(env);
+    }
+
+    /** The rules file of the options, or the default rules; throws when it does not validate. */
+    public static RuleSet loadRules(AlertOptions options) {
+        if (options.rulesFile != null) {
+            return RuleParser.parse(options.rulesFile, options.params).orThrow();
+        }
+        return defaultRules(options.params);
+    }
+
+    public static RuleSet defaultRules(Map<String, String> params) {
+        try (InputStream in = AlertJob.class.getClassLoader().getResourceAsStream(DEFAULT_RULES)) {
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return RuleParser.parse(text, "classpath:" + DEFAULT_RULES, params).orThrow();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + DEFAULT_RULES, e);
+        }
+    }
+
+    public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
+        env.enableCheckpointing(options.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        if (options.parallelism > 0) {
+            env.setParallelism(options.parallelism);
+        }
+        DataStream<Alert> alerts = build(env);
+        for (int i = 0; i < sinks.size(); i++) {
+            alerts.sinkTo(sinks.get(i)).name("alert-sink-" + i).uid("alert-sink-" + i);
+        }
+        return env.execute(options.jobName);
+    }
+
+    /** Adds sources, rules and throttle to the environment and returns the alerts (sinks not attached). */
+    public DataStream<Alert> build(StreamExecutionEnvironment env) {
+        DataStream<Fact> facts = facts(env, events, aggregates, options);
+        return AlertTopology.alerts(facts, rules);
+    }
+
+    public static DataStream<Fact> facts(StreamExecutionEnvironment env, Source<Envelope, ?, ?> events,
+                                  Source<Fact, ?, ?> aggregates, AlertOptions options) {
+        DataStream<Fact> facts = env
+                .fromSource(events, WatermarkStrategy.<Envelope>forBoundedOutOfOrderness(options.outOfOrderness)
+                        .withTimestampAssigner((e, kafkaTs) -> e.event != null ? e.event.timestampMillis()
+                                : Long.MIN_VALUE)
+                        .withIdleness(options.idlePartitionTimeout), "alert-events").uid("alert-events")
+                .process(new SplitDeadLetters()).name("alert-parse").uid("alert-parse")
+                .map(Facts::of, FACT).name("alert-event-facts").uid("alert-event-facts");
+        if (aggregates != null) {
+            facts = facts.union(env.fromSource(aggregates,
+                    WatermarkStrategy.<Fact>forBoundedOutOfOrderness(options.outOfOrderness)
+                            .withTimestampAssigner((f, kafkaTs) -> f.timestamp)
+                            .withIdleness(options.idlePartitionTimeout), "alert-aggregates").uid("alert-aggregates"));
+        }
+        return facts;
+    }
+
+    public static KafkaSource<Envelope> eventSource(AlertOptions options, OffsetsInitializer start,
+                                                    OffsetsInitializer stop) {
+        return kafkaSource(options, options.topics, new EnvelopeDeserializer(), start, stop);
+    }
+
+    public static KafkaSource<Fact> aggregateSource(AlertOptions options, OffsetsInitializer start,
+                                                    OffsetsInitializer stop) {
+        return kafkaSource(options, List.of(options.aggregatesTopic), new AggregateFactDeserializer(), start, stop);
+    }
+
+    /** A Kafka source; start null = as --starting-offsets says, stop null = unbounded. */
+    public static <T> KafkaSource<T> kafkaSource(AlertOptions options, List<String> topics,
+                                          KafkaRecordDeserializationSchema<T> deserializer, OffsetsInitializer start,
+                                          OffsetsInitializer stop) {
+        KafkaSourceBuilder<T> b = KafkaSource.<T>builder()
+                .setBootstrapServers(options.bootstrapServers)
+                .setGroupId(options.groupId)
+                .setTopics(topics)
+                .setDeserializer(deserializer)
+                .setProperty("isolation.level", "read_committed")
+                .setStartingOffsets(start != null ? start : switch (options.startingOffsets) {
+                    case "earliest" -> OffsetsInitializer.earliest();
+                    case "committed" -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST);
+                    default -> OffsetsInitializer.latest();
+                });
+        if (stop != null) {
+            b.setBounded(stop);
+        } else {
+            b.setProperty("partition.discovery.interval.ms", "30000");
+        }
+        options.kafkaProperties.forEach(b::setProperty);
+        return b.build();
+    }
+
+    static void printUsage(PrintStream out) {
+        new CommandLine(new AlertOptions()).usage(out);
+    }
+}

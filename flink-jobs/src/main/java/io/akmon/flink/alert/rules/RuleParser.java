@@ -182,6 +182,7 @@ public final class RuleParser {
 
     /** Returns the rule; one whose {@code enabled} is false comes back without a message. */
     private Rule readRule(Node node, Set<String> names) {
+        rule = peekName(node);
         Map<String, Node> m = mapping(node, RULE_KEYS, "a rule");
         if (m == null) {
             return null;
@@ -254,6 +255,18 @@ public final class RuleParser {
             r.message = null;
         }
         return r;
+    }
+
+    /** The rule's name before the rest is read, so every error about the rule can carry it. */
+    private String peekName(Node node) {
+        if (node instanceof MappingNode m) {
+            for (NodeTuple t : m.getValue()) {
+                if ("name".equals(scalarText(t.getKeyNode()))) {
+                    return scalarText(t.getValueNode());
+                }
+            }
+        }
+        return null;
     }
 
     private long errorsFor(String ruleName) {
@@ -493,9 +506,14 @@ public final class RuleParser {
             return new Condition.All(List.of());
         }
         List<Condition> parts = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
         for (NodeTuple t : map.getValue()) {
             String key = scalarText(t.getKeyNode());
             Node value = t.getValueNode();
+            if (key != null && !seen.add(key)) {
+                error(t.getKeyNode(), "duplicate key '" + key + "' in a condition: use 'and' to combine conditions on one field");
+                continue;
+            }
             switch (key == null ? "" : key) {
                 case "and", "or" -> {
                     if (!(value instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
@@ -810,6 +828,10 @@ public final class RuleParser {
         Map<String, Node> out = new LinkedHashMap<>();
         for (NodeTuple t : m.getValue()) {
             String key = scalarText(t.getKeyNode());
+            if (key != null && out.containsKey(key)) {
+                error(t.getKeyNode(), "duplicate key '" + key + "' in " + what);
+                continue;
+            }
             if (key == null || !allowed.contains(key)) {
                 error(t.getKeyNode(), "unknown key '" + key + "' in " + what + ": expected one of "
                         + String.join(", ", allowed));

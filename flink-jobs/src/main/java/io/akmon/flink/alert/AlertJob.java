@@ -13,6 +13,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -109,7 +110,20 @@ public class AlertJob {
         }
     }
 
+    /** Runs the job until it ends (with bounded sources) or fails. */
     public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
+        configure(env);
+        return env.execute(options.jobName);
+    }
+
+    /** Submits the job and returns at once: how tests and embedders run it beside other work. */
+    public JobClient start(StreamExecutionEnvironment env) throws Exception {
+        configure(env);
+        return env.executeAsync(options.jobName);
+    }
+
+    /** Checkpointing, parallelism, and the whole topology with its sinks. */
+    public void configure(StreamExecutionEnvironment env) {
         env.enableCheckpointing(options.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
         if (options.parallelism > 0) {
             env.setParallelism(options.parallelism);
@@ -118,7 +132,6 @@ public class AlertJob {
         for (int i = 0; i < sinks.size(); i++) {
             alerts.sinkTo(sinks.get(i)).name("alert-sink-" + i).uid("alert-sink-" + i);
         }
-        return env.execute(options.jobName);
     }
 
     /** Adds sources, rules and throttle to the environment and returns the alerts (sinks not attached). */

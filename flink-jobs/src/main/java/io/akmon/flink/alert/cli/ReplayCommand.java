@@ -135,7 +135,9 @@ public class ReplayCommand implements Callable<Integer> {
         OffsetsInitializer start = OffsetsInitializer.timestamp(fromMs - grace.toMillis());
         OffsetsInitializer stop = OffsetsInitializer.timestamp(toMs + grace.toMillis());
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+        // A local environment when run from the command line; the surrounding cluster when embedded.
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        env.setParallelism(1);
         DataStream<Fact> facts = AlertJob.facts(env, AlertJob.eventSource(options, start, stop),
                 useAggregates ? AlertJob.aggregateSource(options, start, stop) : null, options);
         DataStream<Fact> inRange = facts.filter(f -> f.timestamp >= fromMs && f.timestamp < toMs)

@@ -9,6 +9,7 @@ import io.akmon.flink.ingest.DeadLetter;
 import io.akmon.flink.ingest.Envelope;
 import io.akmon.flink.ingest.EnvelopeDeserializer;
 import io.akmon.flink.ingest.Event;
+import io.akmon.flink.ingest.RecordParser;
 import io.akmon.flink.ingest.SplitDeadLetters;
 import io.akmon.flink.sink.KafkaSinks;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -86,7 +87,7 @@ public class AggregationJob {
     }
 
     public static KafkaSource<Envelope> kafkaSource(JobOptions options) {
-        return kafkaSource(options, new EnvelopeDeserializer());
+        return kafkaSource(options, new EnvelopeDeserializer(new RecordParser(options.maxClockSkew.toMillis())));
     }
 
     public static KafkaSource<Envelope> kafkaSource(JobOptions options,

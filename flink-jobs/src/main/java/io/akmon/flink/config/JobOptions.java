@@ -91,6 +91,10 @@ public class JobOptions implements Serializable {
             description = "A partition without records for this long stops holding back the watermark. Default: ${DEFAULT-VALUE}.")
     public Duration idlePartitionTimeout;
 
+    @Option(names = "--max-clock-skew", defaultValue = "1h", converter = DurationConverter.class,
+            description = "Records with an event time further ahead of this machine's clock go to the dead-letter topic: one host with a wild clock must not push the watermark past everyone's records. Default: ${DEFAULT-VALUE}.")
+    public Duration maxClockSkew;
+
     @Option(names = "--dedup-hold", converter = DurationConverter.class,
             description = "How long (event time) deduplication keeps an out-of-order gap open for its missing record; at least window + allowed lateness, the default.")
     public Duration dedupHold;

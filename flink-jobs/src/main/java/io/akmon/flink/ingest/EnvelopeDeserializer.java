@@ -14,7 +14,15 @@ import java.nio.charset.StandardCharsets;
  */
 public class EnvelopeDeserializer implements KafkaRecordDeserializationSchema<Envelope> {
     private static final long serialVersionUID = 1L;
-    private final RecordParser parser = new RecordParser();
+    private final RecordParser parser;
+
+    public EnvelopeDeserializer() {
+        this(new RecordParser());
+    }
+
+    public EnvelopeDeserializer(RecordParser parser) {
+        this.parser = parser;
+    }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Envelope> out) {

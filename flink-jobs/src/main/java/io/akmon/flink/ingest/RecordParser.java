@@ -15,6 +15,23 @@ import java.io.Serializable;
 public final class RecordParser implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Default tolerance for clocks ahead of this machine's. */
+    public static final long DEFAULT_MAX_FUTURE_MILLIS = 3_600_000L;
+
+    private final long maxFutureMillis;
+
+    public RecordParser() {
+        this(DEFAULT_MAX_FUTURE_MILLIS);
+    }
+
+    /**
+     * @param maxFutureMillis how far ahead of this machine's clock an event time may be; one record from
+     *                        a host with a wild clock would otherwise push the watermark past everyone
+     *                        else's records and make them all late
+     */
+    public RecordParser(long maxFutureMillis) {
+        this.maxFutureMillis = maxFutureMillis;
+    }
 
     /** The outcome: exactly one of event and reason is set. */
     public record Result(Event event, String reason) {
@@ -48,7 +65,13 @@ public final class RecordParser implements Serializable {
             return Result.bad("not a JSON object");
         }
         try {
-            return Result.ok(toEvent(root));
+            Event e = toEvent(root);
+            long ahead = e.timestampMillis() - System.currentTimeMillis();
+            if (ahead > maxFutureMillis) {
+                return Result.bad("ts is " + ahead / 1000 + " s in the future (more than "
+                        + maxFutureMillis / 1000 + " s ahead of this machine's clock)");
+            }
+            return Result.ok(e);
         } catch (Invalid e) {
             return Result.bad(e.getMessage());
         }

@@ -57,7 +57,7 @@ class JobOptionsTest {
         for (String option : List.of("--config", "--bootstrap-servers", "--topics", "--topic-pattern", "--group-id",
                 "--starting-offsets", "--bounded", "--kafka-property", "--aggregates-topic", "--dead-letter-topic",
                 "--window", "--rollup-window", "--allowed-lateness", "--out-of-orderness", "--idle-partition-timeout",
-                "--dedup-hold", "--stream-idle-timeout", "--process-idle-timeout", "--checkpoint-interval",
+                "--max-clock-skew", "--dedup-hold", "--stream-idle-timeout", "--process-idle-timeout", "--checkpoint-interval",
                 "--checkpoint-dir", "--state-backend", "--parallelism", "--restart-attempts")) {
             assertTrue(usage.contains(option), option + " missing from --help");
         }

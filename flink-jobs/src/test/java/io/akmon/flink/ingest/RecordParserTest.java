@@ -80,6 +80,11 @@ class RecordParserTest {
         assertEquals("field seq is not an integer",
                 parse("{" + common("cpu", 1).replace("\"seq\":42", "\"seq\":\"42\"") + ",\"on_cpu_ns\":1}").reason());
         assertEquals("missing field host", parse("{\"type\":\"cpu\",\"schema_version\":1}").reason());
+        long dayAhead = (System.currentTimeMillis() + 86_400_000L) * 1_000_000L;
+        String reason = parse("{" + common("cpu", 1).replace("1767225600123456789", Long.toString(dayAhead))
+                + ",\"on_cpu_ns\":1}").reason();
+        assertTrue(reason.startsWith("ts is 86") && reason.endsWith("s in the future (more than 3600 s ahead of "
+                + "this machine's clock)"), reason);
         assertEquals("unknown net event 'teleport'",
                 parse("{" + common("net", 1) + ",\"event\":\"teleport\",\"conn\":\"1\"}").reason());
     }

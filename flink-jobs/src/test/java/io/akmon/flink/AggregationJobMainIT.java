@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * {@code main()} as {@code ./akmon run} uses it: a local Flink environment in this JVM, options from a
- * config file and flags, Kafka source and exactly-once Kafka sinks wired from them.
+ * {@code main()} run embedded: a local Flink environment in this JVM, options from a config file and
+ * flags, Kafka source and exactly-once Kafka sinks wired from them, and the RocksDB state backend (the
+ * other ITs use the default heap backend), with the same exact results.
  */
 class AggregationJobMainIT {
     @Test
@@ -32,6 +33,7 @@ class AggregationJobMainIT {
             Files.writeString(config, "bootstrap-servers=" + kafka.bootstrapServers() + "\n"
                     + "starting-offsets=earliest\n"
                     + "checkpoint-interval=500ms\n"
+                    + "state-backend=rocksdb\n"
                     + "checkpoint-dir=" + dir.resolve("checkpoints").toUri() + "\n");
 
             AggregationJob.main(new String[] {"--config", config.toString(), "--bounded", "--parallelism", "2"});

@@ -1,0 +1,142 @@
+package io.akmon.flink.sink.es;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.akmon.embedded.EmbeddedElasticsearch;
+import io.akmon.flink.aggregate.Aggregate;
+import io.akmon.flink.sink.Json;
+import org.apache.flink.core.execution.JobClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Flink Elasticsearch sink against a real Elasticsearch 7.10 node. */
+class ElasticsearchSinkIT {
+    static EmbeddedElasticsearch es;
+    static EsClient client;
+
+    @BeforeAll
+    static void startElasticsearch() {
+        es = EmbeddedElasticsearch.start();
+        client = EsClient.connect(es.httpUrl());
+    }
+
+    @AfterAll
+    static void stopElasticsearch() {
+        if (client != null) {
+            client.close();
+        }
+        if (es != null) {
+            es.close();
+        }
+    }
+
+    static EsSinkOptions options(String prefix) {
+        EsSinkOptions o = EsSinkOptions.defaults().hosts(es.httpUrl());
+        o.indexPrefix = prefix;
+        o.bulkActions = 20;
+        o.flushInterval = java.time.Duration.ofMillis(200);
+        o.retentionDays = 0;
+        return o;
+    }
+
+    /** Every document of a family by id, as stored. */
+    static Map<String, JsonNode> documents(String alias) {
+        client.call("POST", "/" + alias + "/_refresh", null);
+        JsonNode hits = client.call("POST", "/" + alias + "/_search",
+                Map.of("size", 10_000, "query", Map.of("match_all", Map.of()))).path("hits").path("hits");
+        Map<String, JsonNode> docs = new TreeMap<>();
+        hits.forEach(h -> docs.put(h.path("_id").asText(), h.path("_source")));
+        return docs;
+    }
+
+    static String encode(String id) {
+        return java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static Map<String, JsonNode> expected(AggregateFixtures fixtures, int windows) throws java.io.IOException {
+        Map<String, JsonNode> docs = new TreeMap<>();
+        for (Aggregate a : fixtures.all(windows)) {
+            docs.put(a.id, Json.MAPPER.readTree(Json.bytes(a)));
+        }
+        return docs;
+    }
+
+    @Test
+    void writesEachAggregateUnderItsIdIntoTheDailyIndexAndAReplayOverwrites() throws Exception {
+        EsSinkOptions options = options("replay");
+        long end = Instant.parse("2026-11-24T12:00:05Z").toEpochMilli();
+        int windows = 4;
+        AggregateFixtures fixtures = new AggregateFixtures(end, windows);
+        SinkPipeline.run(options, end, windows);
+
+        Map<String, JsonNode> first = documents("replay-metrics");
+        assertEquals(windows * AggregateFixtures.PER_WINDOW, first.size());
+        assertEquals(expected(fixtures, windows), first);
+        assertEquals(List.of("replay-metrics-2026.11.24"), Retention.indices(client, "replay-metrics-*"));
+
+        JsonNode proc = client.get("/replay-metrics-2026.11.24/_doc/" + encode("process/10s/node-a/1001/" + fixtures.firstWindow()));
+        assertEquals(1, proc.path("_version").asLong());
+        assertEquals("postgres", proc.path("_source").path("comm").asText());
+        assertEquals(1001, proc.path("_source").path("pid").asLong());
+
+        // The design's names resolve through field aliases: cpu_usage -> cpu_pct, memory_usage -> rss_bytes.
+        JsonNode busy = client.call("POST", "/replay-metrics/_search", Map.of("size", 0,
+                "query", Map.of("bool", Map.of("filter", List.of(
+                        Map.of("term", Map.of("kind", "process")),
+                        Map.of("range", Map.of("cpu_usage", Map.of("gte", 25)))))),
+                "aggs", Map.of("mem", Map.of("max", Map.of("field", "memory_usage")))));
+        // node-b (factor 2) processes 2 and 3 and node-a process 3 reach 25 % in every window.
+        assertEquals(3L * windows, busy.path("hits").path("total").path("value").asLong());
+        assertEquals((double) ((100L + 30 + windows - 1) << 20), busy.path("aggregations").path("mem").path("value").asDouble());
+
+        // The whole run again (a replay after a failure): same ids, same content, no second copy.
+        SinkPipeline.run(options, end, windows);
+        Map<String, JsonNode> second = documents("replay-metrics");
+        assertEquals(first, second);
+        assertEquals(2, client.get("/replay-metrics-2026.11.24/_doc/" + encode("process/10s/node-a/1001/" + fixtures.firstWindow())).path("_version").asLong());
+    }
+
+    @Test
+    void anOutageInTheMiddleEndsWithTheSameDocumentsAsARunWithoutIt() throws Exception {
+        long end = Instant.parse("2026-11-24T13:00:05Z").toEpochMilli();
+        int windows = 20;
+        int total = windows * AggregateFixtures.PER_WINDOW;
+        EsSinkOptions options = options("outage");
+        JobClient job = SinkPipeline.start(options, end, windows, 40);
+
+        // Wait until part of the run is stored, then take Elasticsearch away while the job runs.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int stored = 0;
+        while (System.nanoTime() < deadline) {
+            try {
+                stored = documents("outage-metrics").size();
+            } catch (EsClient.EsException e) {
+                stored = 0;
+            }
+            if (stored >= total / 4) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(stored >= total / 4 && stored < total, "stored before the outage: " + stored);
+        es.stop();
+        Thread.sleep(4000);
+        assertFalse(job.getJobStatus().get().isGloballyTerminalState(), "the job keeps running through the outage");
+        es.restart();
+
+        job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
+        Map<String, JsonNode> after = documents("outage-metrics");
+        assertEquals(total, after.size());
+        assertEquals(expected(new AggregateFixtures(end, windows), windows), after);
+    }
+}

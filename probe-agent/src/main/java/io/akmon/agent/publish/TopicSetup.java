@@ -3,6 +3,8 @@ package io.akmon.agent.publish;
 import io.akmon.agent.loader.ProbeException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -14,6 +16,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,6 +90,22 @@ final class TopicSetup {
                 throw p;
             }
         }
+        awaitLeaders(admin, config, missing, deadline);
+    }
+
+    /**
+     * A new topic exists in the metadata before its partition leaders serve writes; records sent in
+     * between come back as NOT_LEADER_OR_FOLLOWER and are retried by the producer. Listing offsets
+     * goes to each leader, so once it answers the partitions take writes.
+     */
+    private static void awaitLeaders(Admin admin, KafkaSinkConfig config, Set<String> topics, long deadline) throws Unreachable {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (String t : topics) {
+            for (int p = 0; p < config.partitions; p++) {
+                latest.put(new TopicPartition(t, p), OffsetSpec.latest());
+            }
+        }
+        get(admin.listOffsets(latest).all(), deadline, config, "wait for the leaders of the new topics");
     }
 
     private static ProbeException replicationTooHigh(KafkaSinkConfig config, Set<String> topics, int brokers) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.loader.Probe;
+import io.akmon.agent.publish.KafkaSinkConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,6 +52,10 @@ public final class AgentSettings {
     /** Where sequence counters are pinned so numbering survives agent restarts; empty disables. */
     public String pinDir = "/sys/fs/bpf/akmon";
     public boolean verbose;
+    /** Where records go: {@code stdout} or {@code kafka}. */
+    public String sink = "stdout";
+    /** Settings of the Kafka sink ({@code kafka:} section), used with {@code sink: kafka}. */
+    public KafkaSinkConfig kafka;
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -90,6 +95,7 @@ public final class AgentSettings {
         require(perfWakeupEvents >= 1, "perf_wakeup_events must be at least 1 (got " + perfWakeupEvents + ")");
         require(syscallSampleRate >= 1, "syscall_sample_rate must be at least 1 (got " + syscallSampleRate + ")");
         require(argvMax >= 0 && argvMax <= 1023, "argv_max must be within 0..1023 (got " + argvMax + ")");
+        require("stdout".equals(sink) || "kafka".equals(sink), "sink must be stdout or kafka (got " + sink + ")");
         for (String c : comms) {
             require(!c.isEmpty() && c.length() < 16, "comm filter '" + c + "' must be 1..15 characters (the kernel's comm length)");
         }

@@ -37,6 +37,28 @@ class AgentSettingsTest {
     }
 
     @Test
+    void theShippedDeploymentSettingsLoadWithTheirKafkaSection() {
+        AgentSettings s = AgentSettings.load(Path.of("..", "deploy", "agent.yaml"));
+        assertEquals("kafka", s.sink);
+        assertEquals("kafka-1.example.internal:9092,kafka-2.example.internal:9092", s.kafka.bootstrap);
+        assertEquals(12, s.kafka.partitions);
+        assertEquals(3, s.kafka.replicationFactor);
+        assertEquals(1L << 30, s.kafka.spoolMaxBytes);
+        s.kafka.validate();
+    }
+
+    @Test
+    void anUnknownKafkaSettingOrSinkIsNamed(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("agent.yaml");
+        Files.writeString(f, "sink: kafka\nkafka:\n  bootstrap: k:9092\n  partition: 3\n");
+        ProbeException e = assertThrows(ProbeException.class, () -> AgentSettings.load(f));
+        assertTrue(e.getMessage().contains("line 4") && e.getMessage().contains("partition"), e.getMessage());
+        Files.writeString(f, "sink: elastic\n");
+        e = assertThrows(ProbeException.class, () -> AgentSettings.load(f));
+        assertTrue(e.getMessage().contains("sink must be stdout or kafka"), e.getMessage());
+    }
+
+    @Test
     void anUnknownSettingNamesItsLine(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("agent.yaml");
         Files.writeString(f, "interval_ms: 500\nintervall: 3\n");

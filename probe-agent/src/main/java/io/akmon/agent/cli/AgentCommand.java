@@ -4,9 +4,11 @@ import io.akmon.agent.Agent;
 import io.akmon.agent.AgentSettings;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.publish.EventSink;
+import io.akmon.agent.publish.KafkaOptions;
 import io.akmon.agent.publish.StdoutSink;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.FileOutputStream;
@@ -36,7 +38,8 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "YAML settings file; flags given here override it.")
     Path config;
 
-    @Option(names = "--sink", paramLabel = "SINK", defaultValue = "stdout", description = "Where records go: stdout (default).")
+    @Option(names = "--sink", paramLabel = "SINK",
+            description = "Where records go: stdout (JSON lines) or kafka (see the Kafka options). Default: stdout.")
     String sink;
 
     @Option(names = "--duration", paramLabel = "TIME", converter = DurationConverter.class,
@@ -89,6 +92,9 @@ public final class AgentCommand implements Callable<Integer> {
             description = "BPF filesystem directory for sequence counters that survive restarts. Default: /sys/fs/bpf/akmon; empty disables.")
     String pinDir;
 
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
+
     @Option(names = {"-v", "--verbose"}, description = "Echo libbpf's messages.")
     boolean verbose;
 
@@ -114,15 +120,17 @@ public final class AgentCommand implements Callable<Integer> {
         if (host != null) s.host = host;
         if (btf != null) s.btf = btf;
         if (pinDir != null) s.pinDir = pinDir;
+        if (sink != null) s.sink = sink.trim().toLowerCase(java.util.Locale.ROOT);
         s.verbose |= verbose;
         return s.validate();
     }
 
     EventSink openSink(AgentSettings s) {
-        if ("stdout".equals(sink)) {
-            return new StdoutSink(new FileOutputStream(FileDescriptor.out));
-        }
-        throw new ProbeException("unknown sink '" + sink + "'", "use --sink stdout");
+        return switch (s.sink) {
+            case "stdout" -> new StdoutSink(new FileOutputStream(FileDescriptor.out));
+            case "kafka" -> kafka.open(s.kafka, s.host, System.err);
+            default -> throw new ProbeException("unknown sink '" + s.sink + "'", "use --sink stdout or --sink kafka");
+        };
     }
 
     @Override

@@ -140,8 +140,8 @@ public final class KafkaSinkConfig {
     public static long parseBytes(String text, String setting) {
         String s = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         long mult = 1;
-        if (s.endsWith("b")) {
-            s = s.substring(0, s.length() - 1);
+        if (s.endsWith("b")) { // 512mb, 1gib and 1g all mean powers of 1024
+            s = s.substring(0, s.length() - (s.endsWith("ib") && s.length() > 2 ? 2 : 1));
         }
         if (!s.isEmpty()) {
             switch (s.charAt(s.length() - 1)) {

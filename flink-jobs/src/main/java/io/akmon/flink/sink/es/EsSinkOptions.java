@@ -25,8 +25,8 @@ public class EsSinkOptions implements Serializable {
             description = "Index and alias names start with this: <prefix>-metrics-<date>. Default: ${DEFAULT-VALUE}.")
     public String indexPrefix = IndexNames.DEFAULT_PREFIX;
 
-    @Option(names = "--es-index-period", defaultValue = "daily",
-            description = "One index per day or per month: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--es-index-period", defaultValue = "daily", converter = PeriodConverter.class,
+            description = "One index per day or per month: daily or monthly. Default: ${DEFAULT-VALUE}.")
     public IndexPeriod indexPeriod = IndexPeriod.DAILY;
 
     @Option(names = "--es-bulk-actions", defaultValue = "1000",
@@ -41,8 +41,8 @@ public class EsSinkOptions implements Serializable {
             description = "Flush buffered documents at least this often. Default: ${DEFAULT-VALUE}.")
     public Duration flushInterval = Duration.ofSeconds(1);
 
-    @Option(names = "--es-backoff", defaultValue = "exponential",
-            description = "Retry of rejected bulk requests (ES overloaded): ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--es-backoff", defaultValue = "exponential", converter = BackoffConverter.class,
+            description = "Retry of rejected bulk requests (ES overloaded): exponential, constant or none. Default: ${DEFAULT-VALUE}.")
     public Backoff backoff = Backoff.EXPONENTIAL;
 
     @Option(names = "--es-backoff-retries", defaultValue = "8",
@@ -97,6 +97,20 @@ public class EsSinkOptions implements Serializable {
     public HttpHost[] httpHosts() {
         return hosts.stream().map(String::trim).filter(s -> !s.isEmpty()).map(HttpHost::create)
                 .toArray(HttpHost[]::new);
+    }
+
+    public static class PeriodConverter implements CommandLine.ITypeConverter<IndexPeriod> {
+        @Override
+        public IndexPeriod convert(String value) {
+            return IndexPeriod.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    public static class BackoffConverter implements CommandLine.ITypeConverter<Backoff> {
+        @Override
+        public Backoff convert(String value) {
+            return Backoff.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+        }
     }
 
     public static class DurationConverter implements CommandLine.ITypeConverter<Duration> {

@@ -1,0 +1,67 @@
+package io.akmon.flink.sink.es;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Options shared by the {@code akmon es} commands. */
+public class EsAdminOptions {
+    @Option(names = "--es", split = ",", paramLabel = "URL", defaultValue = "http://localhost:9200",
+            description = "Elasticsearch URL(s), comma-separated. Default: ${DEFAULT-VALUE}.")
+    public List<String> hosts = new ArrayList<>();
+
+    @Option(names = "--retention-days", paramLabel = "N", defaultValue = "7",
+            description = "Keep the last N days; dated indices whose period ended earlier are deleted. 0 keeps everything. Default: ${DEFAULT-VALUE}.")
+    public int retentionDays;
+
+    @Option(names = "--index-prefix", defaultValue = IndexNames.DEFAULT_PREFIX,
+            description = "Prefix of index and alias names. Default: ${DEFAULT-VALUE}.")
+    public String indexPrefix;
+
+    @Option(names = "--index-period", defaultValue = "daily", converter = EsSinkOptions.PeriodConverter.class,
+            description = "Index per day or month (daily, monthly); must match the job's. Default: ${DEFAULT-VALUE}.")
+    public EsSinkOptions.IndexPeriod indexPeriod;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    public boolean json;
+
+    EsSinkOptions toSinkOptions() {
+        EsSinkOptions o = new EsSinkOptions();
+        o.hosts = new ArrayList<>(hosts);
+        o.retentionDays = retentionDays;
+        o.indexPrefix = indexPrefix;
+        o.indexPeriod = indexPeriod;
+        return o;
+    }
+
+    ObjectNode report(String status) {
+        ObjectNode r = EsClient.MAPPER.createObjectNode();
+        r.put("status", status);
+        r.putPOJO("es", hosts);
+        r.put("index_prefix", indexPrefix);
+        r.put("index_period", indexPeriod.name().toLowerCase());
+        r.put("retention_days", retentionDays);
+        return r;
+    }
+
+    String retentionText() {
+        return retentionDays <= 0 ? "keep everything" : "keep " + retentionDays + " days";
+    }
+
+    int fail(CommandLine.Model.CommandSpec spec, EsClient.EsException e) {
+        if (json) {
+            ObjectNode r = report("error");
+            r.put("error", e.getMessage());
+            r.put("http_status", e.status);
+            spec.commandLine().getOut().println(r);
+            spec.commandLine().getOut().flush();
+        } else {
+            spec.commandLine().getErr().println("akmon es: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+        }
+        return 1;
+    }
+}

@@ -1,5 +1,9 @@
 package io.akmon.flink;
 
+import io.akmon.flink.sink.es.ElasticsearchSinks;
+import java.util.Map;
+import java.util.TreeMap;
+
 import io.akmon.flink.aggregate.Aggregate;
 import io.akmon.flink.aggregate.CoverageJoin;
 import io.akmon.flink.aggregate.Windows;
@@ -45,15 +49,37 @@ import java.util.regex.Pattern;
 public class AggregationJob {
     private final JobOptions options;
     private final Source<Envelope, ?, ?> source;
-    private final Sink<Aggregate> aggregateSink;
+    private final Map<String, Sink<Aggregate>> aggregateSinks;
     private final Sink<DeadLetter> deadLetterSink;
 
     public AggregationJob(JobOptions options, Source<Envelope, ?, ?> source, Sink<Aggregate> aggregateSink,
                           Sink<DeadLetter> deadLetterSink) {
+        this(options, source, Map.of(KAFKA_SINK_UID, aggregateSink), deadLetterSink);
+    }
+
+    /** Aggregates to several sinks, each under its own operator uid (see {@link #aggregateSinks}). */
+    public AggregationJob(JobOptions options, Source<Envelope, ?, ?> source, Map<String, Sink<Aggregate>> aggregateSinks,
+                          Sink<DeadLetter> deadLetterSink) {
         this.options = options;
         this.source = source;
-        this.aggregateSink = aggregateSink;
+        this.aggregateSinks = new TreeMap<>(aggregateSinks);
         this.deadLetterSink = deadLetterSink;
+    }
+
+    /** uid of the aggregates' Kafka sink; kept from the first release so savepoints restore. */
+    public static final String KAFKA_SINK_UID = "aggregate-sink";
+    public static final String ES_SINK_UID = "aggregate-es-sink";
+
+    /** The sinks the options ask for, by operator uid. */
+    public static Map<String, Sink<Aggregate>> aggregateSinks(JobOptions options) {
+        Map<String, Sink<Aggregate>> sinks = new TreeMap<>();
+        if (options.sinksTo("kafka")) {
+            sinks.put(KAFKA_SINK_UID, KafkaSinks.aggregates(options));
+        }
+        if (options.sinksTo("elasticsearch")) {
+            sinks.put(ES_SINK_UID, ElasticsearchSinks.aggregates(options.es));
+        }
+        return sinks;
     }
 
     public static void main(String[] args) throws Exception {
@@ -62,8 +88,8 @@ public class AggregationJob {
             return;
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
-        AggregationJob job = new AggregationJob(options, kafkaSource(options),
-                KafkaSinks.aggregates(options), KafkaSinks.deadLetters(options));
+        AggregationJob job = new AggregationJob(options, kafkaSource(options), aggregateSinks(options),
+                KafkaSinks.deadLetters(options));
         job.execute(env);
     }
 
@@ -152,7 +178,9 @@ public class AggregationJob {
             DataStream<Aggregate> r = aggregate(unique, size, lateness);
             all = all == null ? r : all.union(r);
         }
-        all.sinkTo(aggregateSink).name("aggregate-sink").uid("aggregate-sink");
+        for (Map.Entry<String, Sink<Aggregate>> sink : aggregateSinks.entrySet()) {
+            all.sinkTo(sink.getValue()).name(sink.getKey()).uid(sink.getKey());
+        }
     }
 
     /** All aggregates of one window size. */

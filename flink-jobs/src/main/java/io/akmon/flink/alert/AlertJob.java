@@ -90,7 +90,19 @@ public class AlertJob {
         boolean useAggregates = options.aggregatesTopic != null && !options.aggregatesTopic.isEmpty();
         new AlertJob(options, rules, eventSource(options, null, null),
                 useAggregates ? aggregateSource(options, null, null) : null,
-                List.of(AlertSinks.kafka(options))).execute(env);
+                sinks(options)).execute(env);
+    }
+
+    /** The sinks the options ask for: the alerts topic first, then Elasticsearch. */
+    public static List<Sink<Alert>> sinks(AlertOptions options) {
+        List<Sink<Alert>> sinks = new java.util.ArrayList<>();
+        if (options.sinks.contains("kafka")) {
+            sinks.add(AlertSinks.kafka(options));
+        }
+        if (options.sinks.contains("elasticsearch")) {
+            sinks.add(AlertSinks.elasticsearch(options));
+        }
+        return sinks;
     }
 
     /** The rules file of the options, or the default rules; throws when it does not validate. */
@@ -130,8 +142,13 @@ public class AlertJob {
         }
         DataStream<Alert> alerts = build(env);
         for (int i = 0; i < sinks.size(); i++) {
-            alerts.sinkTo(sinks.get(i)).name("alert-sink-" + i).uid("alert-sink-" + i);
+            alerts.sinkTo(sinks.get(i)).name("alert-sink-" + i).uid(sinkUid(sinks.get(i), i));
         }
+    }
+
+    /** Elasticsearch gets its own uid so adding or removing the Kafka sink keeps its state on restore. */
+    private static String sinkUid(Sink<Alert> sink, int i) {
+        return sink instanceof org.apache.flink.connector.elasticsearch.sink.ElasticsearchSink ? "alert-es-sink" : "alert-sink-" + i;
     }
 
     /** Adds sources, rules and throttle to the environment and returns the alerts (sinks not attached). */

@@ -2,7 +2,9 @@ package io.akmon.flink.alert;
 
 import io.akmon.flink.config.JobOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import io.akmon.flink.sink.es.EsSinkOptions;
 
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -15,7 +17,7 @@ import java.util.Map;
 /** Options of the alert job. */
 @Command(name = "akmon-alert-job", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluates alert rules (CEP patterns from a rules file) over akmon events and aggregates "
-                + "from Kafka and writes alerts to Kafka. Refuses to start on an invalid rules file.")
+                + "from Kafka and writes alerts to Kafka and Elasticsearch. Refuses to start on an invalid rules file.")
 public class AlertOptions implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -83,4 +85,11 @@ public class AlertOptions implements Serializable {
 
     @Option(names = "--job-name", defaultValue = "akmon-alerts", description = "Default: ${DEFAULT-VALUE}.")
     public String jobName;
+
+    @Option(names = "--sinks", split = ",", defaultValue = "kafka,elasticsearch", paramLabel = "LIST",
+            description = "Where alerts go: kafka (--alerts-topic), elasticsearch (dated alert indices, see --es-*). Default: ${DEFAULT-VALUE}.")
+    public List<String> sinks = new ArrayList<>(List.of("kafka", "elasticsearch"));
+
+    @Mixin
+    public EsSinkOptions es = new EsSinkOptions();
 }

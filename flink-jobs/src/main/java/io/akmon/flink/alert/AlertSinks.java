@@ -1,6 +1,8 @@
 package io.akmon.flink.alert;
 
 import io.akmon.flink.sink.Json;
+import io.akmon.flink.sink.es.ElasticsearchSinks;
+import org.apache.flink.connector.elasticsearch.sink.ElasticsearchSink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -12,6 +14,11 @@ import java.nio.charset.StandardCharsets;
 /** The alerts topic: JSON alerts keyed by alert id, so compaction keeps each alert's latest count. */
 public final class AlertSinks {
     private AlertSinks() {
+    }
+
+    /** Dated alert indices; an alert's id names rule, key and first match, so a replay overwrites it. */
+    public static ElasticsearchSink<Alert> elasticsearch(AlertOptions options) {
+        return ElasticsearchSinks.alerts(options.es, a -> a.id, a -> a.timestamp);
     }
 
     public static KafkaSink<Alert> kafka(AlertOptions options) {

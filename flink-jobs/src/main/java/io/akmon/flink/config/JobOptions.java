@@ -3,7 +3,9 @@ package io.akmon.flink.config;
 import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import io.akmon.flink.sink.es.EsSinkOptions;
 
 import java.io.File;
 import java.io.Serializable;
@@ -130,6 +132,17 @@ public class JobOptions implements Serializable {
     @Option(names = "--job-name", defaultValue = "akmon-aggregation", description = "Default: ${DEFAULT-VALUE}.")
     public String jobName;
 
+    @Option(names = "--sinks", split = ",", defaultValue = "kafka,elasticsearch", paramLabel = "LIST",
+            description = "Where aggregates go: kafka (the aggregates topic), elasticsearch (dated indices, see --es-*). Default: ${DEFAULT-VALUE}.")
+    public List<String> sinks = new ArrayList<>(List.of("kafka", "elasticsearch"));
+
+    @Mixin
+    public EsSinkOptions es = new EsSinkOptions();
+
+    public boolean sinksTo(String sink) {
+        return sinks.contains(sink);
+    }
+
     /** Parses flags, reading defaults from the --config file when given. Returns null after --help/--version. */
     public static JobOptions parse(String... args) {
         JobOptions options = new JobOptions();
@@ -168,6 +181,11 @@ public class JobOptions implements Serializable {
     }
 
     public void validate() {
+        for (String sink : sinks) {
+            if (!sink.equals("kafka") && !sink.equals("elasticsearch")) {
+                throw new IllegalArgumentException("--sinks takes kafka and/or elasticsearch, got " + sink);
+            }
+        }
         if (!stateBackend.equals("heap") && !stateBackend.equals("rocksdb")) {
             throw new IllegalArgumentException("--state-backend must be heap or rocksdb, got " + stateBackend);
         }

@@ -5,6 +5,9 @@ import io.akmon.agent.loader.ProbeException;
 import io.akmon.cli.run.RunCommand;
 import io.akmon.cli.top.StatusCommand;
 import io.akmon.cli.top.TopCommand;
+import io.akmon.flink.alert.cli.RulesCommand;
+import io.akmon.flink.sink.es.EsRetentionCommand;
+import io.akmon.flink.sink.es.EsSetupCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,11 +27,29 @@ public final class Akmon implements Runnable {
         cl.addSubcommand("run", new RunCommand());
         cl.addSubcommand("top", new TopCommand());
         cl.addSubcommand("status", new StatusCommand());
+        cl.addSubcommand("rules", new CommandLine(new RulesCommand()).setCaseInsensitiveEnumValuesAllowed(true));
+        cl.addSubcommand("es", new CommandLine(new EsCommand())
+                .addSubcommand("setup", new EsSetupCommand())
+                .addSubcommand("retention", new EsRetentionCommand()));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             System.err.println("akmon " + cmd.getCommandName() + ": " + (ex instanceof ProbeException p ? p.oneLine() : ex.toString()));
             return ex instanceof ProbeException ? 3 : 1;
         });
         return cl;
+    }
+
+    /** {@code akmon es}: prepare and prune the Elasticsearch indices. */
+    @Command(name = "es", mixinStandardHelpOptions = true,
+            description = "Elasticsearch: install index templates and aliases (setup), delete indices past the retention (retention).",
+            subcommands = {CommandLine.HelpCommand.class})
+    static final class EsCommand implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(System.out);
+        }
     }
 
     public static void main(String[] args) {

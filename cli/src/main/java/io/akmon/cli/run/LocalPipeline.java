@@ -5,13 +5,22 @@ import io.akmon.agent.AgentSettings;
 import io.akmon.agent.host.HostIdentity;
 import io.akmon.agent.publish.KafkaSink;
 import io.akmon.agent.publish.KafkaSinkConfig;
+import io.akmon.embedded.EmbeddedElasticsearch;
 import io.akmon.embedded.EmbeddedKafka;
+import io.akmon.flink.alert.AlertJob;
+import io.akmon.flink.alert.AlertOptions;
+import io.akmon.flink.sink.es.IndexNames;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import picocli.CommandLine;
 import io.akmon.flink.AggregationJob;
 import io.akmon.flink.config.JobOptions;
 import io.akmon.flink.sink.KafkaSinks;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -21,13 +30,15 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The whole pipeline on one machine: a real Kafka broker, the Flink jobs in a MiniCluster, and the
- * agent producing into Kafka. Components start in dependency order with progress on {@code log};
+ * The whole pipeline on one machine: a real Kafka broker, a real Elasticsearch node, the Flink
+ * aggregation and alert jobs in one MiniCluster (writing to Kafka and Elasticsearch), and the agent
+ * producing into Kafka. Components start in dependency order with progress on {@code log};
  * {@link #close()} stops them in reverse, agent first so nothing is produced into a stopped broker.
  */
 public final class LocalPipeline implements AutoCloseable {
@@ -69,7 +80,9 @@ public final class LocalPipeline implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final PrintStream log;
     private EmbeddedKafka kafka;
-    private JobClient job;
+    private EmbeddedElasticsearch elasticsearch;
+    private MiniCluster flink;
+    private final List<JobClient> jobs = new ArrayList<>();
     private Agent agent;
     private KafkaSink sink;
     private int flinkRestPort;
@@ -97,10 +110,10 @@ public final class LocalPipeline implements AutoCloseable {
 
     private <T> T step(String name, Step<T> s) {
         long t0 = System.nanoTime();
-        log.printf("akmon run: starting %-14s ...%n", name);
+        log.printf("akmon run: starting %-15s ...%n", name);
         try {
             T result = s.run();
-            log.printf("akmon run: %-14s ready (%.1f s)%n", name, (System.nanoTime() - t0) / 1e9);
+            log.printf("akmon run: %-15s ready (%.1f s)%n", name, (System.nanoTime() - t0) / 1e9);
             return result;
         } catch (Exception e) {
             throw new StartException(name, e);
@@ -114,6 +127,9 @@ public final class LocalPipeline implements AutoCloseable {
         started.push(kafka);
         kafka.createTopics(o.partitions, AGGREGATES_TOPIC, ALERTS_TOPIC, "akmon.deadletter");
 
+        elasticsearch = step("elasticsearch", () -> EmbeddedElasticsearch.start(o.dataDir.resolve("elasticsearch")));
+        started.push(elasticsearch);
+
         sink = step("kafka sink", () -> {
             KafkaSinkConfig c = new KafkaSinkConfig();
             c.bootstrap = kafka.bootstrapServers();
@@ -123,19 +139,19 @@ public final class LocalPipeline implements AutoCloseable {
             HostIdentity id = HostIdentity.local(o.agent.host);
             return KafkaSink.open(c.validate(), id.host(), id.bootId(), log);
         });
-        started.push(sink); // opening it creates the agent's topics, which the job subscribes to
-        job = step("flink jobs", () -> startJobs(o));
+        started.push(sink); // opening it creates the agent's topics, which the jobs subscribe to
+
+        JobOptions aggregation = aggregationOptions(o);
+        flink = step("flink", () -> startFlink(aggregation));
+        started.push(flink);
+        jobs.add(step("aggregation job", () -> submit(aggregationGraph(aggregation), "aggregation job")));
+        jobs.add(step("alert job", () -> submit(alertGraph(o), "alert job")));
         started.push(() -> {
             stopping = true;
-            if (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
-                job.cancel().get(30, TimeUnit.SECONDS);
-            }
-        });
-        // a job that fails for good is named with its reason, not left for the user to discover
-        job.getJobExecutionResult().whenComplete((result, error) -> {
-            if (error != null && !stopping) {
-                jobFailure = StartException.describe(error);
-                log.println("akmon run: the Flink job stopped: " + jobFailure);
+            for (JobClient job : jobs) {
+                if (!job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState()) {
+                    job.cancel().get(30, TimeUnit.SECONDS);
+                }
             }
         });
 
@@ -143,25 +159,75 @@ public final class LocalPipeline implements AutoCloseable {
         started.push(agent);
     }
 
-    private JobClient startJobs(Options o) throws Exception {
-        JobOptions options = JobOptions.parse("--bootstrap-servers", kafka.bootstrapServers(),
+    private JobOptions aggregationOptions(Options o) {
+        return JobOptions.parse("--bootstrap-servers", kafka.bootstrapServers(),
                 "--starting-offsets", "earliest",
                 "--window", o.window,
                 "--checkpoint-interval", o.checkpointInterval,
                 "--checkpoint-dir", o.dataDir.resolve("checkpoints").toUri().toString(),
                 "--idle-partition-timeout", "5s",
                 "--out-of-orderness", "2s",
-                "--parallelism", "1");
+                "--parallelism", "1",
+                "--es", elasticsearch.httpUrl(),
+                "--es-flush-interval", "500ms");
+    }
+
+    /** One MiniCluster for both jobs, as on a real cluster: one REST endpoint shows both. */
+    private MiniCluster startFlink(JobOptions options) throws Exception {
         Configuration conf = AggregationJob.flinkConfiguration(options);
         flinkRestPort = freePort();
         conf.set(RestOptions.PORT, flinkRestPort);
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 4);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
-        AggregationJob aggregation = new AggregationJob(options, AggregationJob.kafkaSource(options),
-                KafkaSinks.aggregates(options), KafkaSinks.deadLetters(options));
-        aggregation.build(env);
-        return env.executeAsync("akmon-local");
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(conf)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(4)
+                .build());
+        cluster.start();
+        return cluster;
+    }
+
+    private JobGraph aggregationGraph(JobOptions options) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AggregationJob.flinkConfiguration(options));
+        new AggregationJob(options, AggregationJob.kafkaSource(options), AggregationJob.aggregateSinks(options),
+                KafkaSinks.deadLetters(options)).build(env);
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(options.jobName);
+        return graph.getJobGraph();
+    }
+
+    private JobGraph alertGraph(Options o) {
+        AlertOptions options = new AlertOptions();
+        new CommandLine(options).parseArgs("--bootstrap-servers", kafka.bootstrapServers(),
+                "--starting-offsets", "earliest",
+                "--checkpoint-interval", o.checkpointInterval,
+                "--idle-partition-timeout", "5s",
+                "--out-of-orderness", "2s",
+                "--parallelism", "1",
+                "--param", "aggregate_resolution=" + o.window,
+                "--es", elasticsearch.httpUrl(),
+                "--es-flush-interval", "500ms");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        new AlertJob(options, AlertJob.loadRules(options), AlertJob.eventSource(options, null, null),
+                AlertJob.aggregateSource(options, null, null), AlertJob.sinks(options)).configure(env);
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(options.jobName);
+        return graph.getJobGraph();
+    }
+
+    private JobClient submit(JobGraph graph, String name) throws Exception {
+        flink.submitJob(graph).get(60, TimeUnit.SECONDS);
+        JobClient client = new MiniClusterJobClient(graph.getJobID(), flink, LocalPipeline.class.getClassLoader(),
+                MiniClusterJobClient.JobFinalizationBehavior.NOTHING);
+        // a job that fails for good is named with its reason, not left for the user to discover
+        client.getJobExecutionResult().whenComplete((result, error) -> {
+            if (error != null && !stopping) {
+                jobFailure = name + ": " + StartException.describe(error);
+                log.println("akmon run: the " + name + " stopped: " + StartException.describe(error));
+            }
+        });
+        return client;
     }
 
     private static int freePort() throws IOException {
@@ -172,6 +238,16 @@ public final class LocalPipeline implements AutoCloseable {
 
     public String bootstrapServers() {
         return kafka.bootstrapServers();
+    }
+
+    public String elasticsearchUrl() {
+        return elasticsearch.httpUrl();
+    }
+
+    /** The aliases Grafana and {@code akmon top} read: every dated index of a family behind one name. */
+    public List<String> elasticsearchAliases() {
+        IndexNames names = IndexNames.defaults();
+        return List.of(names.alias(IndexNames.METRICS), names.alias(IndexNames.ALERTS));
     }
 
     public String flinkRestUrl() {

@@ -15,12 +15,15 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code akmon run}: the whole pipeline on this machine, watched through its own outputs. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Starts a real Kafka broker, the Flink aggregation job in a MiniCluster and the agent on this",
-            "machine, then shows a live view built from the pipeline's outputs (aggregates, alerts, agent",
-            "health, Kafka lag, checkpoints). Ctrl-C stops everything and detaches every probe."})
+        description = {"Starts a real Kafka broker, a real Elasticsearch node, the Flink aggregation and alert jobs in a",
+            "MiniCluster and the agent on this machine, then shows a live view built from the pipeline's outputs",
+            "(aggregates, alerts, agent health, Kafka lag, checkpoints). Ctrl-C stops everything and detaches",
+            "every probe.",
+            "",
+            "Exit codes: 0 stopped normally, 3 a component failed to start (named with the reason)."})
 public final class RunCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/akmon/local",
-            description = "Where Kafka, checkpoints and the agent's spool keep their data. Default: ${DEFAULT-VALUE}.")
+            description = "Where Kafka, Elasticsearch, checkpoints and the agent's spool keep their data. Default: ${DEFAULT-VALUE}.")
     Path dataDir;
 
     @Option(names = "--no-ui", description = "Print one JSON status line per refresh instead of the live view.")
@@ -70,6 +73,9 @@ public final class RunCommand implements Callable<Integer> {
         System.err.println("akmon run: log of Kafka and Flink warnings: " + dataDir.resolve("akmon.log"));
         System.err.println("akmon run: pipeline up. Kafka at " + pipeline.bootstrapServers() + " (topics akmon.<type>, "
                 + "akmon.aggregates, akmon.alerts), Flink REST at " + pipeline.flinkRestUrl());
+        System.err.println("akmon run: Elasticsearch at " + pipeline.elasticsearchUrl() + " (aliases "
+                + String.join(", ", pipeline.elasticsearchAliases()) + " over daily indices <alias>-YYYY.MM.DD, time field "
+                + "timestamp): point Grafana's Elasticsearch datasource there, or use grafana/provisioning");
         PipelineView view = new PipelineView(window);
         try (TopFeed feed = new TopFeed(view, pipeline.bootstrapServers(), pipeline.viewTopics(), LocalPipeline.AGGREGATION_GROUP,
                 pipeline.flinkRestUrl(), Duration.ofMinutes(1))) {

@@ -52,14 +52,19 @@ public class EsAdminOptions {
     }
 
     int fail(CommandLine.Model.CommandSpec spec, EsClient.EsException e) {
+        String fix = e.status <= 0
+                ? "check that Elasticsearch answers at " + String.join(",", toSinkOptions().hosts) + " (--es URL)"
+                : e.status == 401 || e.status == 403 ? "use a user allowed to manage index templates and indices"
+                : "see the error above; the node's log has the details";
         if (json) {
             ObjectNode r = report("error");
             r.put("error", e.getMessage());
+            r.put("fix", fix);
             r.put("http_status", e.status);
             spec.commandLine().getOut().println(r);
             spec.commandLine().getOut().flush();
         } else {
-            spec.commandLine().getErr().println("akmon es: " + e.getMessage());
+            spec.commandLine().getErr().println("akmon es: " + e.getMessage() + "; fix: " + fix);
             spec.commandLine().getErr().flush();
         }
         return 1;

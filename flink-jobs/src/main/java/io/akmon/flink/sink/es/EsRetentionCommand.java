@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code akmon es retention}: deletes akmon's dated indices whose period ended more than N days ago. */
-@Command(name = "akmon es retention", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "retention", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Deletes the dated indices <prefix>-metrics-<date> and <prefix>-alerts-<date> whose day "
                 + "(or month) ended more than --retention-days days ago, so the last N days are always kept. "
                 + "Other indices are never touched. Run it daily (cron) or let the job do it (--es-retention-days).",

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
  * {@code akmon es setup}: installs the index templates (explicit mappings, read aliases), creates the
  * current period's indices and applies the retention. Safe to run any number of times.
  */
-@Command(name = "akmon es setup", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "setup", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Prepares Elasticsearch for akmon: index templates with explicit mappings for "
                 + "<prefix>-metrics-<date> and <prefix>-alerts-<date>, the read aliases <prefix>-metrics and "
                 + "<prefix>-alerts, today's indices, and the retention (dated indices older than "

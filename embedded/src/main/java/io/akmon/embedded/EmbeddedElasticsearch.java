@@ -135,7 +135,13 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
     // ---------------------------------------------------------------------------------------
 
     private void launch() {
-        ElasticsearchClusterRunner r = new ElasticsearchClusterRunner();
+        ElasticsearchClusterRunner r = new ElasticsearchClusterRunner() {
+            @Override
+            public void print(String line) {
+                // The runner's chatter (paths, ports, "Closed all nodes.") went to stdout, into JSON piped
+                // to jq; start-up failures reach the caller as exceptions with the reason instead.
+            }
+        };
         r.onBuild((number, settings) -> {
             settings.put("network.host", "127.0.0.1");
             settings.put("http.port", Integer.toString(httpPort));

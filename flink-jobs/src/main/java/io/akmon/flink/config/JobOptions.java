@@ -22,7 +22,7 @@ import java.util.Map;
  */
 @Command(name = "akmon-aggregation-job", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Aggregates akmon kernel event records from Kafka into exact per-process, per-host "
-                + "and cluster metrics per window, written to Kafka.")
+                + "and cluster metrics per window, written to Kafka and Elasticsearch.")
 public class JobOptions implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -7,10 +7,19 @@ import io.akmon.flink.alert.AlertJob;
 import io.akmon.flink.alert.AlertTopology;
 import io.akmon.flink.alert.Fact;
 import io.akmon.flink.alert.Facts;
+import io.akmon.flink.AggregationJob;
+import io.akmon.flink.config.JobOptions;
+import io.akmon.flink.ingest.Envelope;
+import io.akmon.flink.ingest.Event;
+import io.akmon.flink.testing.Workload;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,8 +36,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -38,10 +49,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The provisioned Grafana dashboards against what the pipeline really stores: a real Elasticsearch 7.10
- * node filled through the jobs' Elasticsearch sinks (aggregates by the {@link SinkPipeline} MiniCluster
- * job, alerts by the default alert rules over the same aggregates), then every target of every panel of
- * every dashboard file is sent as the search Grafana would send and must draw something.
+ * The provisioned Grafana dashboards against what the pipeline really stores. A real Elasticsearch 7.10
+ * node is filled through the jobs' Elasticsearch sinks, on MiniClusters:
+ * <ul>
+ *   <li>the last hour: {@link AggregateFixtures} aggregates by the {@link SinkPipeline} job, and the alerts
+ *   the default rules fire over them (as the alert job computes them);</li>
+ *   <li>the {@link Workload} stretch of 2026-01-01: the aggregation job itself over generated agent records,
+ *   at both resolutions.</li>
+ * </ul>
+ * Then every target of every panel of every dashboard file is sent as the search Grafana would send, over
+ * each stretch, and must draw something.
  */
 class GrafanaDashboardsIT {
     static final int WINDOWS = 30;
@@ -53,10 +70,22 @@ class GrafanaDashboardsIT {
     static final Map<String, String> ALERT_PARAMS = Map.of("cpu_pct", "20",
             "memory_total_bytes", Long.toString(1L << 30), "memory_pct", "10");
 
+    static final int JOB_HOSTS = 2;
+    static final int JOB_PROCESSES = 3;
+    static final long JOB_SEED = 11;
+
     static EmbeddedElasticsearch es;
     static EsClient client;
     static EsSinkOptions options;
-    static long end;
+    static List<DataSet> dataSets;
+
+    /**
+     * A stretch of stored documents the dashboards are checked over, with the values its variables take.
+     * Alert panels are checked only where alerts were written.
+     */
+    record DataSet(String name, long from, long to, List<String> hosts, List<String> comms,
+                   List<String> resolutions, boolean hasAlerts) {
+    }
 
     @BeforeAll
     static void fillElasticsearch() throws Exception {
@@ -66,10 +95,53 @@ class GrafanaDashboardsIT {
         options.retentionDays = 0;
         options.flushInterval = Duration.ofMillis(200);
 
-        end = System.currentTimeMillis();
+        long end = System.currentTimeMillis();
         SinkPipeline.run(options, end, WINDOWS);
         writeAlerts(new AggregateFixtures(end, WINDOWS));
+        runAggregationJob();
         client.call("POST", "/" + alias(IndexNames.METRICS) + "," + alias(IndexNames.ALERTS) + "/_refresh", null);
+
+        Workload workload = workload();
+        dataSets = List.of(
+                new DataSet("sink fixtures, last hour", end - 3_600_000, end + 60_000,
+                        List.of(AggregateFixtures.HOSTS), List.of(AggregateFixtures.COMMS), List.of("10s"), true),
+                new DataSet("aggregation job over the workload", Workload.T0 - 60_000,
+                        Workload.T0 + Workload.SPAN + 120_000,
+                        distinct(workload, e -> e.host), distinct(workload, e -> e.comm), List.of("10s", "1m"), false));
+    }
+
+    static Workload workload() {
+        return new Workload(JOB_HOSTS, JOB_PROCESSES, JOB_SEED);
+    }
+
+    static List<String> distinct(Workload workload, Function<Event, String> value) {
+        return workload.unique.stream().map(value).filter(Objects::nonNull).distinct().sorted().toList();
+    }
+
+    /** The aggregation job over the workload's records (as read from Kafka: out of order, duplicated). */
+    static void runAggregationJob() throws Exception {
+        JobOptions job = JobOptions.parse("--parallelism", "1", "--checkpoint-interval", "500ms",
+                "--job-name", "grafana-workload");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DataGeneratorSource<Envelope> records = new DataGeneratorSource<>(new WorkloadRecords(),
+                workload().sendOrder.size(), TypeInformation.of(Envelope.class));
+        new AggregationJob(job, records, ElasticsearchSinks.aggregates(options), new DiscardingSink<>()).execute(env);
+    }
+
+    /** The i-th record the workload sends; the workload is regenerated from its seed on each reader. */
+    static final class WorkloadRecords implements GeneratorFunction<Long, Envelope> {
+        private static final long serialVersionUID = 1L;
+        private transient List<Event> sendOrder;
+
+        @Override
+        public void open(SourceReaderContext readerContext) {
+            sendOrder = workload().sendOrder;
+        }
+
+        @Override
+        public Envelope map(Long index) {
+            return Envelope.of(sendOrder.get(index.intValue()));
+        }
     }
 
     @AfterAll
@@ -284,6 +356,12 @@ class GrafanaDashboardsIT {
 
     @Test
     void templateVariablesListTheKnownHostsAndProcesses() throws Exception {
+        for (DataSet data : dataSets) {
+            templateVariablesList(data);
+        }
+    }
+
+    static void templateVariablesList(DataSet data) throws IOException {
         Map<String, Map<String, Object>> datasources = datasources();
         for (Dashboard d : dashboards()) {
             for (JsonNode variable : d.json().path("templating").path("list")) {
@@ -293,14 +371,15 @@ class GrafanaDashboardsIT {
                 String name = variable.path("name").asText();
                 String index = index(datasources.get(variable.path("datasource").path("uid").asText()));
                 List<String> expected = switch (name) {
-                    case "host" -> List.of(AggregateFixtures.HOSTS);
-                    case "process" -> List.of(AggregateFixtures.COMMS);
+                    case "host" -> data.hosts();
+                    case "process" -> data.comms();
                     default -> throw new AssertionError(d.title() + ": unexpected variable " + name);
                 };
                 JsonNode query = variableQuery(variable);
-                for (Map<String, String> values : variableValues(GrafanaSearch.variables(query.path("query").asText()))) {
-                    Set<String> terms = termsOf(index, query, values);
-                    assertEquals(new TreeSet<>(expected), terms, d.title() + ": variable " + name + " with " + values);
+                for (Map<String, String> values : variableValues(GrafanaSearch.variables(query.path("query").asText()), data)) {
+                    Set<String> terms = termsOf(index, query, values, data);
+                    assertEquals(new TreeSet<>(expected), terms,
+                            d.title() + ": variable " + name + " with " + values + " (" + data.name() + ")");
                 }
             }
         }
@@ -317,10 +396,10 @@ class GrafanaDashboardsIT {
         }
     }
 
-    /** What a {"find": "terms"} variable query lists over the last hour. */
-    static Set<String> termsOf(String index, JsonNode query, Map<String, String> values) {
+    /** What a {"find": "terms"} variable query lists over the data set's stretch. */
+    static Set<String> termsOf(String index, JsonNode query, Map<String, String> values, DataSet data) {
         var body = GrafanaSearch.filtered("timestamp",
-                GrafanaSearch.interpolate(query.path("query").asText(""), values), end - 3_600_000, end);
+                GrafanaSearch.interpolate(query.path("query").asText(""), values), data.from(), data.to());
         body.put("size", 0);
         body.putObject("aggs").putObject("values").putObject("terms")
                 .put("field", query.path("field").asText()).put("size", query.path("size").asInt(500))
@@ -336,22 +415,22 @@ class GrafanaDashboardsIT {
      * of its values. Each host and All must show data; a specific process must for some known process (a
      * panel of exits rightly stays empty for a process that never exited).
      */
-    static List<List<String>> valueGroups(String name) {
+    static List<List<String>> valueGroups(String name, DataSet data) {
         return switch (name) {
-            case "host" -> concat(AggregateFixtures.HOSTS, "*").stream().map(List::of).toList();
-            case "process" -> List.of(List.of(AggregateFixtures.COMMS), List.of("*"));
-            case "resolution" -> List.of(List.of("10s"));
+            case "host" -> concat(data.hosts(), "*").stream().map(List::of).toList();
+            case "process" -> List.of(data.comms(), List.of("*"));
+            case "resolution" -> data.resolutions().stream().map(List::of).toList();
             default -> throw new AssertionError("no test values for $" + name);
         };
     }
 
     /** Each combination of value groups of the variables a query uses, expanded to its alternative values. */
-    static List<List<Map<String, String>>> variableCases(Set<String> names) {
+    static List<List<Map<String, String>>> variableCases(Set<String> names, DataSet data) {
         List<List<Map<String, String>>> cases = new ArrayList<>(List.of(List.of(Map.of())));
         for (String name : names) {
             List<List<Map<String, String>>> next = new ArrayList<>();
             for (List<Map<String, String>> alternatives : cases) {
-                for (List<String> group : valueGroups(name)) {
+                for (List<String> group : valueGroups(name, data)) {
                     List<Map<String, String>> expanded = new ArrayList<>();
                     for (Map<String, String> values : alternatives) {
                         for (String value : group) {
@@ -369,12 +448,12 @@ class GrafanaDashboardsIT {
     }
 
     /** Every single assignment of values a query uses. */
-    static List<Map<String, String>> variableValues(Set<String> names) {
-        return variableCases(names).stream().flatMap(List::stream).toList();
+    static List<Map<String, String>> variableValues(Set<String> names, DataSet data) {
+        return variableCases(names, data).stream().flatMap(List::stream).toList();
     }
 
-    static List<String> concat(String[] values, String extra) {
-        List<String> list = new ArrayList<>(List.of(values));
+    static List<String> concat(List<String> values, String extra) {
+        List<String> list = new ArrayList<>(values);
         list.add(extra);
         return list;
     }
@@ -390,11 +469,21 @@ class GrafanaDashboardsIT {
 
     @Test
     void everyPanelOfEveryDashboardShowsData() throws Exception {
-        Map<String, Map<String, Object>> datasources = datasources();
         List<String> empty = new ArrayList<>();
         int searches = 0;
-        long from = end - 3_600_000;
-        long to = System.currentTimeMillis();
+        for (DataSet data : dataSets) {
+            searches += checkPanels(data, empty);
+        }
+        if (!empty.isEmpty()) {
+            fail("panels without data (" + empty.size() + " of " + searches + " searches):\n  " + String.join("\n  ", empty));
+        }
+        assertTrue(searches > 100, "searches run: " + searches);
+    }
+
+    /** Sends every target over the data set's stretch; adds what draws nothing to {@code empty}; returns the searches run. */
+    static int checkPanels(DataSet data, List<String> empty) throws IOException {
+        Map<String, Map<String, Object>> datasources = datasources();
+        int searches = 0;
         for (Dashboard d : dashboards()) {
             List<JsonNode> panels = panels(d);
             assertFalse(panels.isEmpty(), d.title() + " has no panels");
@@ -409,11 +498,14 @@ class GrafanaDashboardsIT {
                 }
                 for (JsonNode target : targets) {
                     String index = index(datasources.get(datasourceUid(panel, target)));
-                    for (List<Map<String, String>> alternatives : variableCases(variablesUsed(target))) {
+                    if (family(index).equals(IndexNames.ALERTS) && !data.hasAlerts()) {
+                        continue;
+                    }
+                    for (List<Map<String, String>> alternatives : variableCases(variablesUsed(target), data)) {
                         List<String> problems = new ArrayList<>();
                         for (Map<String, String> values : alternatives) {
                             JsonNode response = client.call("POST", "/" + index + "/_search",
-                                    GrafanaSearch.request(target, values, from, to));
+                                    GrafanaSearch.request(target, values, data.from(), data.to()));
                             searches++;
                             List<String> p = GrafanaSearch.emptiness(target, response);
                             if (p.isEmpty()) {
@@ -421,16 +513,13 @@ class GrafanaDashboardsIT {
                                 break;
                             }
                             p.forEach(problem -> problems.add(d.title() + " / " + title + " / "
-                                    + target.path("refId").asText() + " " + values + ": " + problem));
+                                    + target.path("refId").asText() + " " + values + " (" + data.name() + "): " + problem));
                         }
                         empty.addAll(problems);
                     }
                 }
             }
         }
-        if (!empty.isEmpty()) {
-            fail("panels without data (" + empty.size() + " of " + searches + " searches):\n  " + String.join("\n  ", empty));
-        }
-        assertTrue(searches > 50, "searches run: " + searches);
+        return searches;
     }
 }

@@ -20,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
             "(aggregates, alerts, agent health, Kafka lag, checkpoints). Ctrl-C stops everything and detaches",
             "every probe.",
             "",
-            "Exit codes: 0 stopped normally, 3 a component failed to start (named with the reason)."})
+            "Exit codes: 0 stopped normally, 2 bad usage (e.g. an unusable --data-dir), 3 a component failed to",
+            "start (named with the reason)."})
 public final class RunCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/akmon/local",
             description = "Where Kafka, Elasticsearch, checkpoints and the agent's spool keep their data. Default: ${DEFAULT-VALUE}.")
@@ -48,7 +49,13 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        java.nio.file.Files.createDirectories(dataDir);
+        try {
+            java.nio.file.Files.createDirectories(dataDir);
+        } catch (java.io.IOException e) {
+            System.err.println("akmon run: cannot use --data-dir " + dataDir + ": " + e.getClass().getSimpleName()
+                    + " " + e.getMessage() + "; fix: point --data-dir at a writable directory");
+            return 2;
+        }
         System.setProperty("akmon.log.file", dataDir.resolve("akmon.log").toString());
         org.apache.logging.log4j.core.config.Configurator.reconfigure();
         LocalPipeline.Options o = new LocalPipeline.Options();

@@ -32,7 +32,9 @@ class RunCommandIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Process start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // env resets SIGINT to its default: a test run started in the background inherits it ignored,
+        // and the JVM leaves an ignored SIGINT ignored; a user's terminal delivers Ctrl-C as default.
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", JAR.toAbsolutePath().toString(), "run"));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).start();
@@ -61,7 +63,7 @@ class RunCommandIT {
         Set<Long> programs = programIdsHeldBy(p.pid());
         assertTrue(programs.size() >= 6, "the agent's probes are loaded while it runs: " + programs);
 
-        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor(); // env execs java: same pid
         assertTrue(p.waitFor(90, TimeUnit.SECONDS), "akmon run stops on Ctrl-C");
         String err = stderr.get(10, TimeUnit.SECONDS);
         assertEquals(0, p.exitValue(), err);

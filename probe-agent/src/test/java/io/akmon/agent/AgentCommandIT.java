@@ -63,7 +63,9 @@ class AgentCommandIT {
     @Test
     void interruptStopsCleanlyAndDetachesEveryProgram() throws Exception {
         int before = akmonPrograms();
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        // env resets SIGINT to its default: a test run started in the background inherits it ignored,
+        // and the JVM (like any program) leaves an ignored SIGINT ignored, as a user's terminal would not.
+        Process p = new ProcessBuilder("env", "--default-signal=INT", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 JAR.toAbsolutePath().toString(), "--pin-dir", "", "--families", "process")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));

@@ -79,6 +79,11 @@ public class DocumentEmitter<T> implements ElasticsearchEmitter<T> {
         indexer.add(request(document));
     }
 
+    /** The dated index of a timestamp, in this emitter's family. */
+    protected String indexOf(long timestampMillis) {
+        return names.index(family, timestampMillis);
+    }
+
     /** The index request for one document. */
     public IndexRequest request(T document) {
         return new IndexRequest(names.index(family, timestamp.apply(document)))

@@ -17,9 +17,12 @@ public final class ElasticsearchSinks {
     private ElasticsearchSinks() {
     }
 
-    /** Aggregates into {@code <prefix>-metrics-<date>}, id {@link Aggregate#id}, date from {@link Aggregate#timestamp}. */
+    /**
+     * Aggregates into {@code <prefix>-metrics-<date>}, id {@link Aggregate#id}, date from {@link Aggregate#timestamp};
+     * host windows also as one document per syscall name ({@link AggregateEmitter}).
+     */
     public static ElasticsearchSink<Aggregate> aggregates(EsSinkOptions options) {
-        return documents(options, IndexNames.METRICS, a -> a.id, a -> a.timestamp);
+        return build(options, new AggregateEmitter(options));
     }
 
     /** Alerts into {@code <prefix>-alerts-<date>}; the id must name the rule, subject and window or firing time. */
@@ -32,9 +35,13 @@ public final class ElasticsearchSinks {
     public static <T> ElasticsearchSink<T> documents(EsSinkOptions options, String family,
                                                     SerializableFunction<T, String> id,
                                                     SerializableFunction<T, Long> timestampMillis) {
+        return build(options, new DocumentEmitter<>(options, family, id, timestampMillis));
+    }
+
+    private static <T> ElasticsearchSink<T> build(EsSinkOptions options, DocumentEmitter<T> emitter) {
         Elasticsearch7SinkBuilder<T> builder = new Elasticsearch7SinkBuilder<T>()
                 .setHosts(options.httpHosts())
-                .setEmitter(new DocumentEmitter<>(options, family, id, timestampMillis))
+                .setEmitter(emitter)
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setBulkFlushMaxActions(options.bulkActions)
                 .setBulkFlushMaxSizeMb(options.bulkSizeMb)

@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Real kernel, real agent, real broker: workloads with known counts end up in Kafka exactly, also when
- * the broker goes away mid-stream and comes back, with no gap in any sequence.
+ * the broker goes away mid-stream and comes back, and across an agent restart, with no gap and no
+ * duplicate in any sequence.
  */
 class KafkaKernelIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -134,6 +135,57 @@ class KafkaKernelIT {
             assertEquals(10, records.stream().filter(r -> r.path("type").asText().equals("exit")
                     && r.path("ppid").asInt() == before.pid()).count(), "exits before the outage");
             assertNoGapOrDuplicate(records);
+        }
+    }
+
+    @Test
+    void anAgentRestartMidStreamLeavesNoGap() throws Exception {
+        Path pins = Path.of("/sys/fs/bpf", "akmon-it-" + ProcessHandle.current().pid());
+        try (Workload first = Workload.start("spawn", "15", "3");
+             Workload second = Workload.start("spawn", "15", "4")) {
+            AgentSettings s = settings(first.pid(), second.pid());
+            s.pinDir = pins.toString(); // sequence numbers continue across the restart
+            try (KafkaSink sink = sink("restart.")) {
+                Agent agent = Agent.start(s, sink, System.err);
+                try {
+                    first.go();
+                    first.finish();
+                    agent.sync();
+                    agent.sync();
+                } finally {
+                    agent.close();
+                }
+            } // a graceful stop: what is not yet in Kafka stays in the spool for the next start
+            try (KafkaSink sink = sink("restart.")) {
+                Agent agent = Agent.start(s, sink, System.err);
+                try {
+                    second.go();
+                    second.finish();
+                    agent.sync();
+                    agent.sync();
+                } finally {
+                    agent.close();
+                }
+                assertTrue(sink.awaitDelivered(Duration.ofSeconds(60)), "delivered: " + sink.stats());
+            }
+            List<JsonNode> records = consume("restart.");
+            assertEquals(15, records.stream().filter(r -> r.path("type").asText().equals("exit")
+                    && r.path("ppid").asInt() == first.pid() && r.path("exit_code").asInt() == 3).count(), "exits before the restart");
+            assertEquals(15, records.stream().filter(r -> r.path("type").asText().equals("exit")
+                    && r.path("ppid").asInt() == second.pid() && r.path("exit_code").asInt() == 4).count(), "exits after the restart");
+            assertNoGapOrDuplicate(records);
+        } finally {
+            deleteRecursively(pins);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (java.nio.file.Files.exists(dir)) {
+            try (var paths = java.nio.file.Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.delete(p);
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.akmon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.akmon.agent.testing.BpfPrograms;
 import io.akmon.agent.testing.Workload;
 import io.akmon.cli.run.LocalPipeline;
 import io.akmon.flink.sink.es.EsClient;
@@ -46,12 +47,12 @@ class LocalPipelineIT {
 
     @Test
     void aKnownWorkloadComesOutExactlyAndStoppingLeavesNothingBehind(@TempDir Path data) throws Exception {
-        int programsBefore = akmonPrograms();
         String comm = Workload.binary().getFileName().toString();
         comm = comm.substring(0, Math.min(15, comm.length()));
         String bootstrap;
         String rest;
         String es;
+        java.util.Set<Long> programs;
         try (Workload calls = Workload.start("getppid", Long.toString(CALLS));
              Workload crasher = Workload.start("spawn", Integer.toString(CHILDREN), "3");
              Workload storm = Workload.start("forks", Integer.toString(STORM_FORKS))) {
@@ -65,6 +66,8 @@ class LocalPipelineIT {
                 bootstrap = pipeline.bootstrapServers();
                 rest = pipeline.flinkRestUrl();
                 es = pipeline.elasticsearchUrl();
+                programs = BpfPrograms.heldBy(ProcessHandle.current().pid());
+                assertTrue(programs.size() >= 6, "the agent's probes are loaded: " + programs);
                 calls.go();
                 crasher.go();
                 long lastCrash = System.currentTimeMillis();
@@ -139,9 +142,21 @@ class LocalPipelineIT {
                     }
                 }
                 assertTrue(pipeline.jobFailure() == null, "the jobs kept running: " + pipeline.jobFailure());
+
+                // akmon status against this deployment, as a script would run it
+                Process status = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar", Path.of("target", "akmon.jar").toAbsolutePath().toString(),
+                        "status", "--bootstrap", bootstrap, "--flink", rest).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                JsonNode health = JSON.readTree(status.getInputStream().readAllBytes());
+                assertTrue(status.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals(0, status.exitValue(), "healthy: " + health);
+                assertEquals(1, health.path("agents").asInt(), health.toString());
+                assertEquals(0, health.path("lost").asLong(), health.toString());
+                assertEquals("running", health.path("job_state").asText(), health.toString());
+                assertTrue(health.path("last_checkpoint_ms").asLong() > 0, health.toString());
             }
         }
-        assertEquals(programsBefore, akmonPrograms(), "every probe detached");
+        assertEquals(java.util.Set.of(), BpfPrograms.stillLoaded(programs), "every probe detached");
         assertFalse(listening(bootstrap), "Kafka stopped");
         assertFalse(listening(rest.replace("http://", "")), "Flink stopped");
         assertFalse(listening(es.replace("http://", "")), "Elasticsearch stopped");
@@ -233,16 +248,5 @@ class LocalPipelineIT {
         }
     }
 
-    static int akmonPrograms() throws Exception {
-        Process p = new ProcessBuilder("bpftool", "-j", "prog", "show").start();
-        JsonNode progs = JSON.readTree(p.getInputStream().readAllBytes());
-        p.waitFor();
-        int n = 0;
-        for (JsonNode prog : progs) {
-            if (prog.path("name").asText().startsWith("akmon_")) {
-                n++;
-            }
-        }
-        return n;
-    }
+
 }

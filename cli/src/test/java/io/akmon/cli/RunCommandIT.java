@@ -2,6 +2,7 @@ package io.akmon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.akmon.agent.testing.BpfPrograms;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,13 +11,11 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -60,7 +59,7 @@ class RunCommandIT {
         for (String field : List.of("ts", "job_state", "events_per_sec", "lost", "coverage", "kafka_lag", "processes", "alerts")) {
             assertTrue(status.has(field), field + " in " + status);
         }
-        Set<Long> programs = programIdsHeldBy(p.pid());
+        Set<Long> programs = BpfPrograms.heldBy(p.pid());
         assertTrue(programs.size() >= 6, "the agent's probes are loaded while it runs: " + programs);
 
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor(); // env execs java: same pid
@@ -69,11 +68,7 @@ class RunCommandIT {
         assertEquals(0, p.exitValue(), err);
         assertTrue(err.contains("akmon run: stopped; every probe detached"), err);
 
-        for (long id : programs) {
-            Process show = new ProcessBuilder("bpftool", "prog", "show", "id", Long.toString(id)).start();
-            show.getInputStream().readAllBytes();
-            assertTrue(show.waitFor() != 0, "program " + id + " of the stopped run is unloaded");
-        }
+        assertEquals(Set.of(), BpfPrograms.stillLoaded(programs), "every probe of the stopped run is unloaded");
         for (String endpoint : endpoints(err)) {
             assertFalse(listening(endpoint), endpoint + " closed; stderr: " + err);
         }
@@ -89,25 +84,6 @@ class RunCommandIT {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(2, p.exitValue(), err);
         assertTrue(err.contains("--data-dir") && err.contains("not-a-dir") && err.contains("Not a directory"), err);
-    }
-
-    /** BPF programs a process holds, directly or through links, from its fds' fdinfo. */
-    private static Set<Long> programIdsHeldBy(long pid) throws IOException {
-        Set<Long> ids = new TreeSet<>();
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fdinfo"))) {
-            for (Path fd : fds) {
-                try {
-                    for (String line : Files.readAllLines(fd)) {
-                        if (line.startsWith("prog_id:")) {
-                            ids.add(Long.parseLong(line.substring(8).trim()));
-                        }
-                    }
-                } catch (IOException closedMeanwhile) {
-                    // fds come and go while the process runs
-                }
-            }
-        }
-        return ids;
     }
 
     private static List<String> endpoints(String stderr) {

@@ -62,7 +62,6 @@ class AgentCommandIT {
 
     @Test
     void interruptStopsCleanlyAndDetachesEveryProgram() throws Exception {
-        int before = akmonPrograms();
         // env resets SIGINT to its default: a test run started in the background inherits it ignored,
         // and the JVM (like any program) leaves an ignored SIGINT ignored, as a user's terminal would not.
         Process p = new ProcessBuilder("env", "--default-signal=INT", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
@@ -71,26 +70,14 @@ class AgentCommandIT {
         java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
         String line = err.readLine();
         assertTrue(line != null && line.contains("running 3 probes"), "agent said: " + line);
-        assertEquals(before + 3, akmonPrograms(), "fork, exec and exit programs loaded");
+        java.util.Set<Long> programs = io.akmon.agent.testing.BpfPrograms.heldBy(p.pid());
+        assertEquals(3, programs.size(), "fork, exec and exit programs loaded: " + programs);
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "agent did not stop on SIGINT");
         assertEquals(0, p.exitValue());
-        assertEquals(before, akmonPrograms(), "every program detached and unloaded");
+        assertEquals(java.util.Set.of(), io.akmon.agent.testing.BpfPrograms.stillLoaded(programs), "every program detached and unloaded");
     }
 
-    /** BPF programs of akmon loaded in the kernel now. */
-    static int akmonPrograms() throws Exception {
-        Process p = new ProcessBuilder("bpftool", "-j", "prog", "show").start();
-        JsonNode progs = new ObjectMapper().readTree(p.getInputStream().readAllBytes());
-        p.waitFor();
-        int n = 0;
-        for (JsonNode prog : progs) {
-            if (prog.path("name").asText().startsWith("akmon_")) {
-                n++;
-            }
-        }
-        return n;
-    }
 
     @Test
     void helpDescribesEveryOption() throws Exception {

@@ -15,7 +15,9 @@ import java.util.concurrent.Callable;
 /** {@code akmon bench}: measures and writes bench/RESULTS.md. These benchmarks report; they do not pass or fail. */
 @Command(name = "akmon bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures overhead on this host (against no monitoring and against bpftrace), agent throughput,",
-            "loss and memory, and the hot paths with JMH; writes RESULTS.md and charts. Needs root.",
+            "loss and CPU, throughput and latency into a real Kafka broker, the aggregation job's records per",
+            "second per core (heap and RocksDB state), memory, and the hot paths with JMH; writes RESULTS.md",
+            "and charts. Needs root.",
             "Run it on an otherwise idle machine: the figures are ratios within one run, but noise still shows."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5).")
@@ -34,11 +36,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--workload", paramLabel = "BIN", defaultValue = "bench/target/workload", description = "The load generator binary.")
     Path workload;
 
+    @Option(names = "--flink-jar", paramLabel = "JAR", defaultValue = "flink-jobs/target/akmon-flink-jobs.jar",
+            description = "The packaged aggregation job (Flink suite).")
+    Path flinkJar;
+
     @Option(names = "--no-jmh", description = "Skip the JMH suite.")
     boolean noJmh;
 
     @Option(names = "--only", paramLabel = "SUITE", split = ",",
-            description = "Run only these suites: overhead, throughput, memory, jmh.")
+            description = "Run only these suites: overhead, throughput, kafka, flink, memory, jmh.")
     List<String> only;
 
     private boolean wants(String suite) {
@@ -59,6 +65,16 @@ public final class BenchCommand implements Callable<Integer> {
         if (wants("throughput")) {
             progress.println("throughput (ringbuf / perf):");
             throughput = new ThroughputSuite(workload, quick).run(progress);
+        }
+        List<KafkaSuite.Result> kafka = new ArrayList<>();
+        if (wants("kafka")) {
+            progress.println("throughput and latency into Kafka (agent -> spool -> real broker):");
+            kafka = new KafkaSuite(workload, quick).run(progress);
+        }
+        List<FlinkSuite.Result> flink = new ArrayList<>();
+        if (wants("flink")) {
+            progress.println("aggregation job throughput (pre-filled topics, heap / rocksdb):");
+            flink = new FlinkSuite(flinkJar, quick, quick ? 1 : Math.min(reps, 3)).run(progress);
         }
         long idle = 0;
         long peak = 0;
@@ -85,7 +101,7 @@ public final class BenchCommand implements Callable<Integer> {
             jmh = runJmh();
             jmh.forEach(progress::println);
         }
-        Report.write(out, machine, overhead, throughput, idle, peak, jmh, reps);
+        Report.write(out, machine, overhead, throughput, kafka, flink, idle, peak, jmh, reps);
         progress.println("akmon bench: wrote " + out.resolve("RESULTS.md"));
         return 0;
     }

@@ -1,0 +1,170 @@
+package io.akmon.bench;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.akmon.agent.event.Event;
+import io.akmon.embedded.EmbeddedKafka;
+import io.akmon.schema.EventType;
+import io.akmon.schema.Fields;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Aggregation job throughput: the packaged job ({@code akmon-flink-jobs.jar}, embedded MiniCluster,
+ * parallelism 1) replays a pre-filled topic set with {@code --bounded} and exits. Records per second
+ * per core are the extra records over the extra CPU time of the job's process between a large and a
+ * small topic set, so the job's start-up and shutdown cancel out; the wall-clock rate is shown too.
+ */
+final class FlinkSuite {
+    record Result(String backend, long records, Stats recordsPerCoreSec, Stats wallRecordsPerSec, int reps) {
+    }
+
+    static final String[] TYPES = {"fork", "exec", "exit", "cpu", "syscall"};
+
+    private final Path flinkJar;
+    private final boolean quick;
+    private final int reps;
+
+    FlinkSuite(Path flinkJar, boolean quick, int reps) {
+        this.flinkJar = flinkJar;
+        this.quick = quick;
+        this.reps = reps;
+    }
+
+    List<Result> run(PrintStream progress) throws Exception {
+        if (!Files.exists(flinkJar)) {
+            progress.println("  " + flinkJar + " is missing: build flink-jobs first; Flink suite skipped");
+            return List.of();
+        }
+        long large = quick ? 100_000 : 400_000;
+        long small = 2_000;
+        List<Result> results = new ArrayList<>();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().partitions(2).autoCreateTopics(true))) {
+            fill(kafka, "flinkS.", small);
+            fill(kafka, "flinkL.", large);
+            progress.printf("  topics filled: %,d and %,d records%n", small, large);
+            for (String backend : List.of("heap", "rocksdb")) {
+                List<Double> perCore = new ArrayList<>();
+                List<Double> wall = new ArrayList<>();
+                for (int r = 0; r < reps; r++) {
+                    long[] s = job(kafka, "flinkS.", backend, r);
+                    long[] l = job(kafka, "flinkL.", backend, r);
+                    double extraCpuS = (l[1] - s[1]) / 1e9;
+                    perCore.add(extraCpuS > 0 ? (large - small) / extraCpuS : Double.NaN);
+                    double extraWallS = (l[0] - s[0]) / 1e9;
+                    wall.add(extraWallS > 0 ? (large - small) / extraWallS : Double.NaN);
+                    progress.printf("  flink %-7s rep %d/%d: %,.0f records/s per core, %,.0f records/s wall (job %.1f s, %.1f CPU s)%n",
+                            backend, r + 1, reps, perCore.get(r), wall.get(r), l[0] / 1e9, l[1] / 1e9);
+                }
+                results.add(new Result(backend, large, Stats.of(perCore), Stats.of(wall), reps));
+            }
+        }
+        return results;
+    }
+
+    /** Runs the job over one topic set to its end; returns {wall ns, CPU ns} of its process. */
+    private long[] job(EmbeddedKafka kafka, String prefix, String backend, int rep) throws Exception {
+        List<String> topics = new ArrayList<>();
+        for (String t : TYPES) {
+            topics.add(prefix + t);
+        }
+        String id = prefix.replace(".", "") + "-" + backend + "-" + rep;
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-jar", flinkJar.toString(),
+                "--bootstrap-servers", kafka.bootstrapServers(), "--topics", String.join(",", topics),
+                "--bounded", "--starting-offsets", "earliest", "--parallelism", "1", "--state-backend", backend,
+                "--group-id", id, "--transactional-id-prefix", id, "--job-name", id,
+                "--aggregates-topic", "out." + id, "--dead-letter-topic", "dead." + id, "--checkpoint-interval", "5s"));
+        Path log = Files.createTempFile("akmon-bench-flink", ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long t0 = System.nanoTime();
+        long cpu = 0;
+        while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
+            cpu = Math.max(cpu, Procs.cpuNs(p.pid())); // the last reading before it exits
+            if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(10)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the aggregation job did not finish in 10 min; see " + log);
+            }
+        }
+        long wall = System.nanoTime() - t0;
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("the aggregation job failed (exit " + p.exitValue() + "); see " + log);
+        }
+        Files.deleteIfExists(log);
+        return new long[] {wall, cpu};
+    }
+
+    /**
+     * Fills the five topics with agent-format records (the agent's own serializer): 4 hosts x 2 CPUs,
+     * 500 live processes per host, per-second cpu and syscall records plus fork/exec/exit churn, in
+     * event-time order over 10 minutes of the past.
+     */
+    static void fill(EmbeddedKafka kafka, String prefix, long n) throws Exception {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        long spanNs = TimeUnit.MINUTES.toNanos(10);
+        long base = System.currentTimeMillis() * 1_000_000L - TimeUnit.MINUTES.toNanos(30);
+        long[][] seq = new long[4][2];
+        JsonFactory factory = new JsonFactory();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(1024);
+        JsonGenerator json = factory.createGenerator(buf);
+        json.setRootValueSeparator(null);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (long i = 0; i < n; i++) {
+                int hostNo = (int) (i % 4);
+                int cpu = (int) ((i / 4) % 2);
+                String host = "bench-" + hostNo;
+                int pid = 1000 + (int) ((i / 8) % 500);
+                long ts = base + spanNs * i / n;
+                int kind = (int) ((i / 4000) % 10);
+                EventType type;
+                Event e;
+                long s = ++seq[hostNo][cpu];
+                String comm = "worker-" + (pid % 50);
+                if (kind == 0) {
+                    type = EventType.FORK;
+                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.PPID, 1);
+                } else if (kind == 1) {
+                    type = EventType.EXEC;
+                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.PPID, 1)
+                            .put(Fields.FILENAME, "/usr/bin/" + comm).put(Fields.ARGV, List.of(comm, "--serve"));
+                } else if (kind == 2) {
+                    type = EventType.EXIT;
+                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.EXIT_CODE, 0)
+                            .put(Fields.SIGNAL, 0).put(Fields.CORE_DUMPED, false).put(Fields.LIFETIME_NS, 5_000_000_000L);
+                } else if (kind < 6) {
+                    type = EventType.CPU;
+                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.ON_CPU_NS, 10_000_000L)
+                            .put(Fields.INTERVAL_NS, 1_000_000_000L);
+                } else {
+                    type = EventType.SYSCALL;
+                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.SYSCALL, "read")
+                            .put(Fields.SYSCALL_NR, 0).put(Fields.COUNT, 120L).put(Fields.ERRORS, 2L)
+                            .put(Fields.INTERVAL_NS, 1_000_000_000L);
+                }
+                buf.reset();
+                e.writeJson(json);
+                json.flush();
+                producer.send(new ProducerRecord<>(prefix + type.wireName(), (host + "/" + pid).getBytes(StandardCharsets.UTF_8),
+                        buf.toByteArray()));
+            }
+            producer.flush();
+        }
+    }
+}

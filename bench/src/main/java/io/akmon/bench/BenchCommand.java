@@ -16,8 +16,8 @@ import java.util.concurrent.Callable;
 @Command(name = "akmon bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures overhead on this host (against no monitoring and against bpftrace), agent throughput,",
             "loss and CPU, throughput and latency into a real Kafka broker, the aggregation job's records per",
-            "second per core (heap and RocksDB state), memory, and the hot paths with JMH; writes RESULTS.md",
-            "and charts. Needs root.",
+            "second per core (heap and RocksDB state), the light/normal/heavy/spike load scenarios (stress-ng,",
+            "fio, iperf3), memory, and the hot paths with JMH; writes RESULTS.md and charts. Needs root.",
             "Run it on an otherwise idle machine: the figures are ratios within one run, but noise still shows."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5).")
@@ -44,7 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean noJmh;
 
     @Option(names = "--only", paramLabel = "SUITE", split = ",",
-            description = "Run only these suites: overhead, throughput, kafka, flink, memory, jmh.")
+            description = "Run only these suites: overhead, throughput, kafka, flink, scenarios, memory, jmh.")
     List<String> only;
 
     private boolean wants(String suite) {
@@ -74,7 +74,12 @@ public final class BenchCommand implements Callable<Integer> {
         List<FlinkSuite.Result> flink = new ArrayList<>();
         if (wants("flink")) {
             progress.println("aggregation job throughput (pre-filled topics, heap / rocksdb):");
-            flink = new FlinkSuite(flinkJar, quick, quick ? 1 : Math.min(reps, 3)).run(progress);
+            flink = new FlinkSuite(flinkJar, quick, quick ? 1 : Math.min(reps, 2)).run(progress);
+        }
+        List<ScenarioSuite.Result> scenarios = new ArrayList<>();
+        if (wants("scenarios")) {
+            progress.println("load scenarios (stress-ng, fio, iperf3; none / akmon into Kafka, interleaved):");
+            scenarios = new ScenarioSuite(quick, quick ? 1 : Math.min(reps, 2), Path.of("/var/tmp/akmon-bench")).run(progress);
         }
         long idle = 0;
         long peak = 0;
@@ -101,7 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
             jmh = runJmh();
             jmh.forEach(progress::println);
         }
-        Report.write(out, machine, overhead, throughput, kafka, flink, idle, peak, jmh, reps);
+        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, idle, peak, jmh, reps);
         progress.println("akmon bench: wrote " + out.resolve("RESULTS.md"));
         return 0;
     }

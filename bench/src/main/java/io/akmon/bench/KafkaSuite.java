@@ -38,14 +38,17 @@ import java.util.regex.Pattern;
  * same clock as the broker's on this one host).
  */
 final class KafkaSuite {
-    record Result(int generators, long kernelRecords, long arrived, long reportedLost, long unaccounted,
+    record Result(String variant, int generators, long kernelRecords, long arrived, long reportedLost, long unaccounted,
                   double kernelRatePerSec, double deliveredRatePerSec, double agentCpuPct, double cpuPctPer100k,
-                  Stats latencyMs, double p99Ms, long healthRecords, long healthProduced) {
+                  Stats latencyMs, double p99Ms, long healthRecords, long healthProduced, double brokerCpuPct) {
     }
 
     /** Sources of loss reports that stand for sequenced kernel records (not counter-map overflows). */
     private static final Set<String> RECORD_LOSS_SOURCES = Set.of("output", "decode", KafkaSink.SOURCE_SPOOL_FULL,
             KafkaSink.SOURCE_SPOOL_IO, KafkaSink.SOURCE_SHED, KafkaSink.SOURCE_KAFKA_REJECTED, KafkaSink.SOURCE_SPOOL_CORRUPT);
+
+    static final String INLINE = "before: fsync on the publisher";
+    static final String CURRENT = "after: fsync on its own thread";
 
     private final Path workloadBinary;
     private final boolean quick;
@@ -68,15 +71,69 @@ final class KafkaSuite {
             progress.println("  broker up at " + kafka.bootstrapServers());
             int round = 0;
             for (int generators : quick ? new int[] {1, 4} : new int[] {1, 2, 4}) {
-                round++;
-                results.add(once(kafka, "bench" + round + ".", generators, forksPerGenerator, progress));
+                // before and after moving the spool's fsync off the publisher thread, back to back
+                for (boolean inline : new boolean[] {true, false}) {
+                    round++;
+                    System.setProperty(KafkaSink.INLINE_SPOOL_SYNC_PROPERTY, Boolean.toString(inline));
+                    try {
+                        results.add(once(kafka, "bench" + round + ".", inline ? INLINE : CURRENT, generators,
+                                forksPerGenerator, progress));
+                    } finally {
+                        System.clearProperty(KafkaSink.INLINE_SPOOL_SYNC_PROPERTY);
+                    }
+                }
             }
         }
         return results;
     }
 
     /** One measured run with a fresh topic prefix and spool; latency samples are kernel records in the window. */
-    Result once(EmbeddedKafka kafka, String prefix, int generators, int forksPerGenerator, PrintStream progress) throws Exception {
+    Result once(EmbeddedKafka kafka, String prefix, String variant, int generators, int forksPerGenerator, PrintStream progress) throws Exception {
+        List<LoadGenerator> gens = new ArrayList<>();
+        Load storms = new Load() {
+            @Override
+            public void prepare() {
+                for (int g = 0; g < generators; g++) {
+                    gens.add(new LoadGenerator(workloadBinary, List.of("forks", Integer.toString(forksPerGenerator))));
+                }
+            }
+
+            @Override
+            public void run() {
+                gens.forEach(LoadGenerator::go);
+                gens.forEach(LoadGenerator::awaitDone);
+            }
+
+            @Override
+            public void finish() {
+                gens.forEach(LoadGenerator::finish);
+            }
+        };
+        Result r = measure(kafka, prefix, variant, generators, List.of("process"), storms);
+        progress.printf("  kafka (%s) x%d: %,d kernel records at %,.0f/s, %,d in Kafka (%,.0f/s end to end), %,d reported lost, "
+                        + "%,d unaccounted; agent %.1f%% CPU; kernel->Kafka p50 %.1f ms p99 %.1f ms%n",
+                variant, generators, r.kernelRecords(), r.kernelRatePerSec(), r.arrived(), r.deliveredRatePerSec(),
+                r.reportedLost(), r.unaccounted(), r.agentCpuPct(), r.latencyMs().median(), r.p99Ms());
+        return r;
+    }
+
+    /** What runs while the agent watches: prepare is not timed, run is, finish cleans up. */
+    interface Load {
+        default void prepare() throws Exception {
+        }
+
+        void run() throws Exception;
+
+        default void finish() throws Exception {
+        }
+    }
+
+    /**
+     * Runs the load under the agent (these families, Kafka sink to a fresh topic prefix) and accounts
+     * for every kernel record numbered meanwhile.
+     */
+    static Result measure(EmbeddedKafka kafka, String prefix, String variant, int generators, List<String> families,
+                          Load load) throws Exception {
         Path spool = Files.createTempDirectory("akmon-bench-spool");
         KafkaSinkConfig cfg = new KafkaSinkConfig();
         cfg.bootstrap = kafka.bootstrapServers();
@@ -87,7 +144,9 @@ final class KafkaSuite {
         AgentSettings s = new AgentSettings();
         s.transport = AgentSettings.Transport.RINGBUF;
         s.pinDir = "";
-        s.families = List.of("process");
+        if (!families.isEmpty()) {
+            s.families = families; // else all six
+        }
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long[] seq0;
         long[] seq1;
@@ -95,6 +154,7 @@ final class KafkaSuite {
         long tDone;
         long tDelivered;
         long cpu;
+        long jvmCpu;
         try (KafkaSink sink = KafkaSink.open(cfg, "bench-host", Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim(), System.err)) {
             try (Agent agent = Agent.start(s, sink, System.err)) {
                 sink.healthExtras(() -> Map.of("records_read", agent.recordsRead()));
@@ -102,20 +162,18 @@ final class KafkaSuite {
                 agent.sync();
                 seq0 = agent.kernelSequences();
                 long cpu0 = agentThreadsCpuNs(threads);
-                List<LoadGenerator> gens = new ArrayList<>();
-                for (int g = 0; g < generators; g++) {
-                    gens.add(new LoadGenerator(workloadBinary, List.of("forks", Integer.toString(forksPerGenerator))));
-                }
+                long jvm0 = Procs.cpuNs(ProcessHandle.current().pid());
+                load.prepare();
                 t0 = System.nanoTime();
-                gens.forEach(LoadGenerator::go);
-                gens.forEach(LoadGenerator::awaitDone);
+                load.run();
                 tDone = System.nanoTime();
                 agent.sync();
                 seq1 = agent.kernelSequences();
                 sink.awaitDelivered(Duration.ofSeconds(120));
                 tDelivered = System.nanoTime();
                 cpu = agentThreadsCpuNs(threads) - cpu0;
-                gens.forEach(LoadGenerator::finish);
+                jvmCpu = Procs.cpuNs(ProcessHandle.current().pid()) - jvm0;
+                load.finish();
             }
             sink.report(); // the last loss reports and health record
             sink.awaitDelivered(Duration.ofSeconds(30));
@@ -172,11 +230,9 @@ final class KafkaSuite {
         double cpuPct = 100.0 * cpu / (tDelivered - t0);
         Stats lat = Stats.of(latencies);
         double p99 = percentile(latencies, 0.99);
-        Result r = new Result(generators, attempted, arrived, reportedLost, unaccounted, kernelRate, deliveredRate, cpuPct,
-                deliveredRate > 0 ? cpuPct / (deliveredRate / 100_000) : 0, lat, p99, healthRecords, healthProduced);
-        progress.printf("  kafka x%d: %,d kernel records at %,.0f/s, %,d in Kafka (%,.0f/s end to end), %,d reported lost, "
-                        + "%,d unaccounted; agent %.1f%% CPU; kernel->Kafka p50 %.1f ms p99 %.1f ms%n",
-                generators, attempted, kernelRate, arrived, deliveredRate, reportedLost, unaccounted, cpuPct, lat.median(), p99);
+        Result r = new Result(variant, generators, attempted, arrived, reportedLost, unaccounted, kernelRate, deliveredRate, cpuPct,
+                deliveredRate > 0 ? cpuPct / (deliveredRate / 100_000) : 0, lat, p99, healthRecords, healthProduced,
+                Math.max(0, 100.0 * (jvmCpu - cpu) / (tDelivered - t0)));
         return r;
     }
 

@@ -20,7 +20,7 @@ final class Report {
     }
 
     static void write(Path dir, Machine m, List<OverheadSuite.Result> overhead, List<ThroughputSuite.Result> throughput,
-                      List<KafkaSuite.Result> kafka, List<FlinkSuite.Result> flink, long idleRss, long peakRss, List<String> jmh, int reps) throws IOException {
+                      List<KafkaSuite.Result> kafka, List<FlinkSuite.Result> flink, List<ScenarioSuite.Result> scenarios, long idleRss, long peakRss, List<String> jmh, int reps) throws IOException {
         Files.createDirectories(dir);
         StringBuilder md = new StringBuilder();
         md.append("# akmon benchmark results\n\n");
@@ -28,6 +28,33 @@ final class Report {
                 .append(reps).append(" interleaved repetitions; spread is (max - min) / median.\n\n");
         md.append("Machine: ").append(m.cpu()).append(", ").append(m.cores()).append(" cores, ")
                 .append(m.memoryBytes() >> 30).append(" GiB, Linux ").append(m.kernel()).append(", Java ").append(m.java()).append(".\n\n");
+
+        md.append("## Against the design's targets\n\n| target | measured here | where |\n|---|---|---|\n");
+        for (ScenarioSuite.Result r : scenarios) {
+            if (r.scenario().name().equals("normal")) {
+                md.append(String.format(Locale.ROOT, "| agent CPU at most 1%% of the host under normal load | %.2f%% (spread %.0f%%) | load scenarios, normal |%n",
+                        r.agentCpuPctOfHost().median(), 100 * r.agentCpuPctOfHost().spread()));
+            }
+        }
+        for (OverheadSuite.Result r : overhead) {
+            md.append(String.format(Locale.ROOT, "| workload slowdown at most 1%% (ratio 1.01) | %s: %.3f (bpftrace %.3f) | overhead |%n",
+                    r.workload().name(), r.ratio(Monitor.Kind.AKMON), r.ratio(Monitor.Kind.BPFTRACE)));
+        }
+        if (peakRss > 0) {
+            md.append(String.format(Locale.ROOT, "| agent memory at most 256 MiB | idle %.0f MiB, peak %.0f MiB | agent memory |%n",
+                    idleRss / 1048576.0, peakRss / 1048576.0));
+        }
+        for (KafkaSuite.Result r : kafka) {
+            if (r.variant().equals(KafkaSuite.CURRENT)) {
+                md.append(String.format(Locale.ROOT, "| kernel event to Kafka within 100 ms | %d storm(s): p50 %.1f ms, p99 %.1f ms | into Kafka |%n",
+                        r.generators(), r.latencyMs().median(), r.p99Ms()));
+            }
+        }
+        for (ScenarioSuite.Result r : scenarios) {
+            md.append(String.format(Locale.ROOT, "| kernel event to Kafka within 100 ms | scenario %s: p50 %.1f ms, p99 %.1f ms | load scenarios |%n",
+                    r.scenario().name(), r.p50Ms().median(), r.p99Ms().median()));
+        }
+        md.append("\n");
 
         md.append("## Overhead on the monitored host\n\n");
         md.append("Each workload's wall time with nothing watching, with the akmon agent (all six families, JSON to /dev/null) "
@@ -66,12 +93,15 @@ final class Report {
                     + "(same host clock), over every record of the run (design target: 100 ms to Kafka). "
                     + "Agent CPU counts its reader, drain, spool publisher and Kafka producer threads over the time "
                     + "from the first fork to the last acknowledgement.\n\n");
-            md.append("| generators | kernel records | kernel rate /s | in Kafka | end-to-end rate /s | reported lost | unaccounted "
+            md.append("Each storm size runs twice back to back: *before* forces the spool to disk (once a second) on the "
+                    + "publisher thread, as the agent did until the fix, and *after* forces it on a thread of its own. "
+                    + "The fsync stalled publishing for as long as the disk took, which is what the p99 showed.\n\n");
+            md.append("| variant | generators | kernel records | kernel rate /s | in Kafka | end-to-end rate /s | reported lost | unaccounted "
                     + "| agent CPU % | CPU % per 100k/s | latency p50 ms | p99 ms | max ms | health records |\n");
-            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (KafkaSuite.Result r : kafka) {
-                md.append(String.format(Locale.ROOT, "| %d | %,d | %,.0f | %,d | %,.0f | %,d | **%,d** | %.1f | %.1f | **%.1f** | **%.1f** | %.1f | %d |%n",
-                        r.generators(), r.kernelRecords(), r.kernelRatePerSec(), r.arrived(), r.deliveredRatePerSec(),
+                md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %,.0f | %,d | %,.0f | %,d | **%,d** | %.1f | %.1f | **%.1f** | **%.1f** | %.1f | %d |%n",
+                        r.variant(), r.generators(), r.kernelRecords(), r.kernelRatePerSec(), r.arrived(), r.deliveredRatePerSec(),
                         r.reportedLost(), r.unaccounted(), r.agentCpuPct(), r.cpuPctPer100k(), r.latencyMs().median(),
                         r.p99Ms(), r.latencyMs().max(), r.healthRecords()));
             }
@@ -94,9 +124,57 @@ final class Report {
             md.append("\n");
         }
 
+        if (!scenarios.isEmpty()) {
+            md.append("## Load scenarios\n\n");
+            md.append("stress-ng, fio and iperf3 side by side, each scenario run with nothing watching and under the agent "
+                    + "(all six families, Kafka sink to the real broker), interleaved. Tool ratio = the tool's work rate under "
+                    + "the agent / unwatched (1.00 = no slowdown; throttled tools keep their rate, so for light and normal the "
+                    + "agent's CPU is the overhead to read). Agent CPU is a share of the whole host (all cores = 100%; design "
+                    + "target 1%). Loss and latency as above, over the ring-buffer records the kernel numbered during the load; "
+                    + "the periodic counter records (syscall, cpu, memory, disk) are stamped when drained. The Kafka broker runs in "
+                    + "the bench's JVM on the same two cores (in a deployment it is elsewhere); its CPU and the bench's own "
+                    + "bookkeeping are shown apart and weigh on the tool ratios too, so those ratios are an upper bound on "
+                    + "the agent's cost.\n\n");
+            md.append("| scenario | tool ratios (akmon / none) | agent CPU % of host | spread | broker + bench CPU % of host | kernel records/s | reported lost | unaccounted "
+                    + "| latency p50 ms | p99 ms |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            for (ScenarioSuite.Result r : scenarios) {
+                StringBuilder ratios = new StringBuilder();
+                for (String tool : r.noneRate().keySet()) {
+                    ratios.append(ratios.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s **%.3f** (%,.0f %s)",
+                            tool, r.ratio(tool), r.noneRate().get(tool).median(), unit(r.scenario(), tool)));
+                }
+                md.append(String.format(Locale.ROOT, "| %s: %s | %s | **%.2f** | %.0f%% | %.1f | %,.0f | %,d | **%,d** | %.1f | %.1f |%n",
+                        r.scenario().name(), r.scenario().description(), ratios, r.agentCpuPctOfHost().median(),
+                        100 * r.agentCpuPctOfHost().spread(), r.brokerCpuPctOfHost().median(), r.recordsPerSec().median(), r.reportedLost(), r.unaccounted(),
+                        r.p50Ms().median(), r.p99Ms().median()));
+            }
+            md.append("\n![scenarios](scenarios.png)\n\n");
+        }
+
         md.append("## Agent memory\n\n");
         md.append(String.format(Locale.ROOT, "| state | resident memory |%n|---|---|%n| idle, all families | %.1f MiB |%n"
                 + "| peak under the heaviest fork storm | %.1f MiB |%n%nDesign target: 256 MiB.%n%n", idleRss / 1048576.0, peakRss / 1048576.0));
+
+        md.append("## What the figures show, and what is not measured\n\n");
+        md.append("- **Fixed**: the Kafka sink forced its spool to disk on the publisher thread once a second; while the fsync "
+                + "ran nothing was published, and the kernel->Kafka p99 carried it (see the before/after rows above). The fsync "
+                + "now runs on its own thread.\n");
+        if (flink.size() == 2) {
+            md.append(String.format(Locale.ROOT, "- **Next bottleneck, not fixed**: the aggregation job on RocksDB does %.0fx fewer records per "
+                    + "core than on the heap. The host window's accumulator (`Figures`) carries per-process maps (pids seen, "
+                    + "started, exited, latest RSS, per-stream sequence ranges); those fields are generic types that Flink "
+                    + "serializes with Kryo, and RocksDB reads and writes the whole accumulator for every record, so each "
+                    + "record costs in proportion to the processes on its host. Keeping those maps in `MapState`, or "
+                    + "pre-aggregating per host before the window, would make the cost per record constant.%n",
+                    flink.get(0).recordsPerCoreSec().median() / flink.get(1).recordsPerCoreSec().median()));
+        }
+        md.append("- **Where the agent starts losing** is not reached on this machine: the fork storms (the fastest record "
+                + "source here) saturate both cores in the kernel's fork path before the ring buffer or the agent falls "
+                + "behind, so every run above reports zero loss. The agent's CPU per 100k records/s is the figure to "
+                + "extrapolate from.\n");
+        md.append("- **Not measured**: kernel event -> aggregate in Elasticsearch, and last triggering event -> alert "
+                + "(AlertJob). Both need the Flink jobs running live against the broker (and an Elasticsearch node) "
+                + "alongside the agent; not built into this benchmark yet. The Flink figures above are throughput, not latency.\n\n");
 
         if (!jmh.isEmpty()) {
             md.append("## Hot paths (JMH)\n\n```\n");
@@ -109,6 +187,9 @@ final class Report {
         }
         if (!throughput.isEmpty()) {
             throughputChart(dir.resolve("throughput.png"), throughput);
+        }
+        if (!scenarios.isEmpty()) {
+            scenarioChart(dir.resolve("scenarios.png"), scenarios);
         }
     }
 
@@ -125,6 +206,33 @@ final class Report {
         }
         c.addSeries("akmon", names, akmon);
         c.addSeries("bpftrace", names, bpftrace);
+        BitmapEncoder.saveBitmap(c, file.toString().replace(".png", ""), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static String unit(ScenarioSuite.Scenario sc, String tool) {
+        return sc.tools().stream().filter(t -> t.name().equals(tool)).map(ScenarioSuite.Tool::unit).findFirst().orElse("");
+    }
+
+    private static void scenarioChart(Path file, List<ScenarioSuite.Result> scenarios) throws IOException {
+        CategoryChart c = new CategoryChartBuilder().width(800).height(450).title("Overhead per load scenario")
+                .xAxisTitle("scenario").yAxisTitle("%").build();
+        List<String> names = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        List<Double> slowdown = new ArrayList<>();
+        for (ScenarioSuite.Result r : scenarios) {
+            names.add(r.scenario().name());
+            cpu.add(r.agentCpuPctOfHost().median());
+            double worst = 0;
+            for (String tool : r.noneRate().keySet()) {
+                double ratio = r.ratio(tool);
+                if (!Double.isNaN(ratio)) {
+                    worst = Math.max(worst, 100 * (1 - ratio));
+                }
+            }
+            slowdown.add(worst);
+        }
+        c.addSeries("agent CPU, % of host", names, cpu);
+        c.addSeries("worst tool slowdown, %", names, slowdown);
         BitmapEncoder.saveBitmap(c, file.toString().replace(".png", ""), BitmapEncoder.BitmapFormat.PNG);
     }
 

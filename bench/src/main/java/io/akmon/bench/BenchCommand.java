@@ -66,20 +66,38 @@ public final class BenchCommand implements Callable<Integer> {
             progress.println("throughput (ringbuf / perf):");
             throughput = new ThroughputSuite(workload, quick).run(progress);
         }
+        List<String> notes = new ArrayList<>();
         List<KafkaSuite.Result> kafka = new ArrayList<>();
         if (wants("kafka")) {
             progress.println("throughput and latency into Kafka (agent -> spool -> real broker):");
-            kafka = new KafkaSuite(workload, quick).run(progress);
+            try {
+                kafka = new KafkaSuite(workload, quick).run(progress);
+            } catch (Exception e) {
+                notes.add("The Kafka suite failed: " + e);
+                progress.println("  failed: " + e);
+            }
         }
         List<FlinkSuite.Result> flink = new ArrayList<>();
         if (wants("flink")) {
             progress.println("aggregation job throughput (pre-filled topics, heap / rocksdb):");
-            flink = new FlinkSuite(flinkJar, quick, quick ? 1 : Math.min(reps, 2)).run(progress);
+            FlinkSuite suite = new FlinkSuite(flinkJar, quick, quick ? 1 : Math.min(reps, 2));
+            try {
+                flink = suite.run(progress);
+            } catch (Exception e) {
+                notes.add("The Flink suite failed: " + e);
+                progress.println("  failed: " + e);
+            }
+            suite.failures.forEach(f -> notes.add("Aggregation job run that did not finish (left out of the figures): " + f));
         }
         List<ScenarioSuite.Result> scenarios = new ArrayList<>();
         if (wants("scenarios")) {
             progress.println("load scenarios (stress-ng, fio, iperf3; none / akmon into Kafka, interleaved):");
-            scenarios = new ScenarioSuite(quick, quick ? 1 : Math.min(reps, 2), Path.of("/var/tmp/akmon-bench")).run(progress);
+            try {
+                scenarios = new ScenarioSuite(quick, quick ? 1 : Math.min(reps, 2), Path.of("/var/tmp/akmon-bench")).run(progress);
+            } catch (Exception e) {
+                notes.add("The load scenarios failed: " + e);
+                progress.println("  failed: " + e);
+            }
         }
         long idle = 0;
         long peak = 0;
@@ -106,7 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
             jmh = runJmh();
             jmh.forEach(progress::println);
         }
-        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, idle, peak, jmh, reps);
+        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, idle, peak, jmh, reps, notes);
         progress.println("akmon bench: wrote " + out.resolve("RESULTS.md"));
         return 0;
     }

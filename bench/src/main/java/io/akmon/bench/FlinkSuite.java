@@ -31,16 +31,21 @@ final class FlinkSuite {
     record Result(String backend, long records, Stats recordsPerCoreSec, Stats wallRecordsPerSec, int reps) {
     }
 
+    /** Runs that did not finish, for the report. */
+    final List<String> failures = new ArrayList<>();
+
     static final String[] TYPES = {"fork", "exec", "exit", "cpu", "syscall"};
 
     private final Path flinkJar;
     private final boolean quick;
     private final int reps;
+    private final long timeoutSeconds;
 
     FlinkSuite(Path flinkJar, boolean quick, int reps) {
         this.flinkJar = flinkJar;
         this.quick = quick;
         this.reps = reps;
+        this.timeoutSeconds = quick ? 150 : 300;
     }
 
     List<Result> run(PrintStream progress) throws Exception {
@@ -64,16 +69,24 @@ final class FlinkSuite {
                 List<Double> perCore = new ArrayList<>();
                 List<Double> wall = new ArrayList<>();
                 for (int r = 0; r < reps; r++) {
-                    long[] s = job(kafka, "flinkS.", backend, r);
-                    long[] l = job(kafka, largePrefix, backend, r);
+                    long[] s;
+                    long[] l;
+                    try {
+                        s = job(kafka, "flinkS.", backend, r);
+                        l = job(kafka, largePrefix, backend, r);
+                    } catch (IllegalStateException e) {
+                        progress.println("  flink " + backend + " rep " + (r + 1) + ": " + e.getMessage());
+                        failures.add(backend + " rep " + (r + 1) + ": " + e.getMessage());
+                        continue;
+                    }
                     double extraCpuS = (l[1] - s[1]) / 1e9;
                     perCore.add(extraCpuS > 0 ? (large - small) / extraCpuS : Double.NaN);
                     double extraWallS = (l[0] - s[0]) / 1e9;
                     wall.add(extraWallS > 0 ? (large - small) / extraWallS : Double.NaN);
                     progress.printf("  flink %-7s rep %d/%d: %,.0f records/s per core, %,.0f records/s wall (job %.1f s, %.1f CPU s)%n",
-                            backend, r + 1, reps, perCore.get(r), wall.get(r), l[0] / 1e9, l[1] / 1e9);
+                            backend, r + 1, reps, perCore.get(perCore.size() - 1), wall.get(wall.size() - 1), l[0] / 1e9, l[1] / 1e9);
                 }
-                results.add(new Result(backend, large, Stats.of(perCore), Stats.of(wall), reps));
+                results.add(new Result(backend, large, Stats.of(perCore), Stats.of(wall), perCore.size()));
             }
         }
         return results;
@@ -98,9 +111,10 @@ final class FlinkSuite {
         long cpu = 0;
         while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
             cpu = Math.max(cpu, Procs.cpuNs(p.pid())); // the last reading before it exits
-            if (System.nanoTime() - t0 > TimeUnit.MINUTES.toNanos(10)) {
+            if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(timeoutSeconds)) {
                 p.destroyForcibly();
-                throw new IllegalStateException("the aggregation job did not finish in 10 min; see " + log);
+                p.waitFor(10, TimeUnit.SECONDS);
+                throw new IllegalStateException("the aggregation job " + id + " did not finish in " + timeoutSeconds + " s; see " + log);
             }
         }
         long wall = System.nanoTime() - t0;
@@ -123,6 +137,8 @@ final class FlinkSuite {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         long spanNs = TimeUnit.MINUTES.toNanos(10);
         long base = System.currentTimeMillis() * 1_000_000L - TimeUnit.MINUTES.toNanos(30);
         String[] topics = new String[TYPES.length];
@@ -135,7 +151,13 @@ final class FlinkSuite {
         ByteArrayOutputStream buf = new ByteArrayOutputStream(1024);
         JsonGenerator json = factory.createGenerator(buf);
         json.setRootValueSeparator(null);
+        java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<Exception> firstError = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            // a new topic takes writes only once its leader serves: wait for the first record of each
+            for (String t : topics) {
+                awaitWritable(producer, t);
+            }
             for (long i = 0; i < n; i++) {
                 int hostNo = (int) (i % 4);
                 int cpu = (int) ((i / 4) % 2);
@@ -172,9 +194,32 @@ final class FlinkSuite {
                 e.writeJson(json);
                 json.flush();
                 producer.send(new ProducerRecord<>(prefix + type.wireName(), (host + "/" + pid).getBytes(StandardCharsets.UTF_8),
-                        buf.toByteArray()));
+                        buf.toByteArray()), (md, ex) -> {
+                            if (ex != null) {
+                                failed.incrementAndGet();
+                                firstError.compareAndSet(null, ex);
+                            }
+                        });
             }
             producer.flush();
+        }
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " records could not be written to " + prefix + "*", firstError.get());
+        }
+    }
+
+    /** Sends one record that parses as nothing (it goes to the dead-letter topic) until the topic takes it. */
+    private static void awaitWritable(KafkaProducer<byte[], byte[]> producer, String topic) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                producer.send(new ProducerRecord<>(topic, "warm-up".getBytes(StandardCharsets.UTF_8))).get(10, TimeUnit.SECONDS);
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic " + topic + " does not take writes", e);
+                }
+            }
         }
     }
 }

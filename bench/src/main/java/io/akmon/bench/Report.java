@@ -20,7 +20,8 @@ final class Report {
     }
 
     static void write(Path dir, Machine m, List<OverheadSuite.Result> overhead, List<ThroughputSuite.Result> throughput,
-                      List<KafkaSuite.Result> kafka, List<FlinkSuite.Result> flink, List<ScenarioSuite.Result> scenarios, long idleRss, long peakRss, List<String> jmh, int reps) throws IOException {
+                      List<KafkaSuite.Result> kafka, List<FlinkSuite.Result> flink, List<ScenarioSuite.Result> scenarios, long idleRss, long peakRss, List<String> jmh, int reps,
+                      List<String> notes) throws IOException {
         Files.createDirectories(dir);
         StringBuilder md = new StringBuilder();
         md.append("# akmon benchmark results\n\n");
@@ -174,7 +175,9 @@ final class Report {
                 + "extrapolate from.\n");
         md.append("- **Not measured**: kernel event -> aggregate in Elasticsearch, and last triggering event -> alert "
                 + "(AlertJob). Both need the Flink jobs running live against the broker (and an Elasticsearch node) "
-                + "alongside the agent; not built into this benchmark yet. The Flink figures above are throughput, not latency.\n\n");
+                + "alongside the agent; not built into this benchmark yet. The Flink figures above are throughput, not latency.\n");
+        notes.forEach(n -> md.append("- ").append(n).append('\n'));
+        md.append('\n');
 
         if (!jmh.isEmpty()) {
             md.append("## Hot paths (JMH)\n\n```\n");

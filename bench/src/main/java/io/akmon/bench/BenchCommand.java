@@ -14,16 +14,18 @@ import java.util.concurrent.Callable;
 
 /** {@code akmon bench}: measures and writes bench/RESULTS.md. These benchmarks report; they do not pass or fail. */
 @Command(name = "akmon bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measures overhead on this host (against no monitoring and against bpftrace), agent throughput,",
-            "loss and CPU, throughput and latency into a real Kafka broker, the aggregation job's records per",
-            "second per core (heap and RocksDB state), the light/normal/heavy/spike load scenarios (stress-ng,",
-            "fio, iperf3), memory, and the hot paths with JMH; writes RESULTS.md and charts. Needs root.",
-            "Run it on an otherwise idle machine: the figures are ratios within one run, but noise still shows."})
+        description = {"Measures on this host: overhead (against no monitoring and bpftrace),",
+            "agent throughput, loss and CPU, throughput and latency into a real Kafka",
+            "broker, the aggregation job's records/s per core (heap and RocksDB state),",
+            "the light, normal, heavy and spike load scenarios (stress-ng, fio, iperf3),",
+            "agent memory, and the hot paths with JMH. Writes RESULTS.md and charts.",
+            "Needs root. Run it on an otherwise idle machine: the figures are ratios",
+            "within one run, but noise still shows. Progress goes to standard error."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5).")
+    @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5; the Flink suite and the load scenarios use at most 2).")
     int reps;
 
-    @Option(names = "--quick", description = "Smaller workloads, for a quick look.")
+    @Option(names = "--quick", description = "Smaller workloads and one repetition of the Flink suite and scenarios, for a quick look.")
     boolean quick;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench", description = "Where RESULTS.md and the charts go (default bench).")

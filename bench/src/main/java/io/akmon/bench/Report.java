@@ -166,12 +166,17 @@ final class Report {
         md.append("- **Fixed**: the Kafka sink forced its spool to disk on the publisher thread once a second; while the fsync "
                 + "ran nothing was published, and the kernel->Kafka p99 carried it (see the before/after rows above). The fsync "
                 + "now runs on its own thread.\n");
+        md.append("- **Fixed**: the ring buffer woke the agent's reader for every record (an epoll return and a callback "
+                + "round per record), which made the ring buffer dearer per record than the perf buffer. The kernel side "
+                + "now asks for a wakeup only once 64 KiB wait, and the reader's 10 ms poll collects the rest "
+                + "(compare *ringbuf, wakeup per record* with *ringbuf* in the agent throughput table).\n");
         if (flink.size() == 2) {
             md.append(String.format(Locale.ROOT, "- **Next bottleneck, not fixed**: the aggregation job on RocksDB does %.0fx fewer records per "
-                    + "core than on the heap. The host window's accumulator (`Figures`) carries per-process maps (pids seen, "
-                    + "started, exited, latest RSS, per-stream sequence ranges); those fields are generic types that Flink "
-                    + "serializes with Kryo, and RocksDB reads and writes the whole accumulator for every record, so each "
-                    + "record costs in proportion to the processes on its host. Keeping those maps in `MapState`, or "
+                    + "core than on the heap. The likely cause (from reading the job, not profiled yet): the host window's "
+                    + "accumulator (`Figures`) carries per-process maps (pids seen, started, exited, latest RSS, per-stream "
+                    + "sequence ranges), `Map` fields that Flink treats as generic types and serializes with Kryo, and "
+                    + "RocksDB deserializes and serializes the whole accumulator for every record, so each record costs in "
+                    + "proportion to the processes on its host (500 here). Keeping those maps in `MapState`, or "
                     + "pre-aggregating per host before the window, would make the cost per record constant.%n",
                     flink.get(0).recordsPerCoreSec().median() / flink.get(1).recordsPerCoreSec().median()));
         }

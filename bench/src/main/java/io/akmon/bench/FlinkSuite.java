@@ -104,8 +104,11 @@ final class FlinkSuite {
                 "--bootstrap-servers", kafka.bootstrapServers(), "--topics", String.join(",", topics),
                 "--bounded", "--starting-offsets", "earliest", "--parallelism", "1", "--state-backend", backend,
                 "--group-id", id, "--transactional-id-prefix", id, "--job-name", id,
-                "--aggregates-topic", "out." + id, "--dead-letter-topic", "dead." + id, "--checkpoint-interval", "5s"));
+                "--aggregates-topic", "out." + id, "--dead-letter-topic", "dead." + id));
         Path log = Files.createTempFile("akmon-bench-flink", ".log");
+        // checkpoints on local disk, as a deployment would have them (the JobManager's memory holds only 5 MB)
+        Path checkpoints = Files.createTempDirectory("akmon-bench-ckpt");
+        cmd.addAll(List.of("--checkpoint-dir", checkpoints.toUri().toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long t0 = System.nanoTime();
         long cpu = 0;
@@ -118,6 +121,7 @@ final class FlinkSuite {
             }
         }
         long wall = System.nanoTime() - t0;
+        KafkaSuite.deleteTree(checkpoints);
         if (p.exitValue() != 0) {
             throw new IllegalStateException("the aggregation job failed (exit " + p.exitValue() + "); see " + log);
         }

@@ -118,7 +118,8 @@ final class Report {
             md.append("## Aggregation job throughput\n\n");
             md.append("`AggregationJob` from the packaged jar, embedded MiniCluster, parallelism 1, `--bounded` replay of "
                     + "pre-filled topics (agent-format JSON: 4 hosts x 2 CPUs, 500 processes per host, fork/exec/exit "
-                    + "churn, per-second cpu and syscall records; 10 s and 1 min windows, exactly-once Kafka sinks). "
+                    + "churn, per-second cpu and syscall records; 10 s and 1 min windows, exactly-once Kafka sinks, checkpoints "
+                    + "every 10 s to local disk). "
                     + "Per core = extra records / extra CPU seconds of the job's process between the large topic set "
                     + "and a 2,000-record one, so start-up and shutdown cancel out; wall = the same on elapsed time. "
                     + "Median of the repetitions, spread = (max - min) / median.\n\n");

@@ -56,7 +56,7 @@ struct akmon_config {
 	__u32 syscall_sample_rate; /* count 1 syscall in N, weighted by N; 1 = exact */
 	__u32 use_perf;            /* 0: BPF ring buffer, 1: perf buffer */
 	__u32 argv_max;            /* bytes of argv to copy, at most AKMON_ARGV_LEN */
-	__u32 pad;
+	__u32 wakeup_bytes;        /* ring buffer: wake the reader once this many bytes wait; 0 = every record */
 };
 
 struct akmon_hdr {

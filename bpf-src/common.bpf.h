@@ -152,6 +152,11 @@ static __always_inline void emit(void *ctx, void *rec, __u32 size, __u16 type)
 	h->seq = seq ? __sync_fetch_and_add(seq, 1) + 1 : 0;
 	if (cfg.use_perf)
 		err = bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, rec, size);
+	else if (cfg.wakeup_bytes)
+		/* one wakeup per batch, not per record; the reader's poll timeout picks up the rest */
+		err = bpf_ringbuf_output(&events, rec, size,
+					 bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= cfg.wakeup_bytes ?
+					 BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	else
 		err = bpf_ringbuf_output(&events, rec, size, 0);
 	if (err)

@@ -14,14 +14,18 @@ import java.util.concurrent.Callable;
 
 /** {@code akmon bench}: measures and writes bench/RESULTS.md. These benchmarks report; they do not pass or fail. */
 @Command(name = "akmon bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measures overhead on this host (against no monitoring and against bpftrace), agent throughput,",
-            "loss and memory, and the hot paths with JMH; writes RESULTS.md and charts. Needs root.",
-            "Run it on an otherwise idle machine: the figures are ratios within one run, but noise still shows."})
+        description = {"Measures on this host: overhead (against no monitoring and bpftrace),",
+            "agent throughput, loss and CPU, throughput and latency into a real Kafka",
+            "broker, the aggregation job's records/s per core (heap and RocksDB state),",
+            "the light, normal, heavy and spike load scenarios (stress-ng, fio, iperf3),",
+            "agent memory, and the hot paths with JMH. Writes RESULTS.md and charts.",
+            "Needs root. Run it on an otherwise idle machine: the figures are ratios",
+            "within one run, but noise still shows. Progress goes to standard error."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5).")
+    @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5; the Flink suite and the load scenarios use at most 2).")
     int reps;
 
-    @Option(names = "--quick", description = "Smaller workloads, for a quick look.")
+    @Option(names = "--quick", description = "Smaller workloads and one repetition of the Flink suite and scenarios, for a quick look.")
     boolean quick;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench", description = "Where RESULTS.md and the charts go (default bench).")
@@ -34,11 +38,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--workload", paramLabel = "BIN", defaultValue = "bench/target/workload", description = "The load generator binary.")
     Path workload;
 
+    @Option(names = "--flink-jar", paramLabel = "JAR", defaultValue = "flink-jobs/target/akmon-flink-jobs.jar",
+            description = "The packaged aggregation job (Flink suite).")
+    Path flinkJar;
+
     @Option(names = "--no-jmh", description = "Skip the JMH suite.")
     boolean noJmh;
 
     @Option(names = "--only", paramLabel = "SUITE", split = ",",
-            description = "Run only these suites: overhead, throughput, memory, jmh.")
+            description = "Run only these suites: overhead, throughput, kafka, flink, scenarios, memory, jmh.")
     List<String> only;
 
     private boolean wants(String suite) {
@@ -59,6 +67,39 @@ public final class BenchCommand implements Callable<Integer> {
         if (wants("throughput")) {
             progress.println("throughput (ringbuf / perf):");
             throughput = new ThroughputSuite(workload, quick).run(progress);
+        }
+        List<String> notes = new ArrayList<>();
+        List<KafkaSuite.Result> kafka = new ArrayList<>();
+        if (wants("kafka")) {
+            progress.println("throughput and latency into Kafka (agent -> spool -> real broker):");
+            try {
+                kafka = new KafkaSuite(workload, quick).run(progress);
+            } catch (Exception e) {
+                notes.add("The Kafka suite failed: " + e);
+                progress.println("  failed: " + e);
+            }
+        }
+        List<FlinkSuite.Result> flink = new ArrayList<>();
+        if (wants("flink")) {
+            progress.println("aggregation job throughput (pre-filled topics, heap / rocksdb):");
+            FlinkSuite suite = new FlinkSuite(flinkJar, quick, quick ? 1 : Math.min(reps, 2));
+            try {
+                flink = suite.run(progress);
+            } catch (Exception e) {
+                notes.add("The Flink suite failed: " + e);
+                progress.println("  failed: " + e);
+            }
+            suite.failures.forEach(f -> notes.add("Aggregation job run that did not finish (left out of the figures): " + f));
+        }
+        List<ScenarioSuite.Result> scenarios = new ArrayList<>();
+        if (wants("scenarios")) {
+            progress.println("load scenarios (stress-ng, fio, iperf3; none / akmon into Kafka, interleaved):");
+            try {
+                scenarios = new ScenarioSuite(quick, quick ? 1 : Math.min(reps, 2), Path.of("/var/tmp/akmon-bench")).run(progress);
+            } catch (Exception e) {
+                notes.add("The load scenarios failed: " + e);
+                progress.println("  failed: " + e);
+            }
         }
         long idle = 0;
         long peak = 0;
@@ -85,7 +126,7 @@ public final class BenchCommand implements Callable<Integer> {
             jmh = runJmh();
             jmh.forEach(progress::println);
         }
-        Report.write(out, machine, overhead, throughput, idle, peak, jmh, reps);
+        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, idle, peak, jmh, reps, notes);
         progress.println("akmon bench: wrote " + out.resolve("RESULTS.md"));
         return 0;
     }

@@ -57,6 +57,7 @@ final class Monitor implements AutoCloseable {
                     Files.writeString(script, BPFTRACE_SCRIPT);
                     Process p = new ProcessBuilder("bpftrace", script.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
                     awaitLine(p.getInputStream(), "Attaching", p);
+                    Files.deleteIfExists(script); // read at start-up
                     // keep reading its output so it never blocks on a full pipe
                     Thread drain = new Thread(() -> {
                         try {

@@ -63,6 +63,8 @@ final class ThroughputSuite {
         }
     }
 
+    static final String RINGBUF_EACH = "ringbuf, wakeup per record";
+
     private final Path workloadBinary;
     private final boolean quick;
 
@@ -74,10 +76,14 @@ final class ThroughputSuite {
     List<Result> run(java.io.PrintStream progress) throws Exception {
         List<Result> results = new ArrayList<>();
         int forksPerGenerator = quick ? 5_000 : 20_000;
-        for (AgentSettings.Transport transport : AgentSettings.Transport.values()) {
+        // "ringbuf, wakeup per record" is the ring buffer as it was before batched wakeups: the baseline of that fix
+        for (String variant : List.of(RINGBUF_EACH, "ringbuf", "perf")) {
             for (int generators : new int[] {1, 2, 4}) {
                 AgentSettings s = new AgentSettings();
-                s.transport = transport;
+                s.transport = variant.equals("perf") ? AgentSettings.Transport.PERF : AgentSettings.Transport.RINGBUF;
+                if (variant.equals(RINGBUF_EACH)) {
+                    s.ringbufWakeupBytes = 0;
+                }
                 s.pinDir = "";
                 s.families = List.of("process"); // records through the buffer; the other families aggregate in the kernel
                 CountingSink sink = new CountingSink();
@@ -99,9 +105,9 @@ final class ThroughputSuite {
                     double rate = sink.kernelRecords.get() * 1e9 / ns;
                     double cpuPct = 100.0 * cpu / ns;
                     Runtime rt = Runtime.getRuntime();
-                    Result r = new Result(transport.name().toLowerCase(), generators, rate, sink.kernelRecords.get(),
+                    Result r = new Result(variant, generators, rate, sink.kernelRecords.get(),
                             sink.lost.get(), cpuPct, rate > 0 ? cpuPct / (rate / 100_000) : 0, rt.totalMemory() - rt.freeMemory());
-                    progress.printf("  %-7s x%d: %,.0f records/s, %d lost, agent %.1f%% CPU%n",
+                    progress.printf("  %-26s x%d: %,.0f records/s, %d lost, agent %.1f%% CPU%n",
                             r.transport(), generators, rate, r.lost(), cpuPct);
                     results.add(r);
                 }

@@ -1,26 +1,30 @@
 package io.akmon.schema;
 
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /** The record families that travel from the agent to Kafka, named as they appear in the {@code type} field. */
 public enum EventType {
     FORK, EXEC, EXIT, SYSCALL, CPU, MEMORY, DISK, NET, LOST, AGENT;
 
+    // Both are on every record's path (serializing, topic lookup): computed once, not per call.
+    private final String wire = name().toLowerCase(Locale.ROOT);
+    private static final Map<String, EventType> BY_WIRE = new HashMap<>();
+
+    static {
+        for (EventType t : values()) {
+            BY_WIRE.put(t.wire, t);
+        }
+    }
+
     /** The value of the {@code type} field. */
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     /** Parses a {@code type} field; returns null for a type this version does not know. */
     public static EventType fromWire(String type) {
-        if (type == null) {
-            return null;
-        }
-        for (EventType t : values()) {
-            if (t.wireName().equals(type)) {
-                return t;
-            }
-        }
-        return null;
+        return type == null ? null : BY_WIRE.get(type);
     }
 }

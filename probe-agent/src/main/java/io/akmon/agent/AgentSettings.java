@@ -34,6 +34,11 @@ public final class AgentSettings {
     public Transport transport = Transport.RINGBUF;
     /** Ring buffer size in bytes (power of two, at least a page). */
     public int ringbufBytes = 8 << 20;
+    /**
+     * Ring buffer mode: wake the reader once this many bytes wait (the reader also looks every 10 ms,
+     * so a quiet moment adds at most that); 0 wakes it for every record, which costs a wakeup each.
+     */
+    public int ringbufWakeupBytes = 64 << 10;
     /** Perf buffer pages per CPU (power of two). */
     public int perfPages = 64;
     /** Perf mode: wake the reader once per this many records per CPU (a timeout reads the rest). */
@@ -92,6 +97,8 @@ public final class AgentSettings {
         require(ringbufBytes >= 4096 && Integer.bitCount(ringbufBytes) == 1,
                 "ringbuf_bytes must be a power of two of at least 4096 (got " + ringbufBytes + ")");
         require(perfPages >= 1 && Integer.bitCount(perfPages) == 1, "perf_pages must be a power of two (got " + perfPages + ")");
+        require(ringbufWakeupBytes >= 0 && ringbufWakeupBytes <= ringbufBytes / 2,
+                "ringbuf_wakeup_bytes must be between 0 and half the ring buffer (got " + ringbufWakeupBytes + ")");
         require(perfWakeupEvents >= 1, "perf_wakeup_events must be at least 1 (got " + perfWakeupEvents + ")");
         require(syscallSampleRate >= 1, "syscall_sample_rate must be at least 1 (got " + syscallSampleRate + ")");
         require(argvMax >= 0 && argvMax <= 1023, "argv_max must be within 0..1023 (got " + argvMax + ")");

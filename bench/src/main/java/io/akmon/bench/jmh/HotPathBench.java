@@ -62,6 +62,33 @@ public class HotPathBench {
         return decoder.decode(exit);
     }
 
+    /** The record type's wire name as it was computed before it was cached: on every call. */
+    @Benchmark
+    public String wireNameBefore() {
+        return execEvent.type().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Benchmark
+    public String wireName() {
+        return execEvent.type().wireName();
+    }
+
+    /** Parsing a type name as it was done before: a scan of the values, each lower-cased. */
+    @Benchmark
+    public io.akmon.schema.EventType fromWireBefore() {
+        for (io.akmon.schema.EventType t : io.akmon.schema.EventType.values()) {
+            if (t.name().toLowerCase(java.util.Locale.ROOT).equals("exit")) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    @Benchmark
+    public io.akmon.schema.EventType fromWire() {
+        return io.akmon.schema.EventType.fromWire("exit");
+    }
+
     @Benchmark
     public int serializeExec() throws IOException {
         out.reset();

@@ -56,6 +56,10 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--ringbuf-bytes", paramLabel = "N", description = "Ring buffer size, a power of two. Default: 8388608.")
     Integer ringbufBytes;
 
+    @Option(names = "--ringbuf-wakeup", paramLabel = "BYTES",
+            description = "Ring buffer mode: wake the reader once this many bytes wait (0: every record). Default: 65536.")
+    Integer ringbufWakeup;
+
     @Option(names = "--perf-pages", paramLabel = "N", description = "Perf buffer pages per CPU, a power of two. Default: 64.")
     Integer perfPages;
 
@@ -109,6 +113,7 @@ public final class AgentCommand implements Callable<Integer> {
             }
         }
         if (ringbufBytes != null) s.ringbufBytes = ringbufBytes;
+        if (ringbufWakeup != null) s.ringbufWakeupBytes = ringbufWakeup;
         if (perfPages != null) s.perfPages = perfPages;
         if (perfWakeup != null) s.perfWakeupEvents = perfWakeup;
         if (pids != null) s.pids = pids;

@@ -62,6 +62,7 @@ public final class Layout {
         public static final int SYSCALL_SAMPLE_RATE = 16;
         public static final int USE_PERF = 20;
         public static final int ARGV_MAX = 24;
+        public static final int WAKEUP_BYTES = 28;
         public static final int SIZE = 32;
     }
 
@@ -183,7 +184,7 @@ public final class Layout {
         define("akmon_config", Config.SIZE, "self_pid", Config.SELF_PID, 4, "filter_pids", Config.FILTER_PIDS, 4,
                 "filter_comms", Config.FILTER_COMMS, 4, "filter_cgroups", Config.FILTER_CGROUPS, 4,
                 "syscall_sample_rate", Config.SYSCALL_SAMPLE_RATE, 4, "use_perf", Config.USE_PERF, 4,
-                "argv_max", Config.ARGV_MAX, 4);
+                "argv_max", Config.ARGV_MAX, 4, "wakeup_bytes", Config.WAKEUP_BYTES, 4);
         define("akmon_hdr", Hdr.SIZE, "type", Hdr.TYPE, 2, "size", Hdr.SIZE_FIELD, 2, "cpu", Hdr.CPU, 4,
                 "ts", Hdr.TS, 8, "seq", Hdr.SEQ, 8);
         define("akmon_fork", Fork.SIZE, "hdr", 0, Hdr.SIZE, "pid", Fork.PID, 4, "ppid", Fork.PPID, 4,

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * when it has caught up, so wakeups batch under load; the poll timeout bounds latency when idle.
  */
 public final class RingBufferReader implements KernelReader {
-    private static final int POLL_MS = 50;
+    /** Also the longest a record waits when the kernel side batches wakeups (ringbuf_wakeup_bytes). */
+    private static final int POLL_MS = 10;
 
     private final LibBpf bpf;
     private final Pointer rb;

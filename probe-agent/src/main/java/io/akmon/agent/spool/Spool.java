@@ -394,8 +394,8 @@ public final class Spool implements Closeable {
     }
 
     /**
-     * Forces what has been written to the storage device, without holding up writers. Reader
-     * thread only (it is the one that closes delivered segments).
+     * Forces what has been written to the storage device, without holding up writers or the reader.
+     * Any thread: a segment the reader closes meanwhile (delivered, deleted) needs no forcing and is skipped.
      */
     public void force() throws IOException {
         List<FileChannel> channels = new ArrayList<>();
@@ -406,7 +406,11 @@ public final class Spool implements Closeable {
         }
         for (FileChannel ch : channels) {
             if (ch.isOpen()) {
-                ch.force(false);
+                try {
+                    ch.force(false);
+                } catch (java.nio.channels.ClosedChannelException closedMeanwhile) {
+                    // delivered and closed by the reader while forcing: nothing left to keep
+                }
             }
         }
     }

@@ -265,7 +265,7 @@ public final class Agent implements AutoCloseable {
         cfg.putInt(Layout.Config.SYSCALL_SAMPLE_RATE, s.syscallSampleRate);
         cfg.putInt(Layout.Config.USE_PERF, s.transport == AgentSettings.Transport.PERF ? 1 : 0);
         cfg.putInt(Layout.Config.ARGV_MAX, s.argvMax);
-        cfg.putInt(Layout.Config.WAKEUP_BYTES, s.transport == AgentSettings.Transport.RINGBUF ? s.ringbufWakeupBytes : 0);
+        cfg.putInt(Layout.Config.WAKEUP_BYTES, s.transport == AgentSettings.Transport.RINGBUF ? s.effectiveRingbufWakeupBytes() : 0);
         obj.patchInitialValue(obj.rodataMapName(), cfg.array());
         // the transport not in use keeps a token size
         obj.setMaxEntries("events", s.transport == AgentSettings.Transport.RINGBUF ? s.ringbufBytes : 4096);

@@ -39,6 +39,11 @@ public final class AgentSettings {
      * so a quiet moment adds at most that); 0 wakes it for every record, which costs a wakeup each.
      */
     public int ringbufWakeupBytes = 64 << 10;
+
+    /** The wakeup threshold in effect: at most a quarter of the ring buffer, so a small buffer is read long before it fills. */
+    public int effectiveRingbufWakeupBytes() {
+        return Math.min(ringbufWakeupBytes, ringbufBytes / 4);
+    }
     /** Perf buffer pages per CPU (power of two). */
     public int perfPages = 64;
     /** Perf mode: wake the reader once per this many records per CPU (a timeout reads the rest). */
@@ -97,8 +102,7 @@ public final class AgentSettings {
         require(ringbufBytes >= 4096 && Integer.bitCount(ringbufBytes) == 1,
                 "ringbuf_bytes must be a power of two of at least 4096 (got " + ringbufBytes + ")");
         require(perfPages >= 1 && Integer.bitCount(perfPages) == 1, "perf_pages must be a power of two (got " + perfPages + ")");
-        require(ringbufWakeupBytes >= 0 && ringbufWakeupBytes <= ringbufBytes / 2,
-                "ringbuf_wakeup_bytes must be between 0 and half the ring buffer (got " + ringbufWakeupBytes + ")");
+        require(ringbufWakeupBytes >= 0, "ringbuf_wakeup_bytes must be 0 or more (got " + ringbufWakeupBytes + ")");
         require(perfWakeupEvents >= 1, "perf_wakeup_events must be at least 1 (got " + perfWakeupEvents + ")");
         require(syscallSampleRate >= 1, "syscall_sample_rate must be at least 1 (got " + syscallSampleRate + ")");
         require(argvMax >= 0 && argvMax <= 1023, "argv_max must be within 0..1023 (got " + argvMax + ")");

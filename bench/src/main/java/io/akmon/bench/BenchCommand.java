@@ -42,11 +42,15 @@ public final class BenchCommand implements Callable<Integer> {
             description = "The packaged aggregation job (Flink suite).")
     Path flinkJar;
 
+    @Option(names = "--cli-jar", paramLabel = "JAR", defaultValue = "cli/target/akmon.jar",
+            description = "The akmon jar whose 'run' the pipeline suite starts.")
+    Path cliJar;
+
     @Option(names = "--no-jmh", description = "Skip the JMH suite.")
     boolean noJmh;
 
     @Option(names = "--only", paramLabel = "SUITE", split = ",",
-            description = "Run only these suites: overhead, throughput, kafka, flink, scenarios, memory, jmh.")
+            description = "Run only these suites: overhead, throughput, kafka, flink, scenarios, pipeline, memory, jmh.")
     List<String> only;
 
     private boolean wants(String suite) {
@@ -101,6 +105,16 @@ public final class BenchCommand implements Callable<Integer> {
                 progress.println("  failed: " + e);
             }
         }
+        List<PipelineSuite.Result> pipeline = new ArrayList<>();
+        if (wants("pipeline")) {
+            progress.println("end to end (akmon run: kernel -> aggregate in Elasticsearch, last fork of a storm -> alert):");
+            try {
+                pipeline.add(new PipelineSuite(cliJar, workload, quick ? 3 : Math.max(reps, 8), "10s").run(progress));
+            } catch (Exception e) {
+                notes.add("The end-to-end suite failed: " + e);
+                progress.println("  failed: " + e);
+            }
+        }
         long idle = 0;
         long peak = 0;
         if (wants("memory")) {
@@ -126,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
             jmh = runJmh();
             jmh.forEach(progress::println);
         }
-        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, idle, peak, jmh, reps, notes);
+        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, pipeline, idle, peak, jmh, reps, notes);
         progress.println("akmon bench: wrote " + out.resolve("RESULTS.md"));
         return 0;
     }

@@ -16,6 +16,7 @@ final class LoadGenerator {
     private final Process process;
     private final BufferedReader out;
     private final OutputStream in;
+    private final long pid;
 
     LoadGenerator(Path binary, List<String> args) {
         List<String> cmd = new ArrayList<>();
@@ -29,9 +30,14 @@ final class LoadGenerator {
             if (ready == null || !ready.startsWith("ready")) {
                 throw new IllegalStateException("workload " + args + " said " + ready);
             }
+            pid = process.pid();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    long pid() {
+        return pid;
     }
 
     void go() {

@@ -57,7 +57,7 @@ public final class AgentCommand implements Callable<Integer> {
     Integer ringbufBytes;
 
     @Option(names = "--ringbuf-wakeup", paramLabel = "BYTES",
-            description = "Ring buffer mode: wake the reader once this many bytes wait (0: every record). Default: 65536.")
+            description = "Ring buffer mode: wake the reader once this many bytes wait (at most a quarter of the buffer; 0: every record). Default: 65536.")
     Integer ringbufWakeup;
 
     @Option(names = "--perf-pages", paramLabel = "N", description = "Perf buffer pages per CPU, a power of two. Default: 64.")

@@ -104,7 +104,8 @@ final class FlinkSuite {
                 "--bootstrap-servers", kafka.bootstrapServers(), "--topics", String.join(",", topics),
                 "--bounded", "--starting-offsets", "earliest", "--parallelism", "1", "--state-backend", backend,
                 "--group-id", id, "--transactional-id-prefix", id, "--job-name", id,
-                "--aggregates-topic", "out." + id, "--dead-letter-topic", "dead." + id));
+                "--aggregates-topic", "out." + id, "--dead-letter-topic", "dead." + id,
+                "--sinks", "kafka")); // the job's own throughput into Kafka; Elasticsearch is timed end to end instead
         Path log = Files.createTempFile("akmon-bench-flink", ".log");
         // checkpoints on local disk, as a deployment would have them (the JobManager's memory holds only 5 MB)
         Path checkpoints = Files.createTempDirectory("akmon-bench-ckpt");

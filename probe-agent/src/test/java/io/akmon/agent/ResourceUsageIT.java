@@ -78,6 +78,7 @@ class ResourceUsageIT {
                     run.agent().sync();
                 }
                 assertEquals(0, run.agent().trackedState(), "per-process entries left after every traced process exited");
+                assertEquals(0, run.agent().kernelProcessEntries(), "kernel map entries left after every traced process exited");
             } finally {
                 run.close();
             }

@@ -41,11 +41,13 @@ public final class MapDrainer {
     private final int sampleRate;
     private final Runnable flushCpu;
 
-    private final Map<Long, long[]> syscallBase = new HashMap<>();   // (pid<<32|nr) -> count, errors
+    /** pid -> syscall nr -> {count, errors} last reported. Grouped by pid so an exit forgets in O(its keys). */
+    private final Map<Integer, Map<Integer, long[]>> syscallBase = new HashMap<>();
     private final Map<Integer, Long> cpuBase = new HashMap<>();
     private final Map<Integer, long[]> memLast = new HashMap<>();     // pid -> rss, rss_max
     private final Map<Integer, Long> faultBase = new HashMap<>();
-    private final Map<DiskKey, long[]> diskBase = new HashMap<>();    // ops, bytes, lat, hist...
+    /** pid -> disk key -> {ops, bytes, latency sum, histogram...} last reported. */
+    private final Map<Integer, Map<DiskKey, long[]>> diskBase = new HashMap<>();
     private final long[][] dropBase;
     private final java.util.concurrent.atomic.AtomicLong decodeFailures = new java.util.concurrent.atomic.AtomicLong();
     private long decodeFailuresReported;
@@ -111,7 +113,7 @@ public final class MapDrainer {
             pids.add(pid);
             long count = syscalls.sumU64(val, Layout.SyscallVal.COUNT);
             long errors = syscalls.sumU64(val, Layout.SyscallVal.ERRORS);
-            long[] base = syscallBase.computeIfAbsent(((long) pid << 32) | (nr & 0xffffffffL), x -> new long[2]);
+            long[] base = syscallBase.computeIfAbsent(pid, x -> new HashMap<>()).computeIfAbsent(nr, x -> new long[2]);
             long dCount = count - base[0];
             long dErrors = errors - base[1];
             if (dCount == 0 && dErrors == 0) {
@@ -202,11 +204,12 @@ public final class MapDrainer {
             for (int b = 0; b < Layout.LAT_BUCKETS; b++) {
                 now[3 + b] = diskIo.sumU64(val, Layout.DiskVal.HIST + 8 * b);
             }
-            long[] base = diskBase.getOrDefault(dk, new long[now.length]);
+            Map<DiskKey, long[]> ofPid = diskBase.computeIfAbsent(dk.pid(), x -> new HashMap<>());
+            long[] base = ofPid.getOrDefault(dk, new long[now.length]);
             if (Arrays.equals(now, base)) {
                 return;
             }
-            diskBase.put(dk, now);
+            ofPid.put(dk, now);
             long[] hist = new long[Layout.LAT_BUCKETS];
             for (int b = 0; b < hist.length; b++) {
                 hist[b] = now[3 + b] - base[3 + b];
@@ -263,40 +266,62 @@ public final class MapDrainer {
         decodeFailures.incrementAndGet();
     }
 
+    /**
+     * Deletes the kernel entries of processes that are gone. Every key of such a process was seen by
+     * the drains since its exit, so the keys come from what the drainer holds, not from another walk.
+     */
     private void forget(Set<Integer> gone) {
         if (gone.isEmpty()) {
             return;
         }
-        List<byte[]> doomed = new ArrayList<>();
-        syscalls.forEach((key, val) -> {
-            int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
-            if (gone.contains(pid)) {
-                doomed.add(key);
-            }
-        });
-        doomed.forEach(syscalls::delete);
-        syscallBase.keySet().removeIf(k -> gone.contains((int) (k >>> 32)));
-        doomed.clear();
-        diskIo.forEach((key, val) -> {
-            if (gone.contains(ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0))) {
-                doomed.add(key);
-            }
-        });
-        doomed.forEach(diskIo::delete);
-        diskBase.keySet().removeIf(k -> gone.contains(k.pid()));
+        List<byte[]> syscallKeys = new ArrayList<>();
+        List<byte[]> diskKeys = new ArrayList<>();
+        List<byte[]> pidKeys = new ArrayList<>();
         for (int pid : gone) {
-            byte[] key = BpfMap.u32Key(pid);
-            cpuTime.delete(key);
-            procMem.delete(key);
-            pageFaults.delete(key);
+            Map<Integer, long[]> calls = syscallBase.remove(pid);
+            if (calls != null) {
+                for (int nr : calls.keySet()) {
+                    syscallKeys.add(syscallKey(pid, nr));
+                }
+            }
+            Map<DiskKey, long[]> disks = diskBase.remove(pid);
+            if (disks != null) {
+                for (DiskKey dk : disks.keySet()) {
+                    diskKeys.add(diskKey(dk));
+                }
+            }
+            pidKeys.add(BpfMap.u32Key(pid));
             cpuBase.remove(pid);
             memLast.remove(pid);
             faultBase.remove(pid);
         }
+        syscalls.deleteAll(syscallKeys);
+        diskIo.deleteAll(diskKeys);
+        cpuTime.deleteAll(pidKeys);
+        procMem.deleteAll(pidKeys);
+        pageFaults.deleteAll(pidKeys);
+    }
+
+    private byte[] syscallKey(int pid, int nr) {
+        return ByteBuffer.allocate(syscalls.keySize()).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(Layout.SyscallKey.PID, pid).putInt(Layout.SyscallKey.NR, nr).array();
+    }
+
+    private byte[] diskKey(DiskKey dk) {
+        return ByteBuffer.allocate(diskIo.keySize()).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(Layout.DiskKey.PID, dk.pid()).putInt(Layout.DiskKey.DEV, dk.dev())
+                .putInt(Layout.DiskKey.OP, dk.op()).array();
     }
 
     /** Per-process state the drainer holds now; drains to zero as processes exit. */
     public synchronized int trackedKeys() {
-        return syscallBase.size() + cpuBase.size() + memLast.size() + faultBase.size() + diskBase.size();
+        int keys = cpuBase.size() + memLast.size() + faultBase.size();
+        for (Map<Integer, long[]> calls : syscallBase.values()) {
+            keys += calls.size();
+        }
+        for (Map<DiskKey, long[]> disks : diskBase.values()) {
+            keys += disks.size();
+        }
+        return keys;
     }
 }

@@ -6,6 +6,8 @@ import jnr.ffi.Runtime;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
@@ -29,6 +31,18 @@ public final class BpfMap {
     private final boolean perCpu;
     private final int cpus;
     private final int slot;
+    private boolean batchSupported = true;
+    private boolean deleteBatchSupported = true;
+    private int batchCapacity = BATCH;
+
+    /** Entries read per bpf() call; grown if one hash bucket holds more. */
+    static final int BATCH = 256;
+    private static final int ENOENT = 2;
+    private static final int ENOSPC = 28;
+    private static final int EINVAL = 22;
+    private static final int ENOSYS = 38;
+    private static final int EOPNOTSUPP = 95;
+    private static final int ENOTSUPP = 524;
 
     BpfMap(BpfObject owner, String name, int fd, int keySize, int valueSize, int maxEntries, int type) {
         this.bpf = owner.lib();
@@ -109,9 +123,80 @@ public final class BpfMap {
 
     /**
      * Visits every entry present now. Entries added or removed during the walk may or may not be
-     * seen; an entry deleted between key and lookup is skipped.
+     * seen. Reads {@link #BATCH} entries per bpf() call where the kernel supports batched lookups
+     * (5.6+), else walks key by key (two calls per entry).
      */
-    public void forEach(BiConsumer<byte[], ByteBuffer> visitor) {
+    public synchronized void forEach(BiConsumer<byte[], ByteBuffer> visitor) {
+        if (batchSupported) {
+            try {
+                forEachBatched(visitor);
+                return;
+            } catch (BatchUnsupported e) {
+                batchSupported = false; // nothing was visited yet: walk instead
+            }
+        }
+        forEachByKey(visitor);
+    }
+
+    /** Whether the last {@link #forEach} read in batches; false once the kernel refused them. */
+    public boolean readsInBatches() {
+        return batchSupported;
+    }
+
+    private static final class BatchUnsupported extends RuntimeException {
+        BatchUnsupported() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void forEachBatched(BiConsumer<byte[], ByteBuffer> visitor) {
+        int vsz = valueBufferSize();
+        int capacity = batchCapacity;
+        Pointer in = Memory.allocateDirect(runtime, 8);
+        Pointer out = Memory.allocateDirect(runtime, 8);
+        Pointer count = Memory.allocateDirect(runtime, 4);
+        Pointer keys = Memory.allocateDirect(runtime, capacity * keySize);
+        Pointer values = Memory.allocateDirect(runtime, capacity * vsz);
+        boolean first = true;
+        while (true) {
+            count.putInt(0, capacity);
+            int rc = bpf.bpf_map_lookup_batch(fd, first ? null : in, out, keys, values, count, null);
+            if (rc != 0 && rc != -ENOENT) {
+                if (rc == -ENOSPC) { // one hash bucket holds more than a batch: retry with room for it
+                    capacity *= 2;
+                    batchCapacity = capacity;
+                    keys = Memory.allocateDirect(runtime, capacity * keySize);
+                    values = Memory.allocateDirect(runtime, capacity * vsz);
+                    continue;
+                }
+                if (first && (rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOTSUPP || rc == -ENOSYS)) {
+                    throw new BatchUnsupported();
+                }
+                throw new IllegalStateException("cannot read map " + name + ": " + Native.describeErrno(rc));
+            }
+            int n = count.getInt(0);
+            if (n > 0) {
+                byte[] keyBytes = new byte[n * keySize];
+                byte[] valueBytes = new byte[n * vsz];
+                keys.get(0, keyBytes, 0, keyBytes.length);
+                values.get(0, valueBytes, 0, valueBytes.length);
+                for (int i = 0; i < n; i++) {
+                    byte[] key = Arrays.copyOfRange(keyBytes, i * keySize, (i + 1) * keySize);
+                    ByteBuffer value = ByteBuffer.wrap(valueBytes, i * vsz, vsz).slice().order(ByteOrder.LITTLE_ENDIAN);
+                    visitor.accept(key, value);
+                }
+            }
+            if (rc == -ENOENT) {
+                return;
+            }
+            first = false;
+            byte[] token = new byte[8];
+            out.get(0, token, 0, 8);
+            in.put(0, token, 0, 8);
+        }
+    }
+
+    private void forEachByKey(BiConsumer<byte[], ByteBuffer> visitor) {
         Pointer prev = Memory.allocateDirect(runtime, keySize);
         Pointer next = Memory.allocateDirect(runtime, keySize);
         Pointer v = Memory.allocateDirect(runtime, valueBufferSize());
@@ -127,6 +212,53 @@ public final class BpfMap {
             }
             prev.put(0, key, 0, keySize);
         }
+    }
+
+    /**
+     * Deletes these keys, in batches where the kernel supports it; keys already gone are skipped.
+     * Returns how many were deleted.
+     */
+    public synchronized int deleteAll(List<byte[]> doomed) {
+        if (doomed.isEmpty()) {
+            return 0;
+        }
+        if (!deleteBatchSupported) {
+            return deleteEach(doomed, 0);
+        }
+        Pointer keys = Memory.allocateDirect(runtime, doomed.size() * keySize);
+        for (int i = 0; i < doomed.size(); i++) {
+            keys.put((long) i * keySize, doomed.get(i), 0, keySize);
+        }
+        Pointer count = Memory.allocateDirect(runtime, 4);
+        int deleted = 0;
+        int from = 0;
+        while (from < doomed.size()) {
+            count.putInt(0, doomed.size() - from);
+            int rc = bpf.bpf_map_delete_batch(fd, keys.slice((long) from * keySize), count, null);
+            int done = count.getInt(0);
+            deleted += done;
+            from += done;
+            if (rc == 0) {
+                break;
+            }
+            if (rc != -ENOENT) {
+                if (from == 0 && done == 0 && (rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOTSUPP || rc == -ENOSYS)) {
+                    deleteBatchSupported = false;
+                    return deleteEach(doomed, 0);
+                }
+                throw new IllegalStateException("cannot delete from map " + name + ": " + Native.describeErrno(rc));
+            }
+            from++; // that key was already gone
+        }
+        return deleted;
+    }
+
+    private int deleteEach(List<byte[]> doomed, int from) {
+        int deleted = 0;
+        for (byte[] key : doomed.subList(from, doomed.size())) {
+            deleted += delete(key) ? 1 : 0;
+        }
+        return deleted;
     }
 
     /** Sum over CPUs of the u64 at {@code offset} within each CPU's slot. */

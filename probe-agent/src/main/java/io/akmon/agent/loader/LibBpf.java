@@ -83,6 +83,13 @@ public interface LibBpf {
 
     int bpf_map_get_next_key(int fd, Pointer key, Pointer nextKey);
 
+    /** Up to *count entries per call (count is a __u32 in/out); -ENOENT once the map is exhausted. */
+    int bpf_map_lookup_batch(int fd, Pointer inBatch, Pointer outBatch, Pointer keys, Pointer values, Pointer count,
+                             Pointer opts);
+
+    /** Deletes *count keys in order, stopping at the first that fails; *count says how many went. */
+    int bpf_map_delete_batch(int fd, Pointer keys, Pointer count, Pointer opts);
+
     Pointer ring_buffer__new(int mapFd, RingSampleFn sampleCb, Pointer ctx, Pointer opts);
 
     int ring_buffer__poll(Pointer rb, int timeoutMs);

@@ -4,4 +4,4 @@
 FROM eclipse-temurin:17-jre-noble
 RUN apt-get update && apt-get install -y --no-install-recommends libbpf1 && rm -rf /var/lib/apt/lists/*
 COPY probe-agent/target/akmon-agent.jar /opt/akmon/akmon-agent.jar
-ENTRYPOINT ["java", "-Xmx192m", "-XX:+UseSerialGC", "-jar", "/opt/akmon/akmon-agent.jar"]
+ENTRYPOINT ["java", "-Xms32m", "-Xmx192m", "-XX:+UseSerialGC", "-jar", "/opt/akmon/akmon-agent.jar"]

@@ -37,6 +37,9 @@ final class Monitor implements AutoCloseable {
         this.process = process;
     }
 
+    /** The agent's JVM flags as ./akmon agent, the systemd unit and the container image run it. */
+    static final List<String> AGENT_JVM_FLAGS = List.of("-Xms32m", "-Xmx192m", "-XX:+UseSerialGC");
+
     static Monitor start(Kind kind, Path agentJar, List<String> agentArgs) {
         try {
             switch (kind) {
@@ -44,7 +47,9 @@ final class Monitor implements AutoCloseable {
                     return new Monitor(kind, null);
                 case AKMON: {
                     List<String> cmd = new java.util.ArrayList<>(List.of(
-                            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", agentJar.toString(),
+                            Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+                    cmd.addAll(AGENT_JVM_FLAGS);
+                    cmd.addAll(List.of("-jar", agentJar.toString(),
                             "--sink", "stdout", "--pin-dir", ""));
                     cmd.addAll(agentArgs);
                     Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -71,6 +71,20 @@ class DeploymentFilesIT {
     }
 
     @Test
+    void theAgentRunsWithTheSameJvmOptionsEverywhere() throws Exception {
+        String script = Files.readString(ROOT.resolve("akmon"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("AGENT_JAVA_OPTS=\"([^\"]+)\"").matcher(script);
+        assertTrue(m.find(), "./akmon sets the agent's JVM options");
+        String options = m.group(1);
+        assertTrue(options.contains("-Xmx"), "a bounded heap: " + options);
+        String unit = Files.readString(ROOT.resolve("deploy/systemd/akmon-agent.service"));
+        assertTrue(unit.contains("/usr/bin/java " + options + " -jar"), unit);
+        String image = Files.readString(ROOT.resolve("deploy/docker/agent.Dockerfile"));
+        assertTrue(image.contains("[\"java\", \"" + String.join("\", \"", options.split(" ")) + "\", \"-jar\""), image);
+        assertTrue(Files.readString(ROOT.resolve("README.md")).contains("`" + options + "`"), "README names them");
+    }
+
+    @Test
     void daemonSetGivesTheAgentWhatItNeedsOnANode() throws Exception {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         JsonNode daemonSet = null;

@@ -13,7 +13,12 @@ import java.util.Map;
 public class Figures {
     public static final int HIST_BUCKETS = 32;
 
-    /** Whether to track what only a host needs: per-stream sequence ranges and the pids seen. */
+    /**
+     * Whether these are a host's figures. Per record a host tracks its sequence streams; its per-process
+     * figures ({@link #pidsSeen}, {@link #pidsStarted}, {@link #pidsExited}, {@link #rssByPid}) are kept
+     * apart in the window's state ({@link HostProcesses}) and filled in when the window fires, so that a
+     * record's cost does not grow with the processes on its host.
+     */
     public boolean hostLevel;
     public long records;
     public String comm;
@@ -21,7 +26,7 @@ public class Figures {
 
     public long onCpuNs;
 
-    /** pid -> {ts, seq, rss_bytes}: the latest memory sample of each process. */
+    /** pid -> {ts, seq, rss_bytes}: the latest memory sample of each process (hosts: see {@link #hostLevel}). */
     public Map<Integer, long[]> rssByPid = new HashMap<>();
     public long rssMaxBytes;
     public long pageFaults;
@@ -53,11 +58,11 @@ public class Figures {
     /** The exit of this process (process level): {ts, exit_code, signal, core_dumped, lifetime_ns}. */
     public long[] exit;
 
-    /** Host level: pid -> latest event time (ms) seen in the window. */
+    /** Host level, filled when the window fires: pid -> latest event time (ms) seen in the window. */
     public Map<Integer, Long> pidsSeen = new HashMap<>();
-    /** Host level: pid -> latest event time (ms) of its fork or exec in the window. */
+    /** Host level, filled when the window fires: pid -> latest event time (ms) of its fork or exec. */
     public Map<Integer, Long> pidsStarted = new HashMap<>();
-    /** Host level: pid -> event time (ms) of its exit in the window. */
+    /** Host level, filled when the window fires: pid -> event time (ms) of its exit in the window. */
     public Map<Integer, Long> pidsExited = new HashMap<>();
     /** Host level: sequence stream -> {records, min seq, max seq}. */
     public Map<String, long[]> streams = new HashMap<>();
@@ -73,16 +78,12 @@ public class Figures {
 
     public void add(Event e) {
         records++;
-        long tsMs = e.timestampMillis();
         if (e.comm != null && e.ts >= commTs) {
             comm = e.comm;
             commTs = e.ts;
         }
         if (hostLevel) {
             streams.merge(e.streamKey(), new long[] {1, e.seq, e.seq}, Figures::mergeStream);
-            if (e.pid > 0 && !"lost".equals(e.type) && !"agent".equals(e.type)) {
-                pidsSeen.merge(e.pid, tsMs, Math::max);
-            }
         }
         switch (e.type) {
             case "fork", "exec" -> {
@@ -90,9 +91,6 @@ public class Figures {
                     forks++;
                 } else {
                     execs++;
-                }
-                if (hostLevel) {
-                    pidsStarted.merge(e.pid, tsMs, Math::max);
                 }
             }
             case "exit" -> {
@@ -106,9 +104,6 @@ public class Figures {
                 if (exit == null || e.ts >= exit[0]) {
                     exit = new long[] {e.ts, e.exitCode, e.signal, e.coreDumped ? 1 : 0, e.lifetimeNs};
                 }
-                if (hostLevel) {
-                    pidsExited.merge(e.pid, tsMs, Math::max);
-                }
             }
             case "syscall" -> syscalls.merge(e.syscall, new long[] {e.count, e.errors}, Figures::sum2);
             case "cpu" -> onCpuNs += e.onCpuNs;
@@ -118,7 +113,9 @@ public class Figures {
                 } else {
                     pageFaults += e.pageFaults;
                     rssMaxBytes = Math.max(rssMaxBytes, Math.max(e.rssMaxBytes, e.rssBytes));
-                    rssByPid.merge(e.pid, new long[] {e.ts, e.seq, e.rssBytes}, Figures::latest);
+                    if (!hostLevel) {
+                        rssByPid.merge(e.pid, new long[] {e.ts, e.seq, e.rssBytes}, Figures::latest);
+                    }
                 }
             }
             case "disk" -> {
@@ -231,7 +228,8 @@ public class Figures {
         return new long[] {a[0] + b[0], a[1] + b[1]};
     }
 
-    private static long[] latest(long[] a, long[] b) {
+    /** The later of two {ts, seq, ...} samples: by event time, then by seq. */
+    static long[] latest(long[] a, long[] b) {
         if (b[0] > a[0] || (b[0] == a[0] && b[1] >= a[1])) {
             return b;
         }

@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Emits a host's figures when its window closes, with two figures that need memory across windows,
- * kept in the host's global (per-key, not per-window) state:
+ * Emits a host's figures when its window closes. The per-process figures of the window (processes
+ * seen, started, exited, their latest RSS) come from the window's state kept by {@link HostTrigger}
+ * ({@link HostProcesses}), the rest from the {@link Figures} accumulator. Two figures need memory
+ * across windows, kept in the host's global (per-key, not per-window) state:
  * <ul>
  *   <li>missing records: per sequence stream, the gap between the highest seq of the previous window
  *       and this window's numbers, so gaps on a window boundary count too;</li>
@@ -46,7 +48,10 @@ public class HostWindow extends ProcessWindowFunction<Figures, Aggregate, String
     @Override
     public void process(String host, Context ctx, Iterable<Figures> figures, Collector<Aggregate> out)
             throws Exception {
-        Figures f = figures.iterator().next();
+        // A copy, so the accumulator (the state object itself on the heap backend) stays free of
+        // per-process maps; they come from the window's per-process state.
+        Figures f = new Figures(true).merge(figures.iterator().next());
+        HostProcesses.addTo(f, ctx.windowState().getMapState(HostProcesses.STATE).entries());
         TimeWindow w = ctx.window();
         long missing = f.reportedLost + sequenceGaps(ctx.globalState().getMapState(STREAMS), f, w.getEnd());
         long live = livePids(ctx.globalState().getMapState(PIDS), f, w.getEnd());

@@ -46,6 +46,8 @@ public final class Windows {
         return unique
                 .keyBy(e -> e.host)
                 .window(TumblingEventTimeWindows.of(size)).allowedLateness(lateness)
+                // per-process figures in window state, not in the accumulator (see HostProcesses)
+                .trigger(new HostTrigger())
                 .aggregate(new FiguresAggregate(true),
                         new HostWindow(label, processIdle.toMillis(), streamIdle.toMillis()), FIGURES, FIGURES,
                         AGGREGATE)

@@ -1,5 +1,10 @@
 package io.akmon.flink.config;
 
+import io.akmon.flink.AggregationJob;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.contrib.streaming.state.RocksDBConfigurableOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,10 +14,21 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class JobOptionsTest {
+    @Test
+    void rocksDbGetsWriteBuffersThatFitTheSharedMemoryAndTheHeapBackendNone() {
+        Configuration rocks = AggregationJob.flinkConfiguration(JobOptions.parse("--state-backend", "rocksdb"));
+        assertEquals("rocksdb", rocks.get(StateBackendOptions.STATE_BACKEND));
+        assertEquals(MemorySize.parse("4mb"), rocks.get(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE));
+        Configuration heap = AggregationJob.flinkConfiguration(JobOptions.parse());
+        assertEquals("hashmap", heap.get(StateBackendOptions.STATE_BACKEND));
+        assertFalse(heap.contains(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE));
+    }
+
     @Test
     void defaultsMatchTheDocumentedLayout() {
         JobOptions o = JobOptions.parse();

@@ -4,6 +4,7 @@ import io.akmon.flink.aggregate.Aggregate;
 import io.akmon.flink.ingest.Event;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -18,15 +19,25 @@ public final class WindowHarness {
     private WindowHarness() {
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public static KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> of(
             Function<DataStream<Event>, SingleOutputStreamOperator<Aggregate>> builder) throws Exception {
+        return of(builder, null);
+    }
+
+    /** As {@link #of(Function)}, on the given state backend (null: the harness's heap backend). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> of(
+            Function<DataStream<Event>, SingleOutputStreamOperator<Aggregate>> builder, StateBackend backend)
+            throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         DataStream<Event> in = env.fromData(List.of(new Event()), TypeInformation.of(Event.class));
         OneInputTransformation<Event, Aggregate> t =
                 (OneInputTransformation<Event, Aggregate>) builder.apply(in).getTransformation();
         KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h = new KeyedOneInputStreamOperatorTestHarness<>(
                 t.getOperatorFactory(), (KeySelector) t.getStateKeySelector(), (TypeInformation) t.getStateKeyType());
+        if (backend != null) {
+            h.setStateBackend(backend);
+        }
         h.open();
         return h;
     }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Retransmits counted as the kernel counts them: a transfer in a network namespace of the test's
- * own, where nftables drops one packet in five from the client, must report the same number the
+ * own, where nftables drops every fifth segment on arrival, must report the same number the
  * client's TCP_INFO does, with every byte still counted exactly once.
  */
 class RetransmitIT {
@@ -33,9 +33,12 @@ class RetransmitIT {
     void lossyNamespace() throws Exception {
         sh("ip", "netns", "add", ns);
         sh("ip", "-n", ns, "link", "set", "lo", "up");
+        // Every fifth segment is dropped on arrival, after the sender has sent it: the sender has to
+        // retransmit. (Dropped on output instead, TCP sees the local error and sends the segment again
+        // as a first transmission, so whether any retransmit happened at all was left to chance.)
         sh("ip", "netns", "exec", ns, "nft", "add table inet lossy; "
-                + "add chain inet lossy out { type filter hook output priority 0; }; "
-                + "add rule inet lossy out meta l4proto tcp tcp flags & (syn|fin) == 0 numgen random mod 5 == 0 drop");
+                + "add chain inet lossy in { type filter hook input priority 0; }; "
+                + "add rule inet lossy in meta l4proto tcp tcp flags & (syn|fin) == 0 numgen inc mod 5 == 0 drop");
     }
 
     @AfterEach

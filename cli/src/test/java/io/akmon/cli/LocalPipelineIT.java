@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -157,9 +156,9 @@ class LocalPipelineIT {
             }
         }
         assertEquals(java.util.Set.of(), BpfPrograms.stillLoaded(programs), "every probe detached");
-        assertFalse(listening(bootstrap), "Kafka stopped");
-        assertFalse(listening(rest.replace("http://", "")), "Flink stopped");
-        assertFalse(listening(es.replace("http://", "")), "Elasticsearch stopped");
+        assertFalse(Ports.listening(bootstrap), "Kafka stopped");
+        assertFalse(Ports.listening(rest.replace("http://", "")), "Flink stopped");
+        assertFalse(Ports.listening(es.replace("http://", "")), "Elasticsearch stopped");
     }
 
     private static long getppidCalls(Iterable<JsonNode> aggregates, int pid) {
@@ -237,15 +236,6 @@ class LocalPipelineIT {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    private static boolean listening(String hostPort) {
-        String[] hp = hostPort.split(":");
-        try (Socket s = new Socket(hp[0], Integer.parseInt(hp[1]))) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
 

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +69,7 @@ class RunCommandIT {
 
         assertEquals(Set.of(), BpfPrograms.stillLoaded(programs), "every probe of the stopped run is unloaded");
         for (String endpoint : endpoints(err)) {
-            assertFalse(listening(endpoint), endpoint + " closed; stderr: " + err);
+            assertFalse(Ports.listening(endpoint), endpoint + " closed; stderr: " + err);
         }
         assertEquals(3, endpoints(err).size(), "Kafka, Flink and Elasticsearch were named: " + err);
     }
@@ -93,14 +92,5 @@ class RunCommandIT {
             found.add(m.group(1));
         }
         return found;
-    }
-
-    private static boolean listening(String hostPort) {
-        String[] hp = hostPort.split(":");
-        try (Socket s = new Socket(hp[0], Integer.parseInt(hp[1]))) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

@@ -1,9 +1,5 @@
 package io.akmon.flink;
 
-import io.akmon.flink.sink.es.ElasticsearchSinks;
-import java.util.Map;
-import java.util.TreeMap;
-
 import io.akmon.flink.aggregate.Aggregate;
 import io.akmon.flink.aggregate.CoverageJoin;
 import io.akmon.flink.aggregate.Windows;
@@ -16,6 +12,7 @@ import io.akmon.flink.ingest.Event;
 import io.akmon.flink.ingest.RecordParser;
 import io.akmon.flink.ingest.SplitDeadLetters;
 import io.akmon.flink.sink.KafkaSinks;
+import io.akmon.flink.sink.es.ElasticsearchSinks;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -26,10 +23,10 @@ import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.contrib.streaming.state.RocksDBConfigurableOptions;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.contrib.streaming.state.RocksDBConfigurableOptions;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -37,6 +34,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**

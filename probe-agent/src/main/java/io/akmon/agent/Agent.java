@@ -461,16 +461,7 @@ public final class Agent implements AutoCloseable {
 
     /** Entries in the kernel's per-process maps now; zero once traced processes are gone and forgotten. */
     public int kernelProcessEntries() {
-        int n = 0;
-        for (String name : List.of("syscall_counts", "cpu_time", "proc_mem", "page_faults", "disk_io")) {
-            BpfMap map = object.map(name, false);
-            if (map != null) {
-                int[] count = {0};
-                map.forEach((k, v) -> count[0]++);
-                n += count[0];
-            }
-        }
-        return n;
+        return drainer.kernelEntries();
     }
 
     public List<String> attachedPrograms() {

@@ -192,9 +192,7 @@ public final class LocalPipeline implements AutoCloseable {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(AggregationJob.flinkConfiguration(options));
         new AggregationJob(options, AggregationJob.kafkaSource(options), AggregationJob.aggregateSinks(options),
                 KafkaSinks.deadLetters(options)).build(env);
-        StreamGraph graph = env.getStreamGraph();
-        graph.setJobName(options.jobName);
-        return graph.getJobGraph();
+        return jobGraph(env, options.jobName);
     }
 
     private JobGraph alertGraph(Options o) {
@@ -211,8 +209,12 @@ public final class LocalPipeline implements AutoCloseable {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         new AlertJob(options, AlertJob.loadRules(options), AlertJob.eventSource(options, null, null),
                 AlertJob.aggregateSource(options, null, null), AlertJob.sinks(options)).configure(env);
+        return jobGraph(env, options.jobName);
+    }
+
+    private static JobGraph jobGraph(StreamExecutionEnvironment env, String name) {
         StreamGraph graph = env.getStreamGraph();
-        graph.setJobName(options.jobName);
+        graph.setJobName(name);
         return graph.getJobGraph();
     }
 

@@ -42,7 +42,7 @@ public final class HostProcesses {
 
     /** Folds one record into its process's entry; records that say nothing per process touch no state. */
     public static void add(MapState<Integer, long[]> state, Event e) throws Exception {
-        boolean seen = e.pid > 0 && !"lost".equals(e.type) && !"agent".equals(e.type);
+        boolean seen = Windows.isProcessRecord(e);
         boolean started = "fork".equals(e.type) || "exec".equals(e.type);
         boolean exited = "exit".equals(e.type);
         boolean rss = "memory".equals(e.type) && !"oom_kill".equals(e.event);
@@ -55,16 +55,13 @@ public final class HostProcesses {
             p = new long[7];
         }
         if (seen) {
-            p[SEEN_MS] = (p[FLAGS] & SEEN) == 0 ? tsMs : Math.max(p[SEEN_MS], tsMs);
-            p[FLAGS] |= SEEN;
+            latestTime(p, SEEN, SEEN_MS, tsMs);
         }
         if (started) {
-            p[STARTED_MS] = (p[FLAGS] & STARTED) == 0 ? tsMs : Math.max(p[STARTED_MS], tsMs);
-            p[FLAGS] |= STARTED;
+            latestTime(p, STARTED, STARTED_MS, tsMs);
         }
         if (exited) {
-            p[EXITED_MS] = (p[FLAGS] & EXITED) == 0 ? tsMs : Math.max(p[EXITED_MS], tsMs);
-            p[FLAGS] |= EXITED;
+            latestTime(p, EXITED, EXITED_MS, tsMs);
         }
         if (rss) {
             long[] sample = {e.ts, e.seq, e.rssBytes};
@@ -76,6 +73,12 @@ public final class HostProcesses {
             p[FLAGS] |= RSS;
         }
         state.put(e.pid, p);
+    }
+
+    /** Keeps the later of the entry's time at {@code slot} (if its flag is set) and {@code tsMs}. */
+    private static void latestTime(long[] p, long flag, int slot, long tsMs) {
+        p[slot] = (p[FLAGS] & flag) == 0 ? tsMs : Math.max(p[slot], tsMs);
+        p[FLAGS] |= flag;
     }
 
     /** Adds the window's processes to the per-process maps of {@code f} (merging, as {@link Figures#merge}). */

@@ -313,6 +313,15 @@ public final class MapDrainer {
                 .putInt(Layout.DiskKey.OP, dk.op()).array();
     }
 
+    /** Entries in the kernel's per-process maps now; drains to zero as processes exit. */
+    public synchronized int kernelEntries() {
+        int[] n = {0};
+        for (BpfMap map : List.of(syscalls, cpuTime, procMem, pageFaults, diskIo)) {
+            map.forEach((k, v) -> n[0]++);
+        }
+        return n[0];
+    }
+
     /** Per-process state the drainer holds now; drains to zero as processes exit. */
     public synchronized int trackedKeys() {
         int keys = cpuBase.size() + memLast.size() + faultBase.size();

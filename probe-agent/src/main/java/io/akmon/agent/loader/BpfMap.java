@@ -169,7 +169,7 @@ public final class BpfMap {
                     values = Memory.allocateDirect(runtime, capacity * vsz);
                     continue;
                 }
-                if (first && (rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOTSUPP || rc == -ENOSYS)) {
+                if (first && unsupported(rc)) {
                     throw new BatchUnsupported();
                 }
                 throw new IllegalStateException("cannot read map " + name + ": " + Native.describeErrno(rc));
@@ -194,6 +194,11 @@ public final class BpfMap {
             out.get(0, token, 0, 8);
             in.put(0, token, 0, 8);
         }
+    }
+
+    /** The errors of a kernel (or map type) without batch operations. */
+    private static boolean unsupported(int rc) {
+        return rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOTSUPP || rc == -ENOSYS;
     }
 
     private void forEachByKey(BiConsumer<byte[], ByteBuffer> visitor) {
@@ -223,7 +228,7 @@ public final class BpfMap {
             return 0;
         }
         if (!deleteBatchSupported) {
-            return deleteEach(doomed, 0);
+            return deleteEach(doomed);
         }
         Pointer keys = Memory.allocateDirect(runtime, doomed.size() * keySize);
         for (int i = 0; i < doomed.size(); i++) {
@@ -242,9 +247,9 @@ public final class BpfMap {
                 break;
             }
             if (rc != -ENOENT) {
-                if (from == 0 && done == 0 && (rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOTSUPP || rc == -ENOSYS)) {
+                if (from == 0 && done == 0 && unsupported(rc)) {
                     deleteBatchSupported = false;
-                    return deleteEach(doomed, 0);
+                    return deleteEach(doomed);
                 }
                 throw new IllegalStateException("cannot delete from map " + name + ": " + Native.describeErrno(rc));
             }
@@ -253,9 +258,9 @@ public final class BpfMap {
         return deleted;
     }
 
-    private int deleteEach(List<byte[]> doomed, int from) {
+    private int deleteEach(List<byte[]> doomed) {
         int deleted = 0;
-        for (byte[] key : doomed.subList(from, doomed.size())) {
+        for (byte[] key : doomed) {
             deleted += delete(key) ? 1 : 0;
         }
         return deleted;

@@ -154,7 +154,6 @@ public final class KafkaSink implements EventSink {
     private final ScheduledExecutorService timer;
     private final ScheduledExecutorService syncer;
     private final boolean inlineSync = Boolean.getBoolean(INLINE_SPOOL_SYNC_PROPERTY);
-    private long lastSyncedIndex = -1;
     private volatile boolean publisherIdle;
     private volatile boolean closing;
     private volatile long drainDeadline;
@@ -705,11 +704,7 @@ public final class KafkaSink implements EventSink {
         long now = System.nanoTime();
         if (inlineSync && now - lastForceNano > TimeUnit.SECONDS.toNanos(1)) {
             lastForceNano = now;
-            long written = spool.nextIndex();
-            if (written != lastForcedIndex) {
-                spool.force(); // spooled records survive a machine crash too, up to the last second
-                lastForcedIndex = written;
-            }
+            forceSpoolIfWritten();
         }
         if (!sent || now - lastAckPersistNano > TimeUnit.MILLISECONDS.toNanos(200)) {
             completeInOrder();
@@ -723,17 +718,21 @@ public final class KafkaSink implements EventSink {
 
     /** Forces the spool to disk if records were written since the last time (sync thread). */
     private void syncSpool() {
-        long written = spool.nextIndex();
-        if (written == lastSyncedIndex) {
-            return;
-        }
         try {
-            spool.force(); // spooled records survive a machine crash too, up to the last second
-            lastSyncedIndex = written;
+            forceSpoolIfWritten();
         } catch (IOException e) {
             problem("cannot force the spool in " + spool.dir() + " to disk: " + describe(e));
         } catch (RuntimeException e) {
             problem("cannot force the spool in " + spool.dir() + " to disk: " + e);
+        }
+    }
+
+    /** Spooled records survive a machine crash too, up to the last force. One thread only: see {@link #INLINE_SPOOL_SYNC_PROPERTY}. */
+    private void forceSpoolIfWritten() throws IOException {
+        long written = spool.nextIndex();
+        if (written != lastForcedIndex) {
+            spool.force();
+            lastForcedIndex = written;
         }
     }
 

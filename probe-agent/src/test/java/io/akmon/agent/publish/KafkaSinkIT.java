@@ -4,17 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.akmon.agent.event.Event;
 import io.akmon.agent.loader.ProbeException;
+import io.akmon.agent.testing.KafkaTopics;
 import io.akmon.embedded.EmbeddedKafka;
 import io.akmon.schema.EventType;
 import io.akmon.schema.Fields;
 import io.akmon.schema.RecordId;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -133,27 +131,8 @@ class KafkaSinkIT {
 
     /** Every record in the topics with this prefix, once at least {@code atLeast} have arrived and no more come. */
     private static List<Got> consume(String prefix, int atLeast) throws Exception {
-        Set<String> topics = new TreeSet<>();
-        try (Admin admin = kafka.admin()) {
-            for (String t : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
-                if (t.startsWith(prefix)) {
-                    topics.add(t);
-                }
-            }
-        }
-        Map<String, Object> p = new HashMap<>();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<Got> got = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (String t : topics) {
-                consumer.partitionsFor(t).forEach(i -> parts.add(new TopicPartition(t, i.partition())));
-            }
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
+        try (KafkaConsumer<String, String> consumer = KafkaTopics.fromStart(kafka, prefix)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             int quiet = 0;
             while (System.nanoTime() < deadline && (got.size() < atLeast || quiet < 3)) {

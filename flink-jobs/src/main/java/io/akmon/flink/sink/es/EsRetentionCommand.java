@@ -7,7 +7,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -37,16 +36,7 @@ public class EsRetentionCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Instant now = Instant.now();
         try (EsClient es = new EsClient(options.httpHosts())) {
-            List<String> deleted;
-            if (dryRun) {
-                List<String> all = new ArrayList<>();
-                for (String family : IndexNames.FAMILIES) {
-                    all.addAll(Retention.indices(es, options.indexNames().pattern(family)));
-                }
-                deleted = Retention.expired(all, options.indexNames(), options.retentionDays, now);
-            } else {
-                deleted = Retention.apply(es, options, now);
-            }
+            List<String> deleted = dryRun ? Retention.expired(es, options, now) : Retention.apply(es, options, now);
             if (admin.json) {
                 ObjectNode r = admin.report("ok");
                 r.put("dry_run", dryRun);

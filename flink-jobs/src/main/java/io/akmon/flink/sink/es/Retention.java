@@ -36,14 +36,19 @@ public final class Retention {
         return expired;
     }
 
-    /** Deletes the expired indices; returns their names. */
-    public static List<String> apply(EsClient es, EsSinkOptions options, Instant now) {
+    /** The existing dated indices of both families that the retention would delete now. */
+    public static List<String> expired(EsClient es, EsSinkOptions options, Instant now) {
         IndexNames names = options.indexNames();
         List<String> existing = new ArrayList<>();
         for (String family : IndexNames.FAMILIES) {
             existing.addAll(indices(es, names.pattern(family)));
         }
-        List<String> expired = expired(existing, names, options.retentionDays, now);
+        return expired(existing, names, options.retentionDays, now);
+    }
+
+    /** Deletes the expired indices; returns their names. */
+    public static List<String> apply(EsClient es, EsSinkOptions options, Instant now) {
+        List<String> expired = expired(es, options, now);
         for (String index : expired) {
             // A concurrent run may have deleted it already.
             es.call("DELETE", "/" + index, null, true);

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /** The record families that travel from the agent to Kafka, named as they appear in the {@code type} field. */
 public enum EventType {
-    FORK, EXEC, EXIT, SYSCALL, CPU, MEMORY, DISK, NET, LOST, AGENT;
+    FORK, EXEC, EXIT, SYSCALL, CPU, MEMORY, DISK, NET, LOST, AGENT, AUDIT;
 
     // Both are on every record's path (serializing, topic lookup): computed once, not per call.
     private final String wire = name().toLowerCase(Locale.ROOT);

@@ -18,6 +18,7 @@ import io.akmon.agent.loader.Privileges;
 import io.akmon.agent.loader.Probe;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.publish.EventSink;
+import io.akmon.agent.redact.RedactingSink;
 import io.akmon.agent.ringbuf.KernelReader;
 import io.akmon.agent.ringbuf.PerfBufferReader;
 import io.akmon.agent.ringbuf.RecordHandler;
@@ -76,7 +77,7 @@ public final class Agent implements AutoCloseable {
 
     private Agent(AgentSettings settings, EventSink sink, PrintStream log, Plan plan) {
         this.settings = settings;
-        this.sink = sink;
+        this.sink = RedactingSink.around(sink, settings.redaction); // before any record reaches a sink
         this.log = log;
         this.warnings = new ArrayList<>(plan.warnings);
         HostIdentity identity = HostIdentity.local(settings.host);

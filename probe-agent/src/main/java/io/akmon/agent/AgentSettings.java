@@ -12,6 +12,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.loader.Probe;
 import io.akmon.agent.publish.KafkaSinkConfig;
+import io.akmon.agent.redact.ArgvRedactor;
+import io.akmon.agent.redact.RedactionSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,6 +68,10 @@ public final class AgentSettings {
     public String sink = "stdout";
     /** Settings of the Kafka sink ({@code kafka:} section), used with {@code sink: kafka}. */
     public KafkaSinkConfig kafka;
+    /** Install the system call allow-list once started (README "Security"). */
+    public boolean seccomp;
+    /** Secrets in argv, keyed-hash anonymisation ({@code redaction:} section). */
+    public RedactionSettings redaction = new RedactionSettings();
 
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -110,6 +116,8 @@ public final class AgentSettings {
         for (String c : comms) {
             require(!c.isEmpty() && c.length() < 16, "comm filter '" + c + "' must be 1..15 characters (the kernel's comm length)");
         }
+        require(redaction != null, "redaction must be a section (enabled, patterns, anonymise_key_file)");
+        ArgvRedactor.withPatterns(redaction.patterns);
         try {
             enabledFamilies();
         } catch (IllegalArgumentException e) {

@@ -6,6 +6,9 @@ import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.publish.EventSink;
 import io.akmon.agent.publish.KafkaOptions;
 import io.akmon.agent.publish.StdoutSink;
+import io.akmon.agent.security.AuditRecord;
+import io.akmon.agent.security.Hardening;
+import io.akmon.agent.security.SecurityOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -99,6 +102,9 @@ public final class AgentCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
 
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @Option(names = {"-v", "--verbose"}, description = "Echo libbpf's messages.")
     boolean verbose;
 
@@ -127,6 +133,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (pinDir != null) s.pinDir = pinDir;
         if (sink != null) s.sink = sink.trim().toLowerCase(java.util.Locale.ROOT);
         s.verbose |= verbose;
+        security.applyTo(s);
         return s.validate();
     }
 
@@ -159,6 +166,15 @@ public final class AgentCommand implements Callable<Integer> {
             agent = Agent.start(s, out, System.err);
         } catch (ProbeException e) {
             System.err.println("akmon agent: " + e.oneLine());
+            out.close();
+            return EXIT_ENVIRONMENT;
+        }
+        try {
+            AuditRecord.emit(out, s, "kafka".equals(s.sink) ? kafka.applyTo(s.kafka) : null, config, agent,
+                    Hardening.afterStart(s.seccomp, System.err));
+        } catch (ProbeException e) {
+            System.err.println("akmon agent: " + e.oneLine());
+            agent.close();
             out.close();
             return EXIT_ENVIRONMENT;
         }

@@ -19,6 +19,7 @@ import io.akmon.agent.loader.Probe;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.publish.EventSink;
 import io.akmon.agent.redact.RedactingSink;
+import io.akmon.agent.security.PrivateDirectory;
 import io.akmon.agent.ringbuf.KernelReader;
 import io.akmon.agent.ringbuf.PerfBufferReader;
 import io.akmon.agent.ringbuf.RecordHandler;
@@ -292,7 +293,7 @@ public final class Agent implements AutoCloseable {
                     return null;
                 }
             }
-            Files.createDirectories(dir);
+            PrivateDirectory.prepare(dir, "pin directory", "--pin-dir");
             return dir.toString();
         } catch (IOException e) {
             warn("cannot use " + pinDir + " for pinned maps (" + e.getMessage() + "): sequence numbers restart when the agent restarts");

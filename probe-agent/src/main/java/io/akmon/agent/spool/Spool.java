@@ -1,5 +1,7 @@
 package io.akmon.agent.spool;
 
+import io.akmon.agent.security.PrivateDirectory;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -109,7 +111,7 @@ public final class Spool implements Closeable {
     }
 
     public static Spool open(Path dir, long maxBytes, long segmentBytes) throws IOException {
-        Files.createDirectories(dir);
+        PrivateDirectory.prepare(dir, "spool directory", "--spool-dir"); // records in it are what the host saw
         FileChannel lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {

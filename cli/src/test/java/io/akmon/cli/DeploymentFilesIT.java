@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,6 +36,12 @@ class DeploymentFilesIT {
         return new Result(p.exitValue(), out);
     }
 
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
     @Test
     void composeFileIsValidComposeSpec() throws Exception {
         Result r = run("npx", "--yes", "dclint@3.1.0", "docker-compose.yml");
@@ -46,7 +53,14 @@ class DeploymentFilesIT {
             assertTrue(services.contains(s), "service " + s + " in " + services);
         }
         JsonNode agent = compose.path("services").path("agent");
-        assertTrue(agent.path("privileged").asBoolean(), "the agent loads BPF programs");
+        assertFalse(agent.path("privileged").asBoolean(false), "the agent is not privileged");
+        assertEquals("[\"ALL\"]", agent.path("cap_drop").toString());
+        assertEquals(List.of("BPF", "PERFMON", "SETUID", "SETGID", "SETPCAP"), texts(agent.path("cap_add")),
+                "capabilities by name: the image's setpriv keeps only BPF and PERFMON for the agent");
+        assertTrue(agent.path("read_only").asBoolean(), "read-only root file system");
+        assertTrue(texts(agent.path("security_opt")).contains("no-new-privileges:true"), agent.toString());
+        assertFalse(agent.path("security_opt").toString().contains("unconfined"), "the runtime's seccomp profile stays on");
+        assertTrue(texts(agent.path("command")).contains("--seccomp"), "the agent's own allow-list");
         assertEquals("host", agent.path("pid").asText(), "the agent sees host pids");
         assertTrue(compose.path("services").path("grafana").path("volumes").toString().contains("./grafana/provisioning"));
         assertTrue(Files.isDirectory(ROOT.resolve("grafana/provisioning")), "the provisioning the compose file mounts");
@@ -71,6 +85,25 @@ class DeploymentFilesIT {
     }
 
     @Test
+    void theAgentUnitIsHardened() throws Exception {
+        Result r = run("systemd-analyze", "security", "--offline=yes", "deploy/systemd/akmon-agent.service");
+        assertEquals(0, r.exit(), r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Overall exposure level for akmon-agent.service: ([0-9.]+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        double exposure = Double.parseDouble(m.group(1));
+        assertTrue(exposure <= 4.0, "systemd-analyze security rates the unit " + exposure + " (at most 4.0): " + r.out());
+        List<String> lines = Files.readAllLines(ROOT.resolve("deploy/systemd/akmon-agent.service"));
+        for (String setting : List.of("User=akmon", "AmbientCapabilities=CAP_BPF CAP_PERFMON", "CapabilityBoundingSet=CAP_BPF CAP_PERFMON",
+                "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "UMask=0077", "StateDirectoryMode=0700",
+                "ProtectHome=yes", "ProtectKernelModules=yes", "ProtectKernelTunables=yes", "ProtectControlGroups=yes",
+                "RestrictNamespaces=yes", "RestrictSUIDSGID=yes", "RestrictRealtime=yes")) {
+            assertTrue(lines.contains(setting), setting + " in the unit");
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("ExecStart=") && l.endsWith(" --seccomp")), "the agent's own allow-list");
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("ReadWritePaths=/sys/fs/bpf/akmon")), "the pins are its only other writable path");
+    }
+
+    @Test
     void theAgentRunsWithTheSameJvmOptionsEverywhere() throws Exception {
         String script = Files.readString(ROOT.resolve("akmon"));
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("AGENT_JAVA_OPTS=\"([^\"]+)\"").matcher(script);
@@ -80,7 +113,9 @@ class DeploymentFilesIT {
         String unit = Files.readString(ROOT.resolve("deploy/systemd/akmon-agent.service"));
         assertTrue(unit.contains("/usr/bin/java " + options + " -jar"), unit);
         String image = Files.readString(ROOT.resolve("deploy/docker/agent.Dockerfile"));
-        assertTrue(image.contains("[\"java\", \"" + String.join("\", \"", options.split(" ")) + "\", \"-jar\""), image);
+        assertTrue(image.contains("\"--\", \"java\", \"" + String.join("\", \"", options.split(" ")) + "\", \"-jar\""), image);
+        assertTrue(image.contains("ENTRYPOINT [\"setpriv\", \"--reuid=65534\"") && image.contains("\"--ambient-caps=-all,+bpf,+perfmon\"")
+                && image.contains("\"--bounding-set=-all,+bpf,+perfmon\""), "the image runs the agent as nobody with BPF and PERFMON: " + image);
         assertTrue(Files.readString(ROOT.resolve("README.md")).contains("`" + options + "`"), "README names them");
     }
 
@@ -88,20 +123,40 @@ class DeploymentFilesIT {
     void daemonSetGivesTheAgentWhatItNeedsOnANode() throws Exception {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         JsonNode daemonSet = null;
+        JsonNode secret = null;
         try (YAMLParser p = new YAMLFactory().createParser(ROOT.resolve("deploy/kubernetes/akmon-agent.yaml").toFile())) {
             for (JsonNode doc : yaml.readValues(p, JsonNode.class).readAll()) {
                 if ("DaemonSet".equals(doc.path("kind").asText())) {
                     daemonSet = doc;
                 }
+                if ("Secret".equals(doc.path("kind").asText())) {
+                    secret = doc;
+                }
+                assertFalse("ConfigMap".equals(doc.path("kind").asText()), "settings, which may hold credentials, are in a Secret");
             }
         }
+        assertTrue(secret != null && secret.path("stringData").path("agent.yaml").asText().contains("seccomp: true"), "the agent's settings");
         assertTrue(daemonSet != null, "a DaemonSet");
         JsonNode pod = daemonSet.path("spec").path("template").path("spec");
         assertTrue(pod.path("hostPID").asBoolean(), "host pid namespace");
         JsonNode container = pod.path("containers").get(0);
-        assertTrue(container.path("securityContext").path("privileged").asBoolean());
+        JsonNode security = container.path("securityContext");
+        assertFalse(security.path("privileged").asBoolean(true), "not privileged");
+        assertFalse(security.path("allowPrivilegeEscalation").asBoolean(true), "no privilege escalation");
+        assertTrue(security.path("readOnlyRootFilesystem").asBoolean(), "read-only root file system");
+        assertEquals(List.of("ALL"), texts(security.path("capabilities").path("drop")));
+        assertEquals(List.of("BPF", "PERFMON", "SETUID", "SETGID", "SETPCAP"), texts(security.path("capabilities").path("add")),
+                "capabilities by name: the image's setpriv keeps only BPF and PERFMON for the agent");
+        assertEquals("RuntimeDefault", security.path("seccompProfile").path("type").asText());
+        assertEquals("RuntimeDefault", pod.path("securityContext").path("seccompProfile").path("type").asText());
+        JsonNode init = pod.path("initContainers").get(0);
+        assertFalse(init.path("securityContext").path("privileged").asBoolean(true), "the directories step is not privileged either");
+        assertEquals(List.of("CHOWN"), texts(init.path("securityContext").path("capabilities").path("add")));
+        String volumes = pod.path("volumes").toString();
+        assertTrue(volumes.contains("\"secret\":{\"secretName\":\"akmon-agent\"") && !volumes.contains("configMap"), volumes);
         String mounts = container.path("volumeMounts").toString();
-        for (String path : List.of("/sys/kernel/btf", "/sys/fs/bpf", "/var/lib/akmon", "/etc/akmon")) {
+        assertFalse(mounts.contains("Bidirectional"), "bidirectional propagation needs a privileged container");
+        for (String path : List.of("/sys/kernel/btf", "/sys/fs/bpf", "/var/lib/akmon", "/etc/akmon", "/tmp")) {
             assertTrue(mounts.contains(path), "mount " + path + " in " + mounts);
         }
         assertTrue(daemonSet.path("spec").path("selector").path("matchLabels")

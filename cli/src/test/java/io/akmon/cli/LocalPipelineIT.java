@@ -19,6 +19,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.nio.file.Path;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -56,7 +57,7 @@ class LocalPipelineIT {
              Workload crasher = Workload.start("spawn", Integer.toString(CHILDREN), "3");
              Workload storm = Workload.start("forks", Integer.toString(STORM_FORKS))) {
             LocalPipeline.Options o = new LocalPipeline.Options();
-            o.dataDir = data;
+            o.dataDir = data.resolve("local"); // made by the pipeline itself
             o.window = "2s";
             o.agent.comms = List.of(comm); // the workloads and every process they start, nothing else
             o.agent.pinDir = "";
@@ -65,6 +66,12 @@ class LocalPipelineIT {
                 bootstrap = pipeline.bootstrapServers();
                 rest = pipeline.flinkRestUrl();
                 es = pipeline.elasticsearchUrl();
+                assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(o.dataDir)), "the data directory is the agent user's alone");
+                List<String> listening = Ports.listeningAddressesOfThisProcess();
+                assertTrue(listening.size() >= 4, "Kafka, Flink REST, Elasticsearch and more listen: " + listening);
+                assertEquals(List.of(), listening.stream().filter(a -> !Ports.isLoopback(a)).toList(),
+                        "everything the local pipeline listens on is loopback (/proc/net/tcp hex address:port)");
                 programs = BpfPrograms.heldBy(ProcessHandle.current().pid());
                 assertTrue(programs.size() >= 6, "the agent's probes are loaded: " + programs);
                 calls.go();

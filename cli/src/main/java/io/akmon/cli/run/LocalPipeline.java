@@ -5,6 +5,7 @@ import io.akmon.agent.AgentSettings;
 import io.akmon.agent.host.HostIdentity;
 import io.akmon.agent.publish.KafkaSink;
 import io.akmon.agent.publish.KafkaSinkConfig;
+import io.akmon.agent.security.PrivateDirectory;
 import io.akmon.embedded.EmbeddedElasticsearch;
 import io.akmon.embedded.EmbeddedKafka;
 import io.akmon.flink.alert.AlertJob;
@@ -20,7 +21,9 @@ import io.akmon.flink.AggregationJob;
 import io.akmon.flink.config.JobOptions;
 import io.akmon.flink.sink.KafkaSinks;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -121,7 +124,7 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     private void startAll(Options o) {
-        step("data directory", () -> Files.createDirectories(o.dataDir));
+        step("data directory", () -> PrivateDirectory.prepare(o.dataDir, "data directory", "--data-dir"));
         kafka = step("kafka", () -> EmbeddedKafka.start(o.dataDir.resolve("kafka"),
                 EmbeddedKafka.Options.defaults().partitions(o.partitions)));
         started.push(kafka);
@@ -179,6 +182,11 @@ public final class LocalPipeline implements AutoCloseable {
         conf.set(RestOptions.PORT, flinkRestPort);
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        // loopback only: the blob server and the task manager's data port listen on every interface by default
+        conf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
+        conf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+        conf.set(TaskManagerOptions.HOST, "127.0.0.1");
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf)
                 .setNumTaskManagers(1)

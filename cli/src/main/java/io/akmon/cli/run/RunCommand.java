@@ -50,7 +50,10 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try {
-            java.nio.file.Files.createDirectories(dataDir);
+            io.akmon.agent.security.PrivateDirectory.prepare(dataDir, "data directory", "--data-dir"); // 0700: it holds every record
+        } catch (io.akmon.agent.loader.ProbeException e) {
+            System.err.println("akmon run: " + e.oneLine());
+            return 2;
         } catch (java.io.IOException e) {
             System.err.println("akmon run: cannot use --data-dir " + dataDir + ": " + e.getClass().getSimpleName()
                     + " " + e.getMessage() + "; fix: point --data-dir at a writable directory");

@@ -169,15 +169,6 @@ public final class AgentCommand implements Callable<Integer> {
             out.close();
             return EXIT_ENVIRONMENT;
         }
-        try {
-            AuditRecord.emit(out, s, "kafka".equals(s.sink) ? kafka.applyTo(s.kafka) : null, config, agent,
-                    Hardening.afterStart(s.seccomp, System.err));
-        } catch (ProbeException e) {
-            System.err.println("akmon agent: " + e.oneLine());
-            agent.close();
-            out.close();
-            return EXIT_ENVIRONMENT;
-        }
         // Ctrl-C and SIGTERM are the normal way to stop: handled here so the exit code is 0.
         CountDownLatch stopRequested = new CountDownLatch(1);
         for (String sig : new String[] {"INT", "TERM"}) {
@@ -191,6 +182,17 @@ public final class AgentCommand implements Callable<Integer> {
         System.err.println("akmon agent: running " + agent.attachedPrograms().size() + " probes ("
                 + agent.runningFamilies().stream().map(f -> f.wireName()).toList() + ") with " + s.transport.name().toLowerCase()
                 + (duration != null ? " for " + duration.toSeconds() + "s" : "; Ctrl-C stops"));
+        // attached, maps and buffers open: give up what is no longer needed, then say what is in effect
+        try {
+            AuditRecord.emit(out, s, "kafka".equals(s.sink) ? kafka.applyTo(s.kafka) : null, config, agent,
+                    Hardening.afterStart(s.seccomp, System.err));
+        } catch (ProbeException e) {
+            System.err.println("akmon agent: " + e.oneLine());
+            agent.close();
+            out.close();
+            Runtime.getRuntime().removeShutdownHook(hook);
+            return EXIT_ENVIRONMENT;
+        }
         if (duration != null) {
             stopRequested.await(duration.toMillis(), TimeUnit.MILLISECONDS);
         } else {

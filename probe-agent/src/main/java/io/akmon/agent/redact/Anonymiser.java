@@ -33,12 +33,12 @@ public final class Anonymiser {
         this.mac = ThreadLocal.withInitial(this::newMac);
     }
 
-    /** Reads the key from a file that only its owner may read (mode 0600 or 0400). */
+    /** Reads the key from a file that others may not read (0600, 0400; 0440 for a Kubernetes Secret with fsGroup). */
     public static Anonymiser fromKeyFile(Path file) {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
             for (PosixFilePermission p : perms) {
-                if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
+                if (p.name().startsWith("OTHERS")) {
                     throw new ProbeException("anonymisation key file " + file + " is readable by others (mode "
                             + java.nio.file.attribute.PosixFilePermissions.toString(perms) + ")", "chmod 600 " + file);
                 }

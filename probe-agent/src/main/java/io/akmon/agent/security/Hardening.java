@@ -4,8 +4,10 @@ import java.io.PrintStream;
 
 /**
  * What the agent does once its programs are attached and its maps and buffers are open: give up
- * every capability (reading and updating open maps, reading the buffers and detaching need none on
- * Linux 6.5+), then, with --seccomp, confine itself to the system calls a running agent makes.
+ * every capability (reading and updating maps through open descriptors, reading the buffers,
+ * test-running the CPU flush and detaching need none since Linux 5.19, which stopped refusing every
+ * bpf command to the unprivileged when unprivileged BPF is disabled), then, with --seccomp, confine
+ * itself to the system calls a running agent makes.
  */
 public final class Hardening {
     private Hardening() {
@@ -15,9 +17,17 @@ public final class Hardening {
     public record Result(String capabilitiesBefore, String capabilitiesAfter, boolean seccomp, int allowedSyscalls) {
     }
 
+    /** What a running agent still needs: nothing on 5.19+; CAP_BPF before, for map access through its descriptors. */
+    static long keptWhileRunning(String kernelRelease) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(kernelRelease);
+        boolean atLeast519 = !m.find() || Integer.parseInt(m.group(1)) > 5
+                || (Integer.parseInt(m.group(1)) == 5 && Integer.parseInt(m.group(2)) >= 19);
+        return atLeast519 ? 0 : Capabilities.bit(Capabilities.CAP_BPF);
+    }
+
     public static Result afterStart(boolean seccomp, PrintStream log) {
         Capabilities.Sets before = Capabilities.ofCurrentThread();
-        Capabilities.Sets after = Capabilities.keepOnly(0);
+        Capabilities.Sets after = Capabilities.keepOnly(keptWhileRunning(System.getProperty("os.version")));
         int allowed = seccomp ? SyscallFilter.install() : 0;
         Result r = new Result(Capabilities.names(before.effective()), Capabilities.names(after.effective()), seccomp, allowed);
         if (log != null) {

@@ -107,7 +107,7 @@ class RedactionKafkaIT {
                 "--health-interval", "1s", "--interval", "500ms", "--pin-dir", "", "--families", "process,net",
                 "--seccomp", "--anonymise-key-file", key.toString(), "--redact-pattern", "ghp_([A-Za-z0-9]+)",
                 "--duration", "25s")) {
-            agent.awaitStderr(l -> l.contains("running"), 90);
+            agent.awaitStderr(l -> l.contains("now holding"), 90);
             for (List<String> cmd : commands.values()) {
                 Process p = new ProcessBuilder(cmd).start();
                 assertTrue(p.waitFor(10, TimeUnit.SECONDS));

@@ -28,7 +28,7 @@ class LeastPrivilegeIT {
     void streamsAsNobodyThenHoldsNoCapabilityOnAnyThreadUnderTheFilter() throws Exception {
         try (UnprivilegedAgent agent = UnprivilegedAgent.start("--seccomp", "--pin-dir", "", "--interval", "500ms", "--duration", "30s",
                 "--families", "process,syscall,cpu")) {
-            agent.awaitStderr(l -> l.contains("running"), 90);
+            agent.awaitStderr(l -> l.contains("now holding"), 90);
             long pid = agent.pid();
             Path status = Path.of("/proc", Long.toString(pid), "status");
 

@@ -20,8 +20,8 @@ public final class Privileges {
         if (!admin && !bpfAndPerfmon) {
             throw new ProbeException("missing privileges to load eBPF programs (uid " + Native.libc().geteuid()
                     + ", effective capabilities 0x" + Long.toHexString(caps) + ")",
-                    "run as root (sudo ./akmon agent ...), or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE "
-                            + "(Kubernetes: securityContext.privileged or those capabilities; Docker: --privileged)");
+                    "run as root (sudo ./akmon agent ...), or grant CAP_BPF and CAP_PERFMON, e.g. setpriv "
+                            + "--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon (README \"Security\"; the unit and manifests do)");
         }
     }
 

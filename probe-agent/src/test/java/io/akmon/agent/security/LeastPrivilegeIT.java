@@ -85,6 +85,20 @@ class LeastPrivilegeIT {
         }
     }
 
+    @Test
+    void refusesASpoolDirectoryOthersCanReadWithOneLineAndTheFix(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path spool = Files.createDirectory(tmp.resolve("spool"));
+        Files.setPosixFilePermissions(spool, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Path.of("target", "akmon-agent.jar").toAbsolutePath().toString(), "--sink", "kafka", "--bootstrap", "127.0.0.1:9",
+                "--spool-dir", spool.toString(), "--pin-dir", "").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(2, p.exitValue(), out);
+        assertEquals("akmon agent: spool directory " + spool + " is open to others (rwxr-xr-x); it holds data only the agent may read; "
+                + "fix: chmod 700 " + spool, out.strip());
+    }
+
     private static Map<String, String> fields(Path status) {
         Map<String, String> out = new java.util.HashMap<>();
         try {

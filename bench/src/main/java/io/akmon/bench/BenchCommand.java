@@ -1,5 +1,6 @@
 package io.akmon.bench;
 
+import io.akmon.agent.cli.DurationConverter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -8,8 +9,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code akmon bench}: measures and writes bench/RESULTS.md. These benchmarks report; they do not pass or fail. */
@@ -17,6 +21,8 @@ import java.util.concurrent.Callable;
         description = {"Measures on this host: overhead (against no monitoring and bpftrace),",
             "agent throughput, loss and CPU, throughput and latency into a real Kafka",
             "broker, the aggregation job's records/s per core (heap and RocksDB state),",
+            "the Flink jobs in steady state (passthrough baseline, aggregation on heap",
+            "and RocksDB, alerts; records/s per core, documents/s, checkpoints),",
             "the light, normal, heavy and spike load scenarios (stress-ng, fio, iperf3),",
             "agent memory, and the hot paths with JMH. Writes RESULTS.md and charts.",
             "Needs root. Run it on an otherwise idle machine: the figures are ratios",
@@ -25,7 +31,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5; the Flink suite and the load scenarios use at most 2).")
     int reps;
 
-    @Option(names = "--quick", description = "Smaller workloads and one repetition of the Flink suite and scenarios, for a quick look.")
+    @Option(names = "--quick", description = "Smaller workloads, one repetition of the scenarios and a short Flink suite (see --flink-*), for a smoke run; the defaults are the real measurement.")
     boolean quick;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench", description = "Where RESULTS.md and the charts go (default bench).")
@@ -39,12 +45,30 @@ public final class BenchCommand implements Callable<Integer> {
     Path workload;
 
     @Option(names = "--flink-jar", paramLabel = "JAR", defaultValue = "flink-jobs/target/akmon-flink-jobs.jar",
-            description = "The packaged aggregation job (Flink suite).")
+            description = "The packaged Flink jobs (Flink suite).")
     Path flinkJar;
 
     @Option(names = "--cli-jar", paramLabel = "JAR", defaultValue = "cli/target/akmon.jar",
             description = "The akmon jar whose 'run' the pipeline suite starts.")
     Path cliJar;
+
+    @Option(names = "--flink-warm-up", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Flink suite: how long each job runs before the measured interval starts (default 30s; 10s with --quick).")
+    Duration flinkWarmUp;
+
+    @Option(names = "--flink-duration", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Flink suite: the least steady-state interval measured per job, from checkpoint to checkpoint "
+                    + "(default 60s; 20s with --quick).")
+    Duration flinkDuration;
+
+    @Option(names = "--flink-backlog", paramLabel = "RECORDS",
+            description = "Flink suite: records written per density before the jobs run; each job reads them all from "
+                    + "the start, so it must outlast warm-up + duration at the fastest job's rate (default 2000000; 400000 with --quick); while a job runs the bench keeps writing ahead of it.")
+    Long flinkBacklog;
+
+    @Option(names = "--flink-density", paramLabel = "HOSTSxPROCESSES", split = ",",
+            description = "Flink suite: fleets to measure, hosts x live processes per host (default 4x500,64x50).")
+    List<String> flinkDensities;
 
     @Option(names = "--no-jmh", description = "Skip the JMH suite.")
     boolean noJmh;
@@ -53,13 +77,43 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Run only these suites: overhead, throughput, kafka, flink, scenarios, pipeline, memory, jmh.")
     List<String> only;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static final List<String> SUITES = List.of("overhead", "throughput", "kafka", "flink", "scenarios", "pipeline", "memory", "jmh");
+
     private boolean wants(String suite) {
-        return only == null || only.contains(suite);
+        return (only == null || only.contains(suite)) && !(suite.equals("jmh") && noJmh);
+    }
+
+    static FleetStream.Density density(String s) {
+        String[] p = s.trim().split("x");
+        try {
+            if (p.length == 2) {
+                return new FleetStream.Density(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new CommandLine.ParameterException(new CommandLine(new BenchCommand()),
+                "--flink-density takes HOSTSxPROCESSES, e.g. 4x500, got '" + s + "'");
     }
 
     @Override
     public Integer call() throws Exception {
         PrintStream progress = System.err;
+        if (only != null) {
+            for (String s : only) {
+                if (!SUITES.contains(s)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--only takes " + String.join(", ", SUITES) + "; got '" + s + "'");
+                }
+            }
+        }
+        List<FleetStream.Density> densities = new ArrayList<>();
+        for (String d : flinkDensities != null ? flinkDensities : List.of("4x500", "64x50")) {
+            densities.add(density(d));
+        }
         Machine machine = Machine.here();
         progress.printf("akmon bench: %s, %d cores%n", machine.cpu(), machine.cores());
         List<OverheadSuite.Result> overhead = new ArrayList<>();
@@ -83,17 +137,19 @@ public final class BenchCommand implements Callable<Integer> {
                 progress.println("  failed: " + e);
             }
         }
-        List<FlinkSuite.Result> flink = new ArrayList<>();
+        FlinkSuite.Result flink = null;
         if (wants("flink")) {
-            progress.println("aggregation job throughput (pre-filled topics, heap / rocksdb):");
-            FlinkSuite suite = new FlinkSuite(flinkJar, quick, quick ? 1 : Math.min(reps, 2));
+            progress.println("Flink jobs in steady state (passthrough, aggregation on heap and RocksDB, alerts):");
+            FlinkSuite suite = new FlinkSuite(flinkJar, densities,
+                    flinkWarmUp != null ? flinkWarmUp : Duration.ofSeconds(quick ? 10 : 30),
+                    flinkDuration != null ? flinkDuration : Duration.ofSeconds(quick ? 20 : 60),
+                    flinkBacklog != null ? flinkBacklog : quick ? 400_000L : 2_000_000L);
             try {
                 flink = suite.run(progress);
             } catch (Exception e) {
                 notes.add("The Flink suite failed: " + e);
                 progress.println("  failed: " + e);
             }
-            suite.failures.forEach(f -> notes.add("Aggregation job run that did not finish (left out of the figures): " + f));
         }
         List<ScenarioSuite.Result> scenarios = new ArrayList<>();
         if (wants("scenarios")) {
@@ -135,12 +191,17 @@ public final class BenchCommand implements Callable<Integer> {
             progress.printf("  idle %.1f MiB, peak %.1f MiB%n", idle / 1048576.0, peak / 1048576.0);
         }
         List<String> jmh = new ArrayList<>();
-        if (wants("jmh") && !noJmh) {
+        if (wants("jmh")) {
             progress.println("jmh (hot paths):");
             jmh = runJmh();
             jmh.forEach(progress::println);
         }
-        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, pipeline, idle, peak, jmh, reps, notes);
+        Set<String> ran = new LinkedHashSet<>();
+        SUITES.stream().filter(this::wants).forEach(ran::add);
+        String command = "./akmon bench" + (spec.commandLine().getParseResult().originalArgs().isEmpty() ? ""
+                : " " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, pipeline, idle, peak, jmh, reps, notes,
+                ran, command);
         progress.println("akmon bench: wrote " + out.resolve("RESULTS.md"));
         return 0;
     }

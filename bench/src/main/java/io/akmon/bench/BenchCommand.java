@@ -56,6 +56,15 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Flink suite: how long each job runs before the measured interval starts (default 30s; 10s with --quick).")
     Duration flinkWarmUp;
 
+    @Option(names = "--flink-output-wait", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Flink suite: the aggregation jobs' warm-up also lasts until they have committed their first "
+                    + "documents, at most this much longer (default 5m; 1m with --quick).")
+    Duration flinkOutputWait;
+
+    @Option(names = "--flink-jobs", paramLabel = "JOB", split = ",",
+            description = "Flink suite: the jobs to run: passthrough, aggregation-heap, aggregation-rocksdb, alert (default all).")
+    List<String> flinkJobs;
+
     @Option(names = "--flink-duration", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Flink suite: the least steady-state interval measured per job, from checkpoint to checkpoint "
                     + "(default 60s; 20s with --quick).")
@@ -84,6 +93,24 @@ public final class BenchCommand implements Callable<Integer> {
 
     private boolean wants(String suite) {
         return (only == null || only.contains(suite)) && !(suite.equals("jmh") && noJmh);
+    }
+
+    private Set<FlinkSuite.Job> flinkJobs() {
+        Set<FlinkSuite.Job> jobs = new LinkedHashSet<>();
+        for (FlinkSuite.Job j : FlinkSuite.Job.values()) {
+            if (flinkJobs == null || flinkJobs.contains(j.flag())) {
+                jobs.add(j);
+            }
+        }
+        if (flinkJobs != null) {
+            for (String name : flinkJobs) {
+                if (jobs.stream().noneMatch(j -> j.flag().equals(name))) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--flink-jobs takes passthrough, "
+                            + "aggregation-heap, aggregation-rocksdb and alert; got '" + name + "'");
+                }
+            }
+        }
+        return jobs;
     }
 
     static FleetStream.Density density(String s) {
@@ -140,8 +167,9 @@ public final class BenchCommand implements Callable<Integer> {
         FlinkSuite.Result flink = null;
         if (wants("flink")) {
             progress.println("Flink jobs in steady state (passthrough, aggregation on heap and RocksDB, alerts):");
-            FlinkSuite suite = new FlinkSuite(flinkJar, densities,
+            FlinkSuite suite = new FlinkSuite(flinkJar, densities, flinkJobs(),
                     flinkWarmUp != null ? flinkWarmUp : Duration.ofSeconds(quick ? 10 : 30),
+                    flinkOutputWait != null ? flinkOutputWait : Duration.ofMinutes(quick ? 1 : 5),
                     flinkDuration != null ? flinkDuration : Duration.ofSeconds(quick ? 20 : 60),
                     flinkBacklog != null ? flinkBacklog : quick ? 400_000L : 2_000_000L);
             try {

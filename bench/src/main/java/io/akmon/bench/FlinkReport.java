@@ -18,7 +18,9 @@ final class FlinkReport {
                         + "N live processes that each send a cpu and two syscall records every second, one process in a hundred "
                         + "(at least one) replaced every second (net close, exit, fork, exec, net connect), and a tenth of the "
                         + "processes sending a disk record and another tenth a connection's stats each second. "
-                        + "After ").append(seconds(s.warmUp())).append(" of warm-up, the measured interval runs from one "
+                        + "After ").append(seconds(s.warmUp())).append(" of warm-up (for the aggregation jobs also until they "
+                        + "have committed their first documents, at most ").append(seconds(s.outputWait()))
+                .append(" longer, so that windows firing belong to the measurement), the measured interval runs from one "
                         + "checkpoint's offset commit to the first commit at least ").append(seconds(s.measure()))
                 .append(" later. *Input records* are the records the job committed in that interval; *per core* divides "
                         + "them by the CPU seconds (user + system) of the job's whole process over the same interval; "

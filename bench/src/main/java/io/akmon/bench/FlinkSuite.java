@@ -50,10 +50,19 @@ final class FlinkSuite {
         String label() {
             return job + (this == ALERT || this == PASSTHROUGH ? "" : ", " + backend);
         }
+
+        /** The name --flink-jobs takes. */
+        String flag() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
     }
 
-    record Settings(List<FleetStream.Density> densities, Duration warmUp, Duration measure, long backlog,
-                    Duration checkpointInterval, String flinkJar) {
+    /**
+     * @param outputWait the aggregation jobs' warm-up also lasts until they have committed their first documents
+     *                   (windows firing and emitting belong in the steady state), at most this much longer
+     */
+    record Settings(List<FleetStream.Density> densities, java.util.Set<Job> jobs, Duration warmUp, Duration outputWait,
+                    Duration measure, long backlog, Duration checkpointInterval, String flinkJar) {
     }
 
     record Run(FleetStream.Density density, Job job, JobRun.Measured measured) {
@@ -80,10 +89,11 @@ final class FlinkSuite {
     private final Path flinkJar;
     private final Settings settings;
 
-    FlinkSuite(Path flinkJar, List<FleetStream.Density> densities, Duration warmUp, Duration measure, long backlog) {
+    FlinkSuite(Path flinkJar, List<FleetStream.Density> densities, java.util.Set<Job> jobs, Duration warmUp,
+               Duration outputWait, Duration measure, long backlog) {
         this.flinkJar = flinkJar;
-        this.settings = new Settings(List.copyOf(densities), warmUp, measure, backlog, CHECKPOINT_INTERVAL,
-                flinkJar.toString());
+        this.settings = new Settings(List.copyOf(densities), java.util.Set.copyOf(jobs), warmUp, outputWait, measure, backlog,
+                CHECKPOINT_INTERVAL, flinkJar.toString());
     }
 
     /** Runs every job at every density; a job that cannot be measured is in the result as not run. */
@@ -112,7 +122,7 @@ final class FlinkSuite {
                             + (e.getCause() != null ? " (" + e.getCause() + ")" : "");
                     progress.println("  " + d.label() + ": " + why);
                     for (Job j : Job.values()) {
-                        if (runs.stream().noneMatch(r -> r.density().equals(d) && r.job() == j)) {
+                        if (settings.jobs().contains(j) && runs.stream().noneMatch(r -> r.density().equals(d) && r.job() == j)) {
                             runs.add(new Run(d, j, JobRun.Measured.notRun(why)));
                         }
                     }
@@ -139,6 +149,9 @@ final class FlinkSuite {
                     d.label(), feeder.stream().written(), feeder.stream().seconds(), d.recordsPerSecond(),
                     (System.nanoTime() - t0) / 1e9);
             for (Job j : Job.values()) {
+                if (!settings.jobs().contains(j)) {
+                    continue;
+                }
                 feeder.nextJob();
                 String id = d.id() + "-" + j.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
                 String out = j == Job.PASSTHROUGH ? null : "out." + id;
@@ -147,7 +160,8 @@ final class FlinkSuite {
                 }
                 Path checkpoints = Files.createDirectories(work.resolve("ckpt-" + id));
                 JobRun run = new JobRun(id, command(j, id, kafka.bootstrapServers(), topics, out, checkpoints, passthroughJar),
-                        kafka.bootstrapServers(), topics, out, settings.warmUp(), settings.measure(),
+                        kafka.bootstrapServers(), topics, out, settings.warmUp(),
+                        j.job.equals("aggregation") ? settings.outputWait() : Duration.ZERO, settings.measure(),
                         settings.checkpointInterval(), feeder::written, feeder::consumed);
                 progress.printf("  %s, %s: running (%d s warm-up, then at least %d s)%n", d.label(), j.label(),
                         settings.warmUp().toSeconds(), settings.measure().toSeconds());

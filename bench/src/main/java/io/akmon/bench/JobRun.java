@@ -87,6 +87,7 @@ final class JobRun {
     private final List<String> inputTopics;
     private final String outputTopic;
     private final Duration warmUp;
+    private final Duration outputWait;
     private final Duration measure;
     private final Duration checkpointInterval;
     private final LongSupplier available;
@@ -97,8 +98,9 @@ final class JobRun {
      * @param committedSoFar told the job's committed records at each commit
      */
     JobRun(String id, List<String> command, String bootstrap, List<String> inputTopics, String outputTopic,
-           Duration warmUp, Duration measure, Duration checkpointInterval, LongSupplier available,
+           Duration warmUp, Duration outputWait, Duration measure, Duration checkpointInterval, LongSupplier available,
            LongConsumer committedSoFar) {
+        this.outputWait = outputWait;
         this.available = available;
         this.committedSoFar = committedSoFar;
         this.id = id;
@@ -129,7 +131,7 @@ final class JobRun {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long t0 = System.nanoTime();
         // start-up, warm-up, the measured interval, a checkpoint interval to reach a commit, and slack
-        long deadline = t0 + TimeUnit.SECONDS.toNanos(120) + warmUp.toNanos() + measure.toNanos()
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(120) + warmUp.toNanos() + outputWait.toNanos() + measure.toNanos()
                 + 4 * checkpointInterval.toNanos();
         List<TopicPartition> outputs = outputTopic == null ? List.of() : partitions(admin, List.of(outputTopic));
         Point a = null;
@@ -159,7 +161,13 @@ final class JobRun {
                 Point pt = new Point(now, cpu, committed, outputs.isEmpty() ? Map.of()
                         : endOffsets(admin, outputs, IsolationLevel.READ_COMMITTED));
                 last = pt;
-                if (a == null && now - t0 >= warmUp.toNanos()) {
+                boolean outputSeen = pt.outputEnd().values().stream().mapToLong(Long::longValue).sum() > 0;
+                boolean warm = now - t0 >= warmUp.toNanos()
+                        && (outputSeen || now - t0 >= warmUp.toNanos() + outputWait.toNanos());
+                if (a == null && warm) {
+                    if (!outputSeen && !outputWait.isZero()) {
+                        why = "no document was committed in the first " + seconds(now - t0);
+                    }
                     if (committed >= total) {
                         return Measured.notRun("the job read all " + String.format("%,d", total) + " records the bench could write during the "
                                 + seconds(warmUp.toNanos()) + " warm-up");
@@ -168,7 +176,8 @@ final class JobRun {
                 } else if (a != null && (now - a.tNs() >= measure.toNanos() || committed >= total)) {
                     b = pt;
                     if (committed >= total) {
-                        why = "it read all the bench could write after " + seconds(now - a.tNs()) + " of the measured interval";
+                        why = (why == null ? "" : why + "; ") + "it read all the bench could write after "
+                                + seconds(now - a.tNs()) + " of the measured interval";
                     }
                 }
             }

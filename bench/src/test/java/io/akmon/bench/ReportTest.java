@@ -49,7 +49,8 @@ class ReportTest {
 
     @Test
     void aFlinkJobThatWasNotMeasuredIsNotRunNeverZero(@TempDir Path dir) throws Exception {
-        FlinkSuite.Settings s = new FlinkSuite.Settings(List.of(SMALL, WIDE), Duration.ofSeconds(30), Duration.ofSeconds(60),
+        FlinkSuite.Settings s = new FlinkSuite.Settings(List.of(SMALL, WIDE), java.util.EnumSet.allOf(FlinkSuite.Job.class),
+                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(60),
                 2_000_000, Duration.ofSeconds(10), "flink-jobs/target/akmon-flink-jobs.jar");
         List<FlinkSuite.Run> runs = new ArrayList<>();
         JobRun.Checkpoints ckpt = new JobRun.Checkpoints(8, 0, 32_000_000, 32_000_000, 900, 800, 1500);

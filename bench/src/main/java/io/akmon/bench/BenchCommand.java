@@ -19,8 +19,7 @@ import java.util.concurrent.Callable;
 /** {@code akmon bench}: measures and writes bench/RESULTS.md. These benchmarks report; they do not pass or fail. */
 @Command(name = "akmon bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures on this host: overhead (against no monitoring and bpftrace),",
-            "agent throughput, loss and CPU, throughput and latency into a real Kafka",
-            "broker, the aggregation job's records/s per core (heap and RocksDB state),",
+            "agent throughput, loss and CPU, throughput and latency into a real Kafka broker,",
             "the Flink jobs in steady state (passthrough baseline, aggregation on heap",
             "and RocksDB, alerts; records/s per core, documents/s, checkpoints),",
             "the light, normal, heavy and spike load scenarios (stress-ng, fio, iperf3),",
@@ -28,7 +27,7 @@ import java.util.concurrent.Callable;
             "Needs root. Run it on an otherwise idle machine: the figures are ratios",
             "within one run, but noise still shows. Progress goes to standard error."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5; the Flink suite and the load scenarios use at most 2).")
+    @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5; the load scenarios use at most 2, the Flink suite runs each job once per density).")
     int reps;
 
     @Option(names = "--quick", description = "Smaller workloads, one repetition of the scenarios and a short Flink suite (see --flink-*), for a smoke run; the defaults are the real measurement.")
@@ -71,8 +70,8 @@ public final class BenchCommand implements Callable<Integer> {
     Duration flinkDuration;
 
     @Option(names = "--flink-backlog", paramLabel = "RECORDS",
-            description = "Flink suite: records written per density before the jobs run; each job reads them all from "
-                    + "the start, so it must outlast warm-up + duration at the fastest job's rate (default 2000000; 400000 with --quick); while a job runs the bench keeps writing ahead of it.")
+            description = "Flink suite: records written per density before the first job starts; every job reads the "
+                    + "topics from the start, and while one runs the bench keeps writing ahead of it (default 2000000; 400000 with --quick).")
     Long flinkBacklog;
 
     @Option(names = "--flink-density", paramLabel = "HOSTSxPROCESSES", split = ",",

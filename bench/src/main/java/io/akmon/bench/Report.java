@@ -210,15 +210,17 @@ final class Report {
         }
 
         md.append("## Notes on this run\n\n");
+        List<String> runNotes = new ArrayList<>();
         if (!throughput.isEmpty() && throughput.stream().allMatch(r -> r.lost() == 0)) {
-            md.append("- **Where the agent starts losing** is not reached in this run: no throughput run lost a record, so "
+            runNotes.add("**Where the agent starts losing** is not reached in this run: no throughput run lost a record, so "
                     + "the fork storms (the fastest record source here) ran out of CPU before the ring buffer or the agent "
-                    + "fell behind. The agent's CPU per 100k records/s is the figure to extrapolate from.\n");
+                    + "fell behind. The agent's CPU per 100k records/s is the figure to extrapolate from.");
         }
-        notes.forEach(n -> md.append("- ").append(n).append('\n'));
-        if (notes.isEmpty() && throughput.isEmpty()) {
-            md.append("- None.\n");
+        runNotes.addAll(notes);
+        if (runNotes.isEmpty()) {
+            runNotes.add("None.");
         }
+        runNotes.forEach(n -> md.append("- ").append(n).append('\n'));
         md.append('\n');
 
         if (jmh.isEmpty()) {

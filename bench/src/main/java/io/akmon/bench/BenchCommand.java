@@ -1,5 +1,6 @@
 package io.akmon.bench;
 
+import io.akmon.agent.cli.DurationConverter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -8,24 +9,28 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code akmon bench}: measures and writes bench/RESULTS.md. These benchmarks report; they do not pass or fail. */
 @Command(name = "akmon bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures on this host: overhead (against no monitoring and bpftrace),",
-            "agent throughput, loss and CPU, throughput and latency into a real Kafka",
-            "broker, the aggregation job's records/s per core (heap and RocksDB state),",
+            "agent throughput, loss and CPU, throughput and latency into a real Kafka broker,",
+            "the Flink jobs in steady state (passthrough baseline, aggregation on heap",
+            "and RocksDB, alerts; records/s per core, documents/s, checkpoints),",
             "the light, normal, heavy and spike load scenarios (stress-ng, fio, iperf3),",
             "agent memory, and the hot paths with JMH. Writes RESULTS.md and charts.",
             "Needs root. Run it on an otherwise idle machine: the figures are ratios",
             "within one run, but noise still shows. Progress goes to standard error."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5; the Flink suite and the load scenarios use at most 2).")
+    @Option(names = "--reps", paramLabel = "N", defaultValue = "5", description = "Repetitions per workload and mode (default 5; the load scenarios use at most 2, the Flink suite runs each job once per density).")
     int reps;
 
-    @Option(names = "--quick", description = "Smaller workloads and one repetition of the Flink suite and scenarios, for a quick look.")
+    @Option(names = "--quick", description = "Smaller workloads, one repetition of the scenarios and a short Flink suite (see --flink-*), for a smoke run; the defaults are the real measurement.")
     boolean quick;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench", description = "Where RESULTS.md and the charts go (default bench).")
@@ -39,12 +44,39 @@ public final class BenchCommand implements Callable<Integer> {
     Path workload;
 
     @Option(names = "--flink-jar", paramLabel = "JAR", defaultValue = "flink-jobs/target/akmon-flink-jobs.jar",
-            description = "The packaged aggregation job (Flink suite).")
+            description = "The packaged Flink jobs (Flink suite).")
     Path flinkJar;
 
     @Option(names = "--cli-jar", paramLabel = "JAR", defaultValue = "cli/target/akmon.jar",
             description = "The akmon jar whose 'run' the pipeline suite starts.")
     Path cliJar;
+
+    @Option(names = "--flink-warm-up", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Flink suite: how long each job runs before the measured interval starts (default 30s; 10s with --quick).")
+    Duration flinkWarmUp;
+
+    @Option(names = "--flink-output-wait", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Flink suite: the aggregation jobs' warm-up also lasts until they have committed their first "
+                    + "documents, at most this much longer (default 5m; 1m with --quick).")
+    Duration flinkOutputWait;
+
+    @Option(names = "--flink-jobs", paramLabel = "JOB", split = ",",
+            description = "Flink suite: the jobs to run: passthrough, aggregation-heap, aggregation-rocksdb, alert (default all).")
+    List<String> flinkJobs;
+
+    @Option(names = "--flink-duration", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Flink suite: the least steady-state interval measured per job, from checkpoint to checkpoint "
+                    + "(default 60s; 20s with --quick).")
+    Duration flinkDuration;
+
+    @Option(names = "--flink-backlog", paramLabel = "RECORDS",
+            description = "Flink suite: records written per density before the first job starts; every job reads the "
+                    + "topics from the start, and while one runs the bench keeps writing ahead of it (default 2000000; 400000 with --quick).")
+    Long flinkBacklog;
+
+    @Option(names = "--flink-density", paramLabel = "HOSTSxPROCESSES", split = ",",
+            description = "Flink suite: fleets to measure, hosts x live processes per host (default 4x500,64x50).")
+    List<String> flinkDensities;
 
     @Option(names = "--no-jmh", description = "Skip the JMH suite.")
     boolean noJmh;
@@ -53,13 +85,61 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Run only these suites: overhead, throughput, kafka, flink, scenarios, pipeline, memory, jmh.")
     List<String> only;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static final List<String> SUITES = List.of("overhead", "throughput", "kafka", "flink", "scenarios", "pipeline", "memory", "jmh");
+
     private boolean wants(String suite) {
-        return only == null || only.contains(suite);
+        return (only == null || only.contains(suite)) && !(suite.equals("jmh") && noJmh);
+    }
+
+    private Set<FlinkSuite.Job> flinkJobs() {
+        Set<FlinkSuite.Job> jobs = new LinkedHashSet<>();
+        for (FlinkSuite.Job j : FlinkSuite.Job.values()) {
+            if (flinkJobs == null || flinkJobs.contains(j.flag())) {
+                jobs.add(j);
+            }
+        }
+        if (flinkJobs != null) {
+            for (String name : flinkJobs) {
+                if (jobs.stream().noneMatch(j -> j.flag().equals(name))) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--flink-jobs takes passthrough, "
+                            + "aggregation-heap, aggregation-rocksdb and alert; got '" + name + "'");
+                }
+            }
+        }
+        return jobs;
+    }
+
+    static FleetStream.Density density(String s) {
+        String[] p = s.trim().split("x");
+        try {
+            if (p.length == 2) {
+                return new FleetStream.Density(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new CommandLine.ParameterException(new CommandLine(new BenchCommand()),
+                "--flink-density takes HOSTSxPROCESSES, e.g. 4x500, got '" + s + "'");
     }
 
     @Override
     public Integer call() throws Exception {
         PrintStream progress = System.err;
+        if (only != null) {
+            for (String s : only) {
+                if (!SUITES.contains(s)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--only takes " + String.join(", ", SUITES) + "; got '" + s + "'");
+                }
+            }
+        }
+        List<FleetStream.Density> densities = new ArrayList<>();
+        for (String d : flinkDensities != null ? flinkDensities : List.of("4x500", "64x50")) {
+            densities.add(density(d));
+        }
         Machine machine = Machine.here();
         progress.printf("akmon bench: %s, %d cores%n", machine.cpu(), machine.cores());
         List<OverheadSuite.Result> overhead = new ArrayList<>();
@@ -83,17 +163,20 @@ public final class BenchCommand implements Callable<Integer> {
                 progress.println("  failed: " + e);
             }
         }
-        List<FlinkSuite.Result> flink = new ArrayList<>();
+        FlinkSuite.Result flink = null;
         if (wants("flink")) {
-            progress.println("aggregation job throughput (pre-filled topics, heap / rocksdb):");
-            FlinkSuite suite = new FlinkSuite(flinkJar, quick, quick ? 1 : Math.min(reps, 2));
+            progress.println("Flink jobs in steady state (passthrough, aggregation on heap and RocksDB, alerts):");
+            FlinkSuite suite = new FlinkSuite(flinkJar, densities, flinkJobs(),
+                    flinkWarmUp != null ? flinkWarmUp : Duration.ofSeconds(quick ? 10 : 30),
+                    flinkOutputWait != null ? flinkOutputWait : Duration.ofMinutes(quick ? 1 : 5),
+                    flinkDuration != null ? flinkDuration : Duration.ofSeconds(quick ? 20 : 60),
+                    flinkBacklog != null ? flinkBacklog : quick ? 400_000L : 2_000_000L);
             try {
                 flink = suite.run(progress);
             } catch (Exception e) {
                 notes.add("The Flink suite failed: " + e);
                 progress.println("  failed: " + e);
             }
-            suite.failures.forEach(f -> notes.add("Aggregation job run that did not finish (left out of the figures): " + f));
         }
         List<ScenarioSuite.Result> scenarios = new ArrayList<>();
         if (wants("scenarios")) {
@@ -135,12 +218,17 @@ public final class BenchCommand implements Callable<Integer> {
             progress.printf("  idle %.1f MiB, peak %.1f MiB%n", idle / 1048576.0, peak / 1048576.0);
         }
         List<String> jmh = new ArrayList<>();
-        if (wants("jmh") && !noJmh) {
+        if (wants("jmh")) {
             progress.println("jmh (hot paths):");
             jmh = runJmh();
             jmh.forEach(progress::println);
         }
-        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, pipeline, idle, peak, jmh, reps, notes);
+        Set<String> ran = new LinkedHashSet<>();
+        SUITES.stream().filter(this::wants).forEach(ran::add);
+        String command = "./akmon bench" + (spec.commandLine().getParseResult().originalArgs().isEmpty() ? ""
+                : " " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        Report.write(out, machine, overhead, throughput, kafka, flink, scenarios, pipeline, idle, peak, jmh, reps, notes,
+                ran, command);
         progress.println("akmon bench: wrote " + out.resolve("RESULTS.md"));
         return 0;
     }

@@ -1,230 +1,338 @@
 package io.akmon.bench;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import io.akmon.agent.event.Event;
 import io.akmon.embedded.EmbeddedKafka;
-import io.akmon.schema.EventType;
-import io.akmon.schema.Fields;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 
 /**
- * Aggregation job throughput: the packaged job ({@code akmon-flink-jobs.jar}, embedded MiniCluster,
- * parallelism 1) replays a pre-filled topic set with {@code --bounded} and exits. Records per second
- * per core are the extra records over the extra CPU time of the job's process between a large and a
- * small topic set, so the job's start-up and shutdown cancel out; the wall-clock rate is shown too.
+ * The Flink jobs from the packaged jar ({@code akmon-flink-jobs.jar}, each in a JVM of its own with its
+ * embedded MiniCluster, parallelism 1), in steady state over a pre-filled backlog of a fleet's records
+ * ({@link FleetStream}) at each density: the passthrough baseline ({@link PassthroughJob}: the job's
+ * Kafka source and parse, then discard), the aggregation job on the heap and on RocksDB, and the alert
+ * job with its default rules. Every job reads the same topics from the start with a consumer group of
+ * its own; see {@link JobRun} for what is counted.
  */
 final class FlinkSuite {
-    record Result(String backend, long records, Stats recordsPerCoreSec, Stats wallRecordsPerSec, int reps) {
-    }
+    /** The jobs, in the order they run at each density. */
+    enum Job {
+        PASSTHROUGH("passthrough", "heap"),
+        AGGREGATION_HEAP("aggregation", "heap"),
+        AGGREGATION_ROCKSDB("aggregation", "rocksdb"),
+        ALERT("alert", "heap");
 
-    /** Runs that did not finish, for the report. */
-    final List<String> failures = new ArrayList<>();
+        final String job;
+        final String backend;
 
-    static final String[] TYPES = {"fork", "exec", "exit", "cpu", "syscall"};
-
-    private final Path flinkJar;
-    private final boolean quick;
-    private final int reps;
-    private final long timeoutSeconds;
-
-    FlinkSuite(Path flinkJar, boolean quick, int reps) {
-        this.flinkJar = flinkJar;
-        this.quick = quick;
-        this.reps = reps;
-        this.timeoutSeconds = quick ? 150 : 300;
-    }
-
-    List<Result> run(PrintStream progress) throws Exception {
-        if (!Files.exists(flinkJar)) {
-            progress.println("  " + flinkJar + " is missing: build flink-jobs first; Flink suite skipped");
-            return List.of();
+        Job(String job, String backend) {
+            this.job = job;
+            this.backend = backend;
         }
-        // RocksDB runs an order of magnitude slower here, so it gets a smaller set
-        long largeHeap = quick ? 60_000 : 300_000;
-        long largeRocks = quick ? 15_000 : 50_000;
-        long small = 2_000;
-        List<Result> results = new ArrayList<>();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().partitions(2).autoCreateTopics(true))) {
-            fill(kafka, "flinkS.", small);
-            fill(kafka, "flinkH.", largeHeap);
-            fill(kafka, "flinkR.", largeRocks);
-            progress.printf("  topics filled: %,d, %,d and %,d records%n", small, largeHeap, largeRocks);
-            for (String backend : List.of("heap", "rocksdb")) {
-                long large = backend.equals("heap") ? largeHeap : largeRocks;
-                String largePrefix = backend.equals("heap") ? "flinkH." : "flinkR.";
-                List<Double> perCore = new ArrayList<>();
-                List<Double> wall = new ArrayList<>();
-                for (int r = 0; r < reps; r++) {
-                    long[] s;
-                    long[] l;
-                    try {
-                        s = job(kafka, "flinkS.", backend, r);
-                        l = job(kafka, largePrefix, backend, r);
-                    } catch (IllegalStateException e) {
-                        progress.println("  flink " + backend + " rep " + (r + 1) + ": " + e.getMessage());
-                        failures.add(backend + " rep " + (r + 1) + ": " + e.getMessage());
-                        continue;
-                    }
-                    double extraCpuS = (l[1] - s[1]) / 1e9;
-                    perCore.add(extraCpuS > 0 ? (large - small) / extraCpuS : Double.NaN);
-                    double extraWallS = (l[0] - s[0]) / 1e9;
-                    wall.add(extraWallS > 0 ? (large - small) / extraWallS : Double.NaN);
-                    progress.printf("  flink %-7s rep %d/%d: %,.0f records/s per core, %,.0f records/s wall (job %.1f s, %.1f CPU s)%n",
-                            backend, r + 1, reps, perCore.get(perCore.size() - 1), wall.get(wall.size() - 1), l[0] / 1e9, l[1] / 1e9);
-                }
-                results.add(new Result(backend, large, Stats.of(perCore), Stats.of(wall), perCore.size()));
-            }
-        }
-        return results;
-    }
 
-    /** Runs the job over one topic set to its end; returns {wall ns, CPU ns} of its process. */
-    private long[] job(EmbeddedKafka kafka, String prefix, String backend, int rep) throws Exception {
-        List<String> topics = new ArrayList<>();
-        for (String t : TYPES) {
-            topics.add(prefix + t);
+        String label() {
+            return job + (this == ALERT || this == PASSTHROUGH ? "" : ", " + backend);
         }
-        String id = prefix.replace(".", "") + "-" + backend + "-" + rep;
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-jar", flinkJar.toString(),
-                "--bootstrap-servers", kafka.bootstrapServers(), "--topics", String.join(",", topics),
-                "--bounded", "--starting-offsets", "earliest", "--parallelism", "1", "--state-backend", backend,
-                "--group-id", id, "--transactional-id-prefix", id, "--job-name", id,
-                "--aggregates-topic", "out." + id, "--dead-letter-topic", "dead." + id,
-                "--sinks", "kafka")); // the job's own throughput into Kafka; Elasticsearch is timed end to end instead
-        Path log = Files.createTempFile("akmon-bench-flink", ".log");
-        // checkpoints on local disk, as a deployment would have them (the JobManager's memory holds only 5 MB)
-        Path checkpoints = Files.createTempDirectory("akmon-bench-ckpt");
-        cmd.addAll(List.of("--checkpoint-dir", checkpoints.toUri().toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long t0 = System.nanoTime();
-        long cpu = 0;
-        while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
-            cpu = Math.max(cpu, Procs.cpuNs(p.pid())); // the last reading before it exits
-            if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(timeoutSeconds)) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-                throw new IllegalStateException("the aggregation job " + id + " did not finish in " + timeoutSeconds + " s; see " + log);
-            }
+
+        /** The name --flink-jobs takes. */
+        String flag() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
-        long wall = System.nanoTime() - t0;
-        KafkaSuite.deleteTree(checkpoints);
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException("the aggregation job failed (exit " + p.exitValue() + "); see " + log);
-        }
-        Files.deleteIfExists(log);
-        return new long[] {wall, cpu};
     }
 
     /**
-     * Fills the five topics with agent-format records (the agent's own serializer): 4 hosts x 2 CPUs,
-     * 500 live processes per host, per-second cpu and syscall records plus fork/exec/exit churn, in
-     * event-time order over 10 minutes of the past.
+     * @param outputWait the aggregation jobs' warm-up also lasts until they have committed their first documents
+     *                   (windows firing and emitting belong in the steady state), at most this much longer
      */
-    static void fill(EmbeddedKafka kafka, String prefix, long n) throws Exception {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        long spanNs = TimeUnit.MINUTES.toNanos(10);
-        long base = System.currentTimeMillis() * 1_000_000L - TimeUnit.MINUTES.toNanos(30);
-        String[] topics = new String[TYPES.length];
-        for (int t = 0; t < TYPES.length; t++) {
-            topics[t] = prefix + TYPES[t];
-        }
-        kafka.createTopics(2, topics);
-        long[][] seq = new long[4][2];
-        JsonFactory factory = new JsonFactory();
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(1024);
-        JsonGenerator json = factory.createGenerator(buf);
-        json.setRootValueSeparator(null);
-        java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicReference<Exception> firstError = new java.util.concurrent.atomic.AtomicReference<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            // a new topic takes writes only once its leader serves: wait for the first record of each
-            for (String t : topics) {
-                awaitWritable(producer, t);
-            }
-            for (long i = 0; i < n; i++) {
-                int hostNo = (int) (i % 4);
-                int cpu = (int) ((i / 4) % 2);
-                String host = "bench-" + hostNo;
-                int pid = 1000 + (int) ((i / 8) % 500);
-                long ts = base + spanNs * i / n;
-                int kind = (int) ((i / 40) % 10);
-                EventType type;
-                Event e;
-                long s = ++seq[hostNo][cpu];
-                String comm = "worker-" + (pid % 50);
-                if (kind == 0) {
-                    type = EventType.FORK;
-                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.PPID, 1);
-                } else if (kind == 1) {
-                    type = EventType.EXEC;
-                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.PPID, 1)
-                            .put(Fields.FILENAME, "/usr/bin/" + comm).put(Fields.ARGV, List.of(comm, "--serve"));
-                } else if (kind == 2) {
-                    type = EventType.EXIT;
-                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.EXIT_CODE, 0)
-                            .put(Fields.SIGNAL, 0).put(Fields.CORE_DUMPED, false).put(Fields.LIFETIME_NS, 5_000_000_000L);
-                } else if (kind < 6) {
-                    type = EventType.CPU;
-                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.ON_CPU_NS, 10_000_000L)
-                            .put(Fields.INTERVAL_NS, 1_000_000_000L);
-                } else {
-                    type = EventType.SYSCALL;
-                    e = new Event(type, host, "boot-" + hostNo, cpu, s, ts, pid, comm).put(Fields.SYSCALL, "read")
-                            .put(Fields.SYSCALL_NR, 0).put(Fields.COUNT, 120L).put(Fields.ERRORS, 2L)
-                            .put(Fields.INTERVAL_NS, 1_000_000_000L);
-                }
-                buf.reset();
-                e.writeJson(json);
-                json.flush();
-                producer.send(new ProducerRecord<>(prefix + type.wireName(), (host + "/" + pid).getBytes(StandardCharsets.UTF_8),
-                        buf.toByteArray()), (md, ex) -> {
-                            if (ex != null) {
-                                failed.incrementAndGet();
-                                firstError.compareAndSet(null, ex);
-                            }
-                        });
-            }
-            producer.flush();
-        }
-        if (failed.get() > 0) {
-            throw new IllegalStateException(failed.get() + " records could not be written to " + prefix + "*", firstError.get());
+    record Settings(List<FleetStream.Density> densities, java.util.Set<Job> jobs, Duration warmUp, Duration outputWait,
+                    Duration measure, long backlog, Duration checkpointInterval, String flinkJar) {
+    }
+
+    record Run(FleetStream.Density density, Job job, JobRun.Measured measured) {
+    }
+
+    record Result(Settings settings, List<Run> runs) {
+        JobRun.Measured find(FleetStream.Density d, Job job) {
+            return runs.stream().filter(r -> r.density().equals(d) && r.job() == job).map(Run::measured)
+                    .findFirst().orElse(JobRun.Measured.notRun("not in this run"));
         }
     }
 
-    /** Sends one record that parses as nothing (it goes to the dead-letter topic) until the topic takes it. */
-    private static void awaitWritable(KafkaProducer<byte[], byte[]> producer, String topic) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try {
-                producer.send(new ProducerRecord<>(topic, "warm-up".getBytes(StandardCharsets.UTF_8))).get(10, TimeUnit.SECONDS);
-                return;
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("topic " + topic + " does not take writes", e);
+    /** The jobs' default checkpoint interval (both take --checkpoint-interval; the suite leaves it alone). */
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+
+    /**
+     * What Flink's own start scripts give its JVMs on Java 17 (and flink-jobs' tests, {@code flink.jvm.opens}):
+     * Kryo copies JDK collections by reflection, which fails without them.
+     */
+    static final List<String> JVM_OPENS = List.of("java.lang", "java.util", "java.util.concurrent",
+            "java.util.concurrent.atomic", "java.lang.reflect", "java.io", "java.nio", "sun.nio.ch", "java.net", "java.text",
+            "java.time").stream().map(p -> "--add-opens=java.base/" + p + "=ALL-UNNAMED").toList();
+
+    private final Path flinkJar;
+    private final Settings settings;
+
+    FlinkSuite(Path flinkJar, List<FleetStream.Density> densities, java.util.Set<Job> jobs, Duration warmUp,
+               Duration outputWait, Duration measure, long backlog) {
+        this.flinkJar = flinkJar;
+        this.settings = new Settings(List.copyOf(densities), java.util.Set.copyOf(jobs), warmUp, outputWait, measure, backlog,
+                CHECKPOINT_INTERVAL, flinkJar.toString());
+    }
+
+    /** Runs every job at every density; a job that cannot be measured is in the result as not run. */
+    Result run(PrintStream progress) throws Exception {
+        List<Run> runs = new ArrayList<>();
+        if (!Files.exists(flinkJar)) {
+            String why = flinkJar + " is missing: build flink-jobs first";
+            progress.println("  " + why + "; Flink suite skipped");
+            for (FleetStream.Density d : settings.densities()) {
+                for (Job j : Job.values()) {
+                    runs.add(new Run(d, j, JobRun.Measured.notRun(why)));
                 }
             }
+            return new Result(settings, runs);
+        }
+        Path work = Files.createTempDirectory("akmon-bench-flink");
+        Path passthroughJar = passthroughJar(work);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().partitions(2).autoCreateTopics(true));
+             Admin admin = kafka.admin()) {
+            for (FleetStream.Density d : settings.densities()) {
+                try {
+                    density(kafka, admin, work, passthroughJar, d, runs, progress);
+                } catch (Exception e) {
+                    // one density that cannot be fed leaves the others' figures standing
+                    String why = "the bench could not feed this density: " + e.getMessage()
+                            + (e.getCause() != null ? " (" + e.getCause() + ")" : "");
+                    progress.println("  " + d.label() + ": " + why);
+                    for (Job j : Job.values()) {
+                        if (settings.jobs().contains(j) && runs.stream().noneMatch(r -> r.density().equals(d) && r.job() == j)) {
+                            runs.add(new Run(d, j, JobRun.Measured.notRun(why)));
+                        }
+                    }
+                }
+            }
+        }
+        if (runs.stream().allMatch(r -> r.measured().ran())) {
+            KafkaSuite.deleteTree(work);
+        } else {
+            progress.println("  the logs of the jobs stay in " + work);
+        }
+        return new Result(settings, runs);
+    }
+
+    /** Every job at one density, over one topic set that the feeder keeps ahead of the running job. */
+    private void density(EmbeddedKafka kafka, Admin admin, Path work, Path passthroughJar, FleetStream.Density d,
+                              List<Run> runs, PrintStream progress) throws Exception {
+        String prefix = "fleet-" + d.id() + ".";
+        List<String> topics = FleetStream.TYPES.stream().map(t -> prefix + t).toList();
+        long t0 = System.nanoTime();
+        try (Feeder feeder = new Feeder(kafka, prefix, d)) {
+            feeder.backlog(settings.backlog());
+            progress.printf("  %s: backlog of %,d records (%,d s of event time at %,d records/s) written in %.0f s%n",
+                    d.label(), feeder.stream().written(), feeder.stream().seconds(), d.recordsPerSecond(),
+                    (System.nanoTime() - t0) / 1e9);
+            for (Job j : Job.values()) {
+                if (!settings.jobs().contains(j)) {
+                    continue;
+                }
+                feeder.nextJob();
+                String id = d.id() + "-" + j.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                String out = j == Job.PASSTHROUGH ? null : "out." + id;
+                if (out != null) {
+                    kafka.createTopics(2, out);
+                }
+                Path checkpoints = Files.createDirectories(work.resolve("ckpt-" + id));
+                JobRun run = new JobRun(id, command(j, id, kafka.bootstrapServers(), topics, out, checkpoints, passthroughJar),
+                        kafka.bootstrapServers(), topics, out, settings.warmUp(),
+                        j.job.equals("aggregation") ? settings.outputWait() : Duration.ZERO, settings.measure(),
+                        settings.checkpointInterval(), feeder::written, feeder::consumed);
+                progress.printf("  %s, %s: running (%d s warm-up, then at least %d s)%n", d.label(), j.label(),
+                        settings.warmUp().toSeconds(), settings.measure().toSeconds());
+                JobRun.Measured m = run.run(admin, work, progress);
+                KafkaSuite.deleteTree(checkpoints);
+                if (m.ran()) {
+                    progress.printf("  %s, %s: %,.0f records/s per core, %,.0f records/s wall, %s "
+                                    + "(%,d records over %.1f s, %.1f CPU s)%s%n", d.label(), j.label(), m.perCore(),
+                            m.wallRate(), j == Job.PASSTHROUGH ? "no output" : String.format("%,.0f documents/s", m.documentsPerSecond()),
+                            m.records(), m.wallSeconds(), m.cpuSeconds(), m.why() == null ? "" : "; " + m.why());
+                    if (m.checkpoints() != null) {
+                        JobRun.Checkpoints c = m.checkpoints();
+                        progress.printf("    checkpoints: %d completed, %d failed; latest %s (%,.0f bytes per live process), "
+                                        + "%d ms; p50 %d ms, max %d ms%n", c.completed(), c.failed(), FlinkReport.bytes(c.stateBytes()),
+                                c.stateBytes() / (double) d.liveProcesses(), c.durationMs(), c.p50DurationMs(), c.maxDurationMs());
+                    }
+                } else {
+                    progress.printf("  %s, %s: not measured: %s%n", d.label(), j.label(), m.why());
+                }
+                runs.add(new Run(d, j, m));
+                feeder.check();
+            }
+        }
+        admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS); // the next density's backlog needs the disk
+    }
+
+    private List<String> command(Job j, String id, String bootstrap, List<String> topics, String out, Path checkpoints,
+                                 Path passthroughJar) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+        cmd.addAll(JVM_OPENS);
+        switch (j) {
+            case PASSTHROUGH -> cmd.addAll(List.of("-cp", flinkJar + java.io.File.pathSeparator + passthroughJar,
+                    PassthroughJob.class.getName()));
+            case ALERT -> cmd.addAll(List.of("-cp", flinkJar.toString(), "io.akmon.flink.alert.AlertJob"));
+            default -> cmd.addAll(List.of("-jar", flinkJar.toString()));
+        }
+        cmd.addAll(List.of("--bootstrap-servers", bootstrap, "--topics", String.join(",", topics),
+                "--starting-offsets", "earliest", "--parallelism", "1", "--group-id", id,
+                "--transactional-id-prefix", id, "--job-name", id, "--sinks", "kafka",
+                // checkpoints on local disk, as a deployment would have them
+                "--checkpoint-dir", checkpoints.toUri().toString()));
+        switch (j) {
+            case ALERT -> cmd.addAll(List.of("--aggregates-topic=", "--alerts-topic", out));
+            case PASSTHROUGH -> cmd.addAll(List.of("--state-backend", j.backend));
+            default -> cmd.addAll(List.of("--state-backend", j.backend, "--aggregates-topic", out,
+                    "--dead-letter-topic", "dead." + id));
+        }
+        return cmd;
+    }
+
+    /** A jar holding only {@link PassthroughJob}, to run beside the packaged job jar. */
+    private static Path passthroughJar(Path dir) throws Exception {
+        Path jar = dir.resolve("akmon-bench-passthrough.jar");
+        String entry = PassthroughJob.class.getName().replace('.', '/') + ".class";
+        try (InputStream in = FlinkSuite.class.getClassLoader().getResourceAsStream(entry);
+             OutputStream file = Files.newOutputStream(jar);
+             JarOutputStream out = new JarOutputStream(file)) {
+            if (in == null) {
+                throw new IllegalStateException(entry + " is not on the bench's classpath");
+            }
+            out.putNextEntry(new JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+        return jar;
+    }
+
+    /**
+     * Writes a density's stream to {@code prefix + family}: first the backlog, then, while a job runs, more
+     * whenever the job's committed records come within {@link #LOW_WATER} of what was written, so the
+     * fastest job does not run dry. Event time starts hours back so it stays in the past however much
+     * is written.
+     */
+    static final class Feeder implements AutoCloseable {
+        static final long LOW_WATER = 1_000_000;
+        private final String prefix;
+        private final FleetStream stream;
+        private final KafkaProducer<byte[], byte[]> producer;
+        private final AtomicLong failed = new AtomicLong();
+        private final AtomicReference<Exception> firstError = new AtomicReference<>();
+        private final AtomicLong consumed = new AtomicLong();
+        private volatile long written;
+        private volatile boolean topUp;
+        private volatile boolean closed;
+        private final Thread thread;
+
+        Feeder(EmbeddedKafka kafka, String prefix, FleetStream.Density d) {
+            this.prefix = prefix;
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+            p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"); // as the agent sends by default
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            // a broker on two busy cores can fall minutes behind a producer that writes as fast as it can
+            p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000);
+            p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 60_000);
+            p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 600_000);
+            kafka.createTopics(2, FleetStream.TYPES.stream().map(t -> prefix + t).toArray(String[]::new));
+            this.stream = new FleetStream(d, System.currentTimeMillis() * 1_000_000L - TimeUnit.HOURS.toNanos(6));
+            this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+            this.thread = new Thread(this::feed, "fleet-feeder-" + d.id());
+            thread.setDaemon(true);
+        }
+
+        FleetStream stream() {
+            return stream;
+        }
+
+        /** Writes the backlog and waits until the broker has it. */
+        void backlog(long records) {
+            while (stream.written() < records) {
+                writeSecond();
+            }
+            producer.flush();
+            check();
+            thread.start();
+        }
+
+        /** The records written so far (all of them acknowledged or in flight). */
+        long written() {
+            return written;
+        }
+
+        /** What the running job has committed; from now on the feeder keeps ahead of it. */
+        void consumed(long committed) {
+            consumed.set(committed);
+            topUp = true;
+        }
+
+        /** A new job starts from the beginning: no topping up until it reports progress. */
+        void nextJob() {
+            topUp = false;
+        }
+
+        private void writeSecond() {
+            stream.writeSecond((type, key, json) -> producer.send(new ProducerRecord<>(prefix + type,
+                    key.getBytes(StandardCharsets.UTF_8), json), (md, ex) -> {
+                        if (ex != null) {
+                            failed.incrementAndGet();
+                            firstError.compareAndSet(null, ex);
+                        }
+                    }));
+            written = stream.written();
+        }
+
+        private void feed() {
+            while (!closed) {
+                if (topUp && written - consumed.get() < LOW_WATER) {
+                    writeSecond();
+                } else {
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        void check() {
+            if (failed.get() > 0) {
+                throw new IllegalStateException(failed.get() + " records could not be written to " + prefix + "*", firstError.get());
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            closed = true;
+            thread.join(10_000);
+            producer.close(Duration.ofSeconds(30));
         }
     }
 }

@@ -133,7 +133,7 @@ public final class AgentCommand implements Callable<Integer> {
     EventSink openSink(AgentSettings s) {
         return switch (s.sink) {
             case "stdout" -> new StdoutSink(new FileOutputStream(FileDescriptor.out));
-            case "kafka" -> kafka.open(s.kafka, s.host, System.err);
+            case "kafka" -> kafka.open(s.kafka, s.host);
             default -> throw new ProbeException("unknown sink '" + s.sink + "'", "use --sink stdout or --sink kafka");
         };
     }

@@ -1,0 +1,46 @@
+package io.akmon.agent.publish;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.akmon.agent.event.Event;
+import io.akmon.schema.EventType;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class SpoolRecordTest {
+    @Test
+    void framesTypeKeyAndTheRecordsJson() throws Exception {
+        Event e = new Event(EventType.EXEC, "h1", "boot", 3, 42, 1_000, 777, "bash").put("argv", "ls -l");
+        byte[] payload = SpoolRecord.encode(e);
+        assertEquals(4, payload[0]);
+        SpoolRecord r = SpoolRecord.decode(payload);
+        assertEquals("exec", r.type());
+        assertEquals("h1/777", new String(r.key(), StandardCharsets.UTF_8));
+        JsonNode json = new ObjectMapper().readTree(r.value());
+        assertEquals(e.toJson(), new String(r.value(), StandardCharsets.UTF_8));
+        assertEquals(42, json.get("seq").asLong());
+        assertEquals("ls -l", json.get("argv").asText());
+    }
+
+    @Test
+    void encoderIsReusedWithoutLeakingTheLastRecord() {
+        Event big = new Event(EventType.EXEC, "h", "b", 0, 1, 1, 1, "x").put("argv", "a".repeat(5000));
+        Event small = new Event(EventType.EXIT, "h", "b", 0, 2, 2, 1, "x");
+        SpoolRecord.encode(big);
+        SpoolRecord r = SpoolRecord.decode(SpoolRecord.encode(small));
+        assertEquals(small.toJson(), new String(r.value(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void truncatedPayloadsAreRefusedWithTheirLength() {
+        byte[] payload = SpoolRecord.encode(new Event(EventType.EXEC, "h", "b", 0, 1, 1, 1, "x"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SpoolRecord.decode(java.util.Arrays.copyOf(payload, 8)));
+        assertEquals("spool payload of 8 bytes is shorter than its key", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SpoolRecord.decode(new byte[] {9, 'e'}));
+    }
+}

@@ -18,7 +18,8 @@ public final class LogThrottle {
         this(interval, unit, System::nanoTime);
     }
 
-    LogThrottle(long interval, TimeUnit unit, LongSupplier clock) {
+    /** With a clock of its own (ns), for tests. */
+    public LogThrottle(long interval, TimeUnit unit, LongSupplier clock) {
         this.intervalNs = unit.toNanos(interval);
         this.clock = clock;
     }

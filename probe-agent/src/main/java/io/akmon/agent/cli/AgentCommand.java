@@ -3,6 +3,7 @@ package io.akmon.agent.cli;
 import io.akmon.agent.Agent;
 import io.akmon.agent.AgentSettings;
 import io.akmon.agent.loader.ProbeException;
+import io.akmon.agent.logging.Logging;
 import io.akmon.agent.publish.EventSink;
 import io.akmon.agent.publish.KafkaOptions;
 import io.akmon.agent.publish.StdoutSink;
@@ -99,6 +100,9 @@ public final class AgentCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
 
+    @Mixin
+    LogOptions logOptions = new LogOptions();
+
     @Option(names = {"-v", "--verbose"}, description = "Echo libbpf's messages.")
     boolean verbose;
 
@@ -127,6 +131,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (pinDir != null) s.pinDir = pinDir;
         if (sink != null) s.sink = sink.trim().toLowerCase(java.util.Locale.ROOT);
         s.verbose |= verbose;
+        s.logLevel = logOptions.or(s.logLevel);
         return s.validate();
     }
 
@@ -147,6 +152,7 @@ public final class AgentCommand implements Callable<Integer> {
             System.err.println("akmon agent: " + e.oneLine());
             return EXIT_USAGE;
         }
+        Logging.apply(s.logLevel);
         EventSink out;
         try {
             out = openSink(s);

@@ -4,6 +4,9 @@ import io.akmon.agent.Agent;
 import io.akmon.agent.AgentSettings;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.logging.Logging;
+import io.akmon.agent.metrics.AgentMetrics;
+import io.akmon.agent.metrics.MetricsServer;
+import io.akmon.agent.metrics.MetricsTap;
 import io.akmon.agent.publish.EventSink;
 import io.akmon.agent.publish.KafkaOptions;
 import io.akmon.agent.publish.StdoutSink;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code akmon agent}: load the probes and stream what the kernel sees. */
 @Command(name = "akmon agent", mixinStandardHelpOptions = true, version = "akmon 0.1.0",
@@ -101,6 +105,9 @@ public final class AgentCommand implements Callable<Integer> {
     KafkaOptions kafka = new KafkaOptions();
 
     @Mixin
+    MetricsOptions metricsOptions = new MetricsOptions();
+
+    @Mixin
     LogOptions logOptions = new LogOptions();
 
     @Option(names = {"-v", "--verbose"}, description = "Echo libbpf's messages.")
@@ -132,6 +139,8 @@ public final class AgentCommand implements Callable<Integer> {
         if (sink != null) s.sink = sink.trim().toLowerCase(java.util.Locale.ROOT);
         s.verbose |= verbose;
         s.logLevel = logOptions.or(s.logLevel);
+        s.metricsPort = metricsOptions.portOr(s.metricsPort);
+        s.metricsAddress = metricsOptions.addressOr(s.metricsAddress);
         return s.validate();
     }
 
@@ -160,14 +169,44 @@ public final class AgentCommand implements Callable<Integer> {
             System.err.println("akmon agent: " + e.oneLine());
             return EXIT_USAGE;
         }
+        MetricsTap tap = new MetricsTap(out);
+        AtomicReference<Agent> running = new AtomicReference<>();
+        MetricsServer metrics = null;
+        if (s.metricsPort >= 0) {
+            try {
+                metrics = MetricsServer.start(s.metricsAddress, s.metricsPort, AgentMetrics.collector(out, tap, () -> {
+                    Agent a = running.get();
+                    return a == null ? null : new AgentMetrics.AgentFigures() {
+                        @Override
+                        public long recordsRead() {
+                            return a.recordsRead();
+                        }
+
+                        @Override
+                        public long transportLost() {
+                            return a.transportLost();
+                        }
+                    };
+                }, List::of));
+            } catch (ProbeException e) {
+                System.err.println("akmon agent: " + e.oneLine());
+                out.close();
+                return EXIT_USAGE;
+            }
+        }
         Agent agent;
         try {
-            agent = Agent.start(s, out, System.err);
+            agent = Agent.start(s, metrics != null ? tap : out, System.err);
+            running.set(agent);
         } catch (ProbeException e) {
             System.err.println("akmon agent: " + e.oneLine());
+            if (metrics != null) {
+                metrics.close();
+            }
             out.close();
             return EXIT_ENVIRONMENT;
         }
+        MetricsServer served = metrics;
         // Ctrl-C and SIGTERM are the normal way to stop: handled here so the exit code is 0.
         CountDownLatch stopRequested = new CountDownLatch(1);
         for (String sig : new String[] {"INT", "TERM"}) {
@@ -176,11 +215,17 @@ public final class AgentCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             agent.close();
             out.close();
+            if (served != null) {
+                served.close();
+            }
         }, "akmon-shutdown"); // any other way the JVM ends still detaches the probes
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("akmon agent: running " + agent.attachedPrograms().size() + " probes ("
                 + agent.runningFamilies().stream().map(f -> f.wireName()).toList() + ") with " + s.transport.name().toLowerCase()
                 + (duration != null ? " for " + duration.toSeconds() + "s" : "; Ctrl-C stops"));
+        if (served != null) {
+            System.err.println("akmon agent: metrics at " + served.url());
+        }
         if (duration != null) {
             stopRequested.await(duration.toMillis(), TimeUnit.MILLISECONDS);
         } else {
@@ -188,6 +233,9 @@ public final class AgentCommand implements Callable<Integer> {
         }
         agent.close();
         out.close();
+        if (served != null) {
+            served.close();
+        }
         Runtime.getRuntime().removeShutdownHook(hook);
         System.err.println("akmon agent: stopped; " + agent.recordsRead() + " kernel records read, every probe detached");
         return 0;

@@ -423,6 +423,11 @@ public final class KafkaSink implements EventSink {
         return losses.dropped(type, source);
     }
 
+    /** Records the sink dropped, by loss-record source (every source, 0 if none). */
+    public Map<String, Long> lossesBySource() {
+        return losses.bySource();
+    }
+
     /** Records dropped in the spool because they were damaged on disk. */
     public long corruptDropped() {
         return losses.corrupt();

@@ -80,6 +80,16 @@ public final class LossLedger {
         return n;
     }
 
+    /** Totals by loss-record source, every source listed (0 if none). */
+    public java.util.Map<String, Long> bySource() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (Reason r : REASONS) {
+            m.put(r.source, total(r));
+        }
+        m.put(SPOOL_CORRUPT, corrupt());
+        return m;
+    }
+
     public long corrupt() {
         return corrupt.get();
     }

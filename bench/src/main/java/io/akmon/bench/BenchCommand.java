@@ -50,7 +50,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean noJmh;
 
     @Option(names = "--only", paramLabel = "SUITE", split = ",",
-            description = "Run only these suites: overhead, throughput, kafka, flink, scenarios, pipeline, memory, jmh.")
+            description = "Run only these suites: overhead, throughput, kafka, ceiling, flink, scenarios, pipeline, memory, jmh.")
     List<String> only;
 
     private boolean wants(String suite) {
@@ -80,6 +80,15 @@ public final class BenchCommand implements Callable<Integer> {
                 kafka = new KafkaSuite(workload, quick).run(progress);
             } catch (Exception e) {
                 notes.add("The Kafka suite failed: " + e);
+                progress.println("  failed: " + e);
+            }
+        }
+        if (wants("ceiling")) {
+            progress.println("user-space ceiling (synthesized ring records -> decode -> JSON -> spool -> real broker):");
+            try {
+                notes.add(CeilingRun.run(out, quick, progress));
+            } catch (Exception e) {
+                notes.add("The ceiling suite failed: " + e);
                 progress.println("  failed: " + e);
             }
         }

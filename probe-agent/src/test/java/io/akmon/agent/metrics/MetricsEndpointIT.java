@@ -57,8 +57,8 @@ class MetricsEndpointIT {
 
     @Test
     void scrapedFiguresEqualTheHealthRecord() throws Exception {
-        // 20 fork/exec/exit triples after the agent is up, then quiet
-        Process tree = new ProcessBuilder("sh", "-c", "sleep 4; for i in $(seq 20); do /bin/true; done; exec sleep 600").start();
+        // 20 fork/exec/exit triples once the agent is up (a line on its stdin says so), then quiet
+        Process tree = new ProcessBuilder("sh", "-c", "read go; for i in $(seq 20); do /bin/true; done; exec sleep 600").start();
         Process agent = new ProcessBuilder(java(), "-jar", JAR.toAbsolutePath().toString(), "--sink", "kafka",
                 "--bootstrap", kafka.bootstrapServers(), "--topic-prefix", "metrics.", "--spool-dir", tmp.resolve("spool").toString(),
                 "--pin-dir", "", "--families", "process", "--pid", Long.toString(tree.pid()), "--health-interval", "1h",
@@ -75,6 +75,9 @@ class MetricsEndpointIT {
             }
             assertNotNull(url, "agent said: " + stderr);
             assertTrue(url.matches("http://127\\.0\\.0\\.1:\\d+/metrics"), "loopback by default: " + url);
+            assertTrue(stderr.toString().contains("running"), "probes attached before the metrics line: " + stderr);
+            tree.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+            tree.getOutputStream().flush();
             CompletableFuture<String> restOfStderr = CompletableFuture.supplyAsync(() -> {
                 try {
                     return new String(agent.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

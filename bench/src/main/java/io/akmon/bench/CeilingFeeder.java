@@ -1,0 +1,165 @@
+package io.akmon.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.akmon.agent.decode.RecordDecoder;
+import io.akmon.agent.host.HostIdentity;
+import io.akmon.agent.publish.KafkaSink;
+import io.akmon.agent.publish.KafkaSinkConfig;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+/**
+ * The agent's user-space path alone, in its own JVM (the agent's heap settings), for the ceiling
+ * suite: synthesized raw ring-buffer records ({@link RawRecords}) at a paced rate through the
+ * decoder and the Kafka sink (JSON, spool, producer) into a real broker. The feed runs on a thread
+ * named like the ring reader, so it does the reader's work: copy, decode, serialize, spool. Prints
+ * one line {@code CEILING {json}} with what it fed, what Kafka acknowledged, the sink's losses, CPU,
+ * memory, disk writes and network bytes.
+ *
+ * <p>Arguments: BOOTSTRAP TOPIC_PREFIX SPOOL_DIR RATE SECONDS (RATE 0: as fast as it goes).
+ */
+public final class CeilingFeeder {
+    static final String HOST = "ceiling-host";
+
+    public static void main(String[] args) throws Exception {
+        String bootstrap = args[0];
+        String prefix = args[1];
+        Path spool = Path.of(args[2]);
+        long rate = Long.parseLong(args[3]);
+        double seconds = Double.parseDouble(args[4]);
+
+        KafkaSinkConfig cfg = new KafkaSinkConfig();
+        cfg.bootstrap = bootstrap;
+        cfg.topicPrefix = prefix;
+        cfg.partitions = 3;
+        cfg.spoolDir = spool.toString();
+        cfg.healthIntervalMs = 1000;
+        cfg.shedOrder = new java.util.ArrayList<>(); // a ceiling run must not shed silently into its figure
+        String bootId = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+        RecordDecoder decoder = new RecordDecoder(new HostIdentity(HOST, bootId, System.currentTimeMillis() * 1_000_000L));
+        RawRecords raw = new RawRecords(Runtime.getRuntime().availableProcessors());
+        long pid = ProcessHandle.current().pid();
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (KafkaSink sink = KafkaSink.open(cfg, HOST, bootId)) {
+            // warm up the path (JIT) outside the measured window; these records count in the totals checked in Kafka
+            long warm = feed(raw, decoder, sink, rate == 0 ? 100_000 : rate, 1.5, System.nanoTime(), new long[1]);
+            sink.awaitDelivered(Duration.ofSeconds(60));
+            long cpu0 = Procs.cpuNs(pid);
+            long[] io0 = procIo(pid);
+            double net0 = producerMetric("outgoing-byte-total");
+            long[] feedRounds = new long[1];
+            long t0 = System.nanoTime();
+            long fed = feed(raw, decoder, sink, rate, seconds, t0, feedRounds);
+            long tFed = System.nanoTime();
+            long peakDepth = sink.stats().spoolRecords();
+            boolean delivered = sink.awaitDelivered(Duration.ofSeconds(120));
+            long tDelivered = System.nanoTime();
+            long cpu1 = Procs.cpuNs(pid);
+            long[] io1 = procIo(pid);
+            double net1 = producerMetric("outgoing-byte-total");
+            KafkaSink.Stats s = sink.stats();
+            out.put("rate", rate);
+            out.put("fed", fed);
+            out.put("fed_total", warm + fed);
+            out.put("feed_s", (tFed - t0) / 1e9);
+            out.put("delivered_s", (tDelivered - t0) / 1e9);
+            out.put("all_delivered", delivered);
+            out.put("spool_depth_at_feed_end", peakDepth);
+            out.put("accepted", s.accepted());
+            out.put("produced", s.produced());
+            out.put("bytes_produced", s.bytesProduced());
+            out.put("spool_full_dropped", s.spoolFullDropped());
+            out.put("spool_io_dropped", s.spoolIoDropped());
+            out.put("shed_dropped", s.shedDropped());
+            out.put("rejected", s.rejected());
+            out.put("producer_errors", s.producerErrors());
+            out.put("cpu_ns", cpu1 - cpu0);
+            out.put("disk_write_bytes", io1[1] - io0[1]);
+            out.put("write_call_bytes", io1[0] - io0[0]);
+            out.put("net_bytes", (long) (net1 - net0));
+            out.put("rss_bytes", Procs.statusBytes(pid, "VmRSS"));
+            out.put("rss_peak_bytes", Procs.statusBytes(pid, "VmHWM"));
+            out.put("seq", raw.sequences());
+        }
+        System.out.println("CEILING " + new ObjectMapper().writeValueAsString(out));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    /** Feeds at {@code rate} records/s (0: unpaced) for {@code seconds}, in 1 ms slices; returns records fed. */
+    static long feed(RawRecords raw, RecordDecoder decoder, KafkaSink sink, long rate, double seconds, long t0, long[] rounds)
+            throws InterruptedException {
+        long[] fed = new long[1];
+        Thread t = new Thread(() -> {
+            long end = t0 + (long) (seconds * 1e9);
+            long sent = 0;
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= end) {
+                    break;
+                }
+                long due = rate == 0 ? sent + 256 : (long) ((now - t0) * (rate / 1e9));
+                if (due <= sent) {
+                    LockSupport.parkNanos(200_000);
+                    continue;
+                }
+                long boottime = now;
+                for (; sent < due; sent++) {
+                    sink.accept(decoder.decode(raw.next(boottime)));
+                }
+                rounds[0]++;
+            }
+            sink.flush();
+            fed[0] = sent;
+        }, "akmon-ringbuf");
+        t.start();
+        t.join();
+        return fed[0];
+    }
+
+    /** /proc/PID/io: bytes passed to write() and bytes sent to the storage layer. */
+    static long[] procIo(long pid) {
+        long wchar = 0;
+        long writeBytes = 0;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io"))) {
+                if (line.startsWith("wchar:")) {
+                    wchar = Long.parseLong(line.substring(6).trim());
+                } else if (line.startsWith("write_bytes:")) {
+                    writeBytes = Long.parseLong(line.substring(12).trim());
+                }
+            }
+        } catch (IOException e) {
+            // not available: reported as 0
+        }
+        return new long[] {wchar, writeBytes};
+    }
+
+    /** A Kafka producer metric of the sink's producer (client id akmon-agent-HOST), from JMX. */
+    static double producerMetric(String name) {
+        try {
+            MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
+            ObjectName on = new ObjectName("kafka.producer:type=producer-metrics,client-id=akmon-agent-" + HOST);
+            if (!mbs.isRegistered(on)) {
+                return 0;
+            }
+            Object v = mbs.getAttribute(on, name);
+            return v instanceof Number n ? n.doubleValue() : 0;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private CeilingFeeder() {
+    }
+}

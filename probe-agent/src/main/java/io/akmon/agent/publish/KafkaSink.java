@@ -116,6 +116,7 @@ public final class KafkaSink implements EventSink {
     private final Spool spool;
     private final PublisherSequence sequence;
     private final Map<String, String> topicOf = new HashMap<>();
+    private final String[] topicByType = new String[TYPES];
     private final double[] shedAt = new double[TYPES];
     private final long startedNs = System.currentTimeMillis() * 1_000_000L;
     private final long startedNano = System.nanoTime();
@@ -164,6 +165,7 @@ public final class KafkaSink implements EventSink {
         this.sequence = sequence;
         for (EventType t : EventType.values()) {
             topicOf.put(t.wireName(), config.topic(t));
+            topicByType[t.ordinal()] = config.topic(t);
         }
         ShedPolicy.thresholds(config, shedAt);
         this.publisher = new Thread(this::publishLoop, "akmon-kafka-publisher");
@@ -610,19 +612,18 @@ public final class KafkaSink implements EventSink {
     }
 
     private void send(Spool.Entry e) {
-        SpoolRecord r = SpoolRecord.decode(e.payload());
-        EventType type = EventType.fromWire(r.type());
-        InFlightWindow.Entry f = inFlight.add(e.index(), type == null ? -1 : type.ordinal(), r.value().length,
-                r.key().length + r.value().length + 64);
+        byte[] payload = e.payload();
+        EventType type = SpoolRecord.typeOf(payload);
+        byte[][] kv = SpoolRecord.keyAndValue(payload);
+        byte[] key = kv[0];
+        byte[] value = kv[1];
+        InFlightWindow.Entry f = inFlight.add(e.index(), type == null ? -1 : type.ordinal(), value.length, key.length + value.length + 64);
         if (f == null) {
             return; // delivered before a resend was needed; counted then
         }
-        String topic = topicOf.get(r.type());
-        if (topic == null) {
-            topic = config.topicPrefix + r.type();
-        }
+        String topic = type != null ? topicByType[type.ordinal()] : config.topicPrefix + SpoolRecord.decode(payload).type();
         try {
-            producer.send(new ProducerRecord<>(topic, null, r.key(), r.value()), (md, ex) -> complete(f, ex));
+            producer.send(new ProducerRecord<>(topic, null, key, value), (md, ex) -> complete(f, ex));
         } catch (KafkaException ex) {
             complete(f, ex);
         }

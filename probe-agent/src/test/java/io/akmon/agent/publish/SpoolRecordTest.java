@@ -43,4 +43,28 @@ class SpoolRecordTest {
         assertEquals("spool payload of 8 bytes is shorter than its key", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> SpoolRecord.decode(new byte[] {9, 'e'}));
     }
+
+    @Test
+    void theFamilyIsReadWithoutDecodingAndEveryTypeRoundTrips() {
+        for (EventType t : EventType.values()) {
+            Event e = new Event(t, "héte", "b", 1, 2, 3, 123456, null);
+            byte[] payload = SpoolRecord.encode(e);
+            assertEquals(t, SpoolRecord.typeOf(payload));
+            byte[][] kv = SpoolRecord.keyAndValue(payload);
+            assertEquals("héte/123456", new String(kv[0], StandardCharsets.UTF_8));
+            assertEquals(e.toJson(), new String(kv[1], StandardCharsets.UTF_8));
+            assertEquals(t.wireName(), SpoolRecord.decode(payload).type());
+        }
+        assertEquals(null, SpoolRecord.typeOf(new byte[] {3, 'f', 'o', 'o', 0, 0}));
+    }
+
+    @Test
+    void aNewHostStringIsEncodedAfresh() {
+        Event a = new Event(EventType.EXIT, "one", "b", 0, 1, 1, -5, null);
+        Event b = new Event(EventType.EXIT, "two", "c", 0, 1, 1, 7, null);
+        assertEquals("one/-5", new String(SpoolRecord.keyAndValue(SpoolRecord.encode(a))[0], StandardCharsets.UTF_8));
+        assertEquals("two/7", new String(SpoolRecord.keyAndValue(SpoolRecord.encode(b))[0], StandardCharsets.UTF_8));
+        assertEquals(b.toJson(), new String(SpoolRecord.keyAndValue(SpoolRecord.encode(b))[1], StandardCharsets.UTF_8));
+        assertEquals(true, b.toJson().contains("\"host\":\"two\",\"boot_id\":\"c\""), b.toJson());
+    }
 }

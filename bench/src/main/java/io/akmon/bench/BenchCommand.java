@@ -53,6 +53,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Run only these suites: overhead, throughput, kafka, ceiling, flink, scenarios, pipeline, memory, jmh.")
     List<String> only;
 
+    @Option(names = "--ceiling-baseline", paramLabel = "CLASSPATH",
+            description = "Ceiling suite: also measure the agent code on this class path (an earlier build), turn about with the current one.")
+    String ceilingBaseline;
+
     private boolean wants(String suite) {
         return only == null || only.contains(suite);
     }
@@ -86,7 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (wants("ceiling")) {
             progress.println("user-space ceiling (synthesized ring records -> decode -> JSON -> spool -> real broker):");
             try {
-                notes.add(CeilingRun.run(out, quick, progress));
+                notes.add(CeilingRun.run(out, quick, ceilingBaseline, progress));
             } catch (Exception e) {
                 notes.add("The ceiling suite failed: " + e);
                 progress.println("  failed: " + e);

@@ -11,12 +11,20 @@ final class CeilingRun {
     private CeilingRun() {
     }
 
-    static String run(Path out, boolean quick, PrintStream progress) throws Exception {
+    /** {@code baseline}: class path of an earlier build to measure beside the current one (null: none). */
+    static String run(Path out, boolean quick, String baseline, PrintStream progress) throws Exception {
         CeilingSuite suite = new CeilingSuite(quick, Path.of("/var/tmp/akmon-bench/ceiling"));
-        CeilingSuite.Result r = suite.run(progress);
+        List<CeilingSuite.Variant> variants = new java.util.ArrayList<>();
+        if (baseline != null) {
+            variants.add(new CeilingSuite.Variant("before", baseline));
+        }
+        variants.add(new CeilingSuite.Variant("current", System.getProperty("java.class.path")));
+        List<CeilingSuite.Result> all = suite.run(progress, variants);
+        CeilingSuite.Result r = all.get(all.size() - 1);
         Files.createDirectories(out);
         Files.writeString(out.resolve("ceiling.md"), "# akmon user-space ceiling\n\nWritten by `./akmon bench --only ceiling`"
-                + (quick ? " --quick" : "") + ".\n\n" + CeilingSuite.markdown(List.of(r)));
+                + (quick ? " --quick" : "") + (baseline != null ? " --ceiling-baseline CP" : "") + " on " + java.time.Instant.now()
+                + "; only what that run measured.\n\n" + CeilingSuite.markdown(all));
         CeilingSuite.Run c = r.ceiling();
         CeilingSuite.Run u = r.unpaced();
         return String.format(Locale.ROOT, "**User-space ceiling** (decode -> JSON -> spool -> Kafka, synthesized ring records, real broker): "

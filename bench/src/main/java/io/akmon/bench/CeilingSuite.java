@@ -82,40 +82,51 @@ final class CeilingSuite {
         this.work = work;
     }
 
-    Result run(PrintStream progress) throws Exception {
-        return run(progress, "current", Map.of());
+    /** What runs as the agent: a name and the class path of its code (e.g. a build from before a change, as a baseline). */
+    record Variant(String name, String classPath) {
     }
 
-    /** One ladder of rates and an unpaced, profiled run; {@code props} go to the feeder JVM as -D (baselines). */
-    Result run(PrintStream progress, String variant, Map<String, String> props) throws Exception {
+    Result run(PrintStream progress) throws Exception {
+        return run(progress, List.of(new Variant("current", System.getProperty("java.class.path")))).get(0);
+    }
+
+    /**
+     * One ladder of rates and an unpaced, profiled run per variant; the variants take turns at each
+     * rate, so a baseline and the current code see the same machine.
+     */
+    List<Result> run(PrintStream progress, List<Variant> variants) throws Exception {
         long[] rates = quick ? new long[] {50_000, 100_000, 200_000, 400_000}
                 : new long[] {50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 700_000};
         double seconds = quick ? 3 : 6;
-        List<Run> runs = new ArrayList<>();
-        List<String> profile = new ArrayList<>();
+        Map<String, List<Run>> runs = new LinkedHashMap<>();
+        Map<String, Integer> failures = new HashMap<>();
+        List<Result> results = new ArrayList<>();
         Files.createDirectories(work);
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().partitions(3))) {
             int round = 0;
-            boolean failedOnce = false;
             for (long rate : rates) {
-                Run r = once(kafka, "ceiling" + variant.hashCode() + "r" + (++round) + ".", rate, seconds, props, null);
-                runs.add(r);
-                print(progress, variant, r);
-                if (!r.keptUp()) {
-                    if (failedOnce) {
-                        break; // two rates in a row not kept up with: the ceiling is below
+                round++;
+                for (Variant v : variants) {
+                    if (failures.getOrDefault(v.name(), 0) >= 2) {
+                        continue; // two rates in a row not kept up with: the ceiling is below
                     }
-                    failedOnce = true;
+                    Run r = once(kafka, "ceiling" + results.size() + v.name().hashCode() + "r" + round + ".", rate, seconds, v, null);
+                    runs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(r);
+                    print(progress, v.name(), r);
+                    failures.merge(v.name(), r.keptUp() ? -failures.getOrDefault(v.name(), 0) : 1, Integer::sum);
                 }
             }
-            Path jfr = work.resolve("ceiling-" + variant + ".jfr");
-            Run max = once(kafka, "ceiling" + variant.hashCode() + "max.", 0, seconds, props, jfr);
-            runs.add(max);
-            print(progress, variant, max);
-            profile = summarize(jfr);
-            profile.forEach(l -> progress.println("    " + l));
+            for (Variant v : variants) {
+                Path jfr = work.resolve("ceiling-" + v.name().replaceAll("[^a-zA-Z0-9]", "_") + ".jfr");
+                Run max = once(kafka, "ceiling" + v.name().hashCode() + "max.", 0, seconds, v, jfr);
+                runs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(max);
+                print(progress, v.name(), max);
+                List<String> profile = summarize(jfr);
+                profile.forEach(l -> progress.println("    " + l));
+                results.add(new Result(runs.get(v.name()), profile, v.name()));
+            }
         }
-        return new Result(runs, profile, variant);
+        return results;
     }
 
     private static void print(PrintStream progress, String variant, Run r) {
@@ -127,15 +138,14 @@ final class CeilingSuite {
                 r.netBytes() / 1e6 / r.deliveredSeconds(), r.keptUp() ? "" : "  (not kept up)");
     }
 
-    private Run once(EmbeddedKafka kafka, String prefix, long rate, double seconds, Map<String, String> props, Path jfr) throws Exception {
+    private Run once(EmbeddedKafka kafka, String prefix, long rate, double seconds, Variant variant, Path jfr) throws Exception {
         Path spool = Files.createTempDirectory(work, "spool");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms32m", "-Xmx192m", "-XX:+UseSerialGC"));
-        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         if (jfr != null) {
             cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr);
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CeilingFeeder.class.getName(),
+        cmd.addAll(List.of("-cp", variant.classPath(), CeilingFeeder.class.getName(),
                 kafka.bootstrapServers(), prefix, spool.toString(), Long.toString(rate), Double.toString(seconds)));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         JsonNode n = null;

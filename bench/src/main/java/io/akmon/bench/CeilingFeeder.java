@@ -29,6 +29,7 @@ import javax.management.ObjectName;
  */
 public final class CeilingFeeder {
     static final String HOST = "ceiling-host";
+    static final long WARM_UP_RECORDS = 300_000;
 
     public static void main(String[] args) throws Exception {
         String bootstrap = args[0];
@@ -52,8 +53,14 @@ public final class CeilingFeeder {
         Map<String, Object> out = new LinkedHashMap<>();
         try (KafkaSink sink = KafkaSink.open(cfg, HOST, bootId)) {
             // warm up the path (JIT) outside the measured window; these records count in the totals checked in Kafka
-            long warm = feed(raw, decoder, sink, rate == 0 ? 100_000 : rate, 1.5, System.nanoTime(), new long[1]);
-            sink.awaitDelivered(Duration.ofSeconds(60));
+            // by count, not time: on a busy machine the JIT needs the same work done, however long it takes
+            long warm = 0;
+            while (warm < WARM_UP_RECORDS) {
+                warm += feed(raw, decoder, sink, 0, 0.5, System.nanoTime(), new long[1]);
+                sink.awaitDelivered(Duration.ofSeconds(60));
+            }
+            Thread.sleep(500);
+            out.put("window_start_ms", System.currentTimeMillis());
             long cpu0 = Procs.cpuNs(pid);
             long[] io0 = procIo(pid);
             double net0 = producerMetric("outgoing-byte-total");
@@ -68,6 +75,7 @@ public final class CeilingFeeder {
             long[] io1 = procIo(pid);
             double net1 = producerMetric("outgoing-byte-total");
             KafkaSink.Stats s = sink.stats();
+            out.put("window_end_ms", System.currentTimeMillis());
             out.put("rate", rate);
             out.put("fed", fed);
             out.put("fed_total", warm + fed);
@@ -114,7 +122,8 @@ public final class CeilingFeeder {
                     continue;
                 }
                 long boottime = now;
-                for (; sent < due; sent++) {
+                long batchEnd = Math.min(due, sent + 4096); // look at the clock at least every 4096 records
+                for (; sent < batchEnd; sent++) {
                     sink.accept(decoder.decode(raw.next(boottime)));
                 }
                 rounds[0]++;

@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 final class CeilingSuite {
     record Run(long rate, long fed, long fedTotal, double feedSeconds, double deliveredSeconds, long inKafka, long lost,
                long unaccounted, double cpuSeconds, long diskWriteBytes, long writeCallBytes, long netBytes,
-               long valueBytes, long rssBytes, long rssPeakBytes, long depthAtFeedEnd) {
+               long valueBytes, long rssBytes, long rssPeakBytes, long depthAtFeedEnd, long windowStartMs, long windowEndMs) {
         double achievedRate() {
             return fed / feedSeconds;
         }
@@ -97,7 +97,7 @@ final class CeilingSuite {
     List<Result> run(PrintStream progress, List<Variant> variants) throws Exception {
         long[] rates = quick ? new long[] {50_000, 100_000, 200_000, 400_000}
                 : new long[] {50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 700_000};
-        double seconds = quick ? 3 : 6;
+        double seconds = quick ? 3 : 8;
         Map<String, List<Run>> runs = new LinkedHashMap<>();
         Map<String, Integer> failures = new HashMap<>();
         List<Result> results = new ArrayList<>();
@@ -121,7 +121,7 @@ final class CeilingSuite {
                 Run max = once(kafka, "ceiling" + v.name().hashCode() + "max.", 0, seconds, v, jfr);
                 runs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(max);
                 print(progress, v.name(), max);
-                List<String> profile = summarize(jfr);
+                List<String> profile = summarize(jfr, max.windowStartMs(), max.windowEndMs());
                 profile.forEach(l -> progress.println("    " + l));
                 results.add(new Result(runs.get(v.name()), profile, v.name()));
             }
@@ -170,7 +170,8 @@ final class CeilingSuite {
         return new Run(rate, n.get("fed").asLong(), fedTotal, n.get("feed_s").asDouble(), n.get("delivered_s").asDouble(), inKafka, lost,
                 Math.max(0, fedTotal - inKafka - lost), n.get("cpu_ns").asLong() / 1e9, n.get("disk_write_bytes").asLong(),
                 n.get("write_call_bytes").asLong(), n.get("net_bytes").asLong(), n.get("bytes_produced").asLong(),
-                n.get("rss_bytes").asLong(), n.get("rss_peak_bytes").asLong(), n.get("spool_depth_at_feed_end").asLong());
+                n.get("rss_bytes").asLong(), n.get("rss_peak_bytes").asLong(), n.get("spool_depth_at_feed_end").asLong(),
+                n.path("window_start_ms").asLong(0), n.path("window_end_ms").asLong(Long.MAX_VALUE));
     }
 
     /** Records in the family topics: the sum of their end offsets (the producer is idempotent; the topics are new). */
@@ -190,7 +191,7 @@ final class CeilingSuite {
     }
 
     /** Where the feeder JVM's CPU samples fall: by thread, then the hottest methods (self) and akmon frames (inclusive). */
-    static List<String> summarize(Path jfr) throws Exception {
+    static List<String> summarize(Path jfr, long fromMs, long toMs) throws Exception {
         Map<String, Integer> byThread = new HashMap<>();
         Map<String, Integer> self = new HashMap<>();
         Map<String, Integer> inclusive = new HashMap<>();
@@ -198,6 +199,10 @@ final class CeilingSuite {
         for (RecordedEvent e : RecordingFile.readAllEvents(jfr)) {
             if (!e.getEventType().getName().equals("jdk.ExecutionSample")) {
                 continue;
+            }
+            long at = e.getStartTime().toEpochMilli();
+            if (at < fromMs || at > toMs) {
+                continue; // start-up and warm-up are not the steady state
             }
             RecordedStackTrace st = e.getStackTrace();
             if (st == null || st.getFrames().isEmpty()) {
@@ -217,7 +222,7 @@ final class CeilingSuite {
             }
         }
         List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "JFR execution samples of the unpaced run: %,d", total));
+        lines.add(String.format(Locale.ROOT, "JFR execution samples of the unpaced run, measured window only: %,d", total));
         final int all = Math.max(1, total);
         lines.add("by thread: " + top(byThread, 5, all));
         lines.add("hottest methods (self): " + top(self, 10, all));

@@ -32,6 +32,10 @@ public final class CeilingFeeder {
     static final long WARM_UP_RECORDS = 300_000;
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("encode")) {
+            encodeOnly(Long.parseLong(args[1]));
+            return;
+        }
         String bootstrap = args[0];
         String prefix = args[1];
         Path spool = Path.of(args[2]);
@@ -102,6 +106,32 @@ public final class CeilingFeeder {
         System.out.println("CEILING " + new ObjectMapper().writeValueAsString(out));
         System.out.flush();
         System.exit(0);
+    }
+
+    /**
+     * The reader thread's share alone, without a sink: copy, decode, JSON and spool framing of
+     * {@code records} records after as many for warm-up; prints this thread's CPU ns per record
+     * (thread CPU time, so time the machine gave to others does not count).
+     */
+    static void encodeOnly(long records) throws Exception {
+        RecordDecoder decoder = new RecordDecoder(new HostIdentity(HOST, "5e0c6a3f-9b1d-4c2e-8f7a-0d3b2a1c9e88", 1_700_000_000_000_000_000L));
+        RawRecords raw = new RawRecords(2);
+        long sink = 0;
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        for (int round = 0; round < 2; round++) {
+            long cpu0 = mx.getCurrentThreadCpuTime();
+            for (long i = 0; i < records; i++) {
+                sink += io.akmon.agent.publish.SpoolRecord.encode(decoder.decode(raw.next(i))).length;
+            }
+            long cpu = mx.getCurrentThreadCpuTime() - cpu0;
+            if (round == 1) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("records", records);
+                out.put("cpu_ns_per_record", (double) cpu / records);
+                out.put("bytes_per_record", (double) sink / (2.0 * records));
+                System.out.println("ENCODE " + new ObjectMapper().writeValueAsString(out));
+            }
+        }
     }
 
     /** Feeds at {@code rate} records/s (0: unpaced) for {@code seconds}, in 1 ms slices; returns records fed. */

@@ -56,7 +56,7 @@ final class CeilingSuite {
         }
     }
 
-    record Result(List<Run> runs, List<String> profile, String variant) {
+    record Result(List<Run> runs, List<String> profile, String variant, List<Double> encodeNs) {
         /** The highest paced rate kept up with, or null if none was. */
         Run ceiling() {
             Run best = null;
@@ -102,6 +102,14 @@ final class CeilingSuite {
         Map<String, Integer> failures = new HashMap<>();
         List<Result> results = new ArrayList<>();
         Files.createDirectories(work);
+        Map<String, List<Double>> encodeNs = new LinkedHashMap<>();
+        for (int rep = 0; rep < 3; rep++) {
+            for (Variant v : variants) {
+                double ns = encodeOnly(v, quick ? 500_000 : 2_000_000);
+                encodeNs.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(ns);
+                progress.printf(Locale.ROOT, "  encode path (%s): %.0f ns CPU per record (copy, decode, JSON, spool framing)%n", v.name(), ns);
+            }
+        }
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().partitions(3))) {
             int round = 0;
             for (long rate : rates) {
@@ -123,7 +131,7 @@ final class CeilingSuite {
                 print(progress, v.name(), max);
                 List<String> profile = summarize(jfr, max.windowStartMs(), max.windowEndMs());
                 profile.forEach(l -> progress.println("    " + l));
-                results.add(new Result(runs.get(v.name()), profile, v.name()));
+                results.add(new Result(runs.get(v.name()), profile, v.name(), encodeNs.getOrDefault(v.name(), List.of())));
             }
         }
         return results;
@@ -172,6 +180,23 @@ final class CeilingSuite {
                 n.get("write_call_bytes").asLong(), n.get("net_bytes").asLong(), n.get("bytes_produced").asLong(),
                 n.get("rss_bytes").asLong(), n.get("rss_peak_bytes").asLong(), n.get("spool_depth_at_feed_end").asLong(),
                 n.path("window_start_ms").asLong(0), n.path("window_end_ms").asLong(Long.MAX_VALUE));
+    }
+
+    /** The reader thread's CPU per record for copy, decode, JSON and framing, in a JVM of its own. */
+    private static double encodeOnly(Variant v, long records) throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms32m", "-Xmx192m",
+                "-XX:+UseSerialGC", "-cp", v.classPath(), CeilingFeeder.class.getName(), "encode", Long.toString(records));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        double ns = Double.NaN;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.startsWith("ENCODE ")) {
+                    ns = new ObjectMapper().readTree(line.substring(7)).get("cpu_ns_per_record").asDouble();
+                }
+            }
+        }
+        p.waitFor(300, TimeUnit.SECONDS);
+        return ns;
     }
 
     /** Records in the family topics: the sum of their end offsets (the producer is idempotent; the topics are new). */
@@ -259,6 +284,15 @@ final class CeilingSuite {
                         r.rssBytes() / 1048576.0, r.rssPeakBytes() / 1048576.0, r.diskWriteBytes() / 1e6 / r.deliveredSeconds(),
                         r.netBytes() / 1e6 / r.deliveredSeconds(), r.valueBytes() / 1e6 / r.deliveredSeconds(), r.keptUp() ? "yes" : "no"));
             }
+        }
+        md.append("\nReader thread alone (copy, decode, JSON, spool framing; no sink), thread CPU ns per record, "
+                + "the variants taking turns:\n\n| variant | runs | median ns/record |\n|---|---|---|\n");
+        for (Result res : results) {
+            List<Double> e = new ArrayList<>(res.encodeNs());
+            java.util.Collections.sort(e);
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s |%n", res.variant(),
+                    e.stream().map(d -> String.format(Locale.ROOT, "%.0f", d)).toList(),
+                    e.isEmpty() ? "not run" : String.format(Locale.ROOT, "%.0f", e.get(e.size() / 2))));
         }
         for (Result res : results) {
             Run c = res.ceiling();

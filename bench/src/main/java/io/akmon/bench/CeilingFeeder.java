@@ -65,6 +65,7 @@ public final class CeilingFeeder {
             }
             Thread.sleep(500);
             out.put("window_start_ms", System.currentTimeMillis());
+            long valueBytes0 = sink.stats().bytesProduced();
             long cpu0 = Procs.cpuNs(pid);
             long[] io0 = procIo(pid);
             double net0 = producerMetric("outgoing-byte-total");
@@ -89,7 +90,7 @@ public final class CeilingFeeder {
             out.put("spool_depth_at_feed_end", peakDepth);
             out.put("accepted", s.accepted());
             out.put("produced", s.produced());
-            out.put("bytes_produced", s.bytesProduced());
+            out.put("bytes_produced", s.bytesProduced() - valueBytes0);
             out.put("spool_full_dropped", s.spoolFullDropped());
             out.put("spool_io_dropped", s.spoolIoDropped());
             out.put("shed_dropped", s.shedDropped());

@@ -174,7 +174,8 @@ public final class Event {
         for (int i = 0; i < fields.size(); i += 2) {
             String name = (String) fields.get(i);
             Object v = fields.get(i + 1);
-            g.writeFieldName(NAMES.computeIfAbsent(name, SerializedString::new));
+            SerializedString json = NAMES.get(name); // get first: computeIfAbsent may lock the bin even when present
+            g.writeFieldName(json != null ? json : NAMES.computeIfAbsent(name, SerializedString::new));
             writeValue(g, v);
         }
         g.writeEndObject();

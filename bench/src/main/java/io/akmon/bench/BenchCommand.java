@@ -82,13 +82,16 @@ public final class BenchCommand implements Callable<Integer> {
     boolean noJmh;
 
     @Option(names = "--only", paramLabel = "SUITE", split = ",",
-            description = "Run only these suites: overhead, throughput, kafka, flink, scenarios, pipeline, memory, jmh.")
+            description = "Run only these suites: overhead, throughput, kafka, ceiling, flink, scenarios, pipeline, memory, jmh.")
     List<String> only;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    static final List<String> SUITES = List.of("overhead", "throughput", "kafka", "flink", "scenarios", "pipeline", "memory", "jmh");
+    static final List<String> SUITES = List.of("overhead", "throughput", "kafka", "ceiling", "flink", "scenarios", "pipeline", "memory", "jmh");
+    @Option(names = "--ceiling-baseline", paramLabel = "CLASSPATH",
+            description = "Ceiling suite: also measure the agent code on this class path (an earlier build), turn about with the current one.")
+    String ceilingBaseline;
 
     private boolean wants(String suite) {
         return (only == null || only.contains(suite)) && !(suite.equals("jmh") && noJmh);
@@ -160,6 +163,15 @@ public final class BenchCommand implements Callable<Integer> {
                 kafka = new KafkaSuite(workload, quick).run(progress);
             } catch (Exception e) {
                 notes.add("The Kafka suite failed: " + e);
+                progress.println("  failed: " + e);
+            }
+        }
+        if (wants("ceiling")) {
+            progress.println("user-space ceiling (synthesized ring records -> decode -> JSON -> spool -> real broker):");
+            try {
+                notes.add(CeilingRun.run(out, quick, ceilingBaseline, progress));
+            } catch (Exception e) {
+                notes.add("The ceiling suite failed: " + e);
                 progress.println("  failed: " + e);
             }
         }

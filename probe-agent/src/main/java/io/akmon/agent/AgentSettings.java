@@ -64,6 +64,12 @@ public final class AgentSettings {
     /** Where sequence counters are pinned so numbering survives agent restarts; empty disables. */
     public String pinDir = "/sys/fs/bpf/akmon";
     public boolean verbose;
+    /** Log levels, {@code LEVEL} or {@code LOGGER=LEVEL} (see io.akmon.agent.logging.Logging); empty: the defaults. */
+    public List<String> logLevel = new ArrayList<>();
+    /** Port of the Prometheus endpoint ({@code /metrics}); -1: off, 0: any free port. */
+    public int metricsPort = -1;
+    /** Address the Prometheus endpoint listens on. */
+    public String metricsAddress = "127.0.0.1";
     /** Where records go: {@code stdout} or {@code kafka}. */
     public String sink = "stdout";
     /** Settings of the Kafka sink ({@code kafka:} section), used with {@code sink: kafka}. */
@@ -112,6 +118,9 @@ public final class AgentSettings {
         require(perfWakeupEvents >= 1, "perf_wakeup_events must be at least 1 (got " + perfWakeupEvents + ")");
         require(syscallSampleRate >= 1, "syscall_sample_rate must be at least 1 (got " + syscallSampleRate + ")");
         require(argvMax >= 0 && argvMax <= 1023, "argv_max must be within 0..1023 (got " + argvMax + ")");
+        io.akmon.agent.logging.Logging.parse(logLevel);
+        require(metricsPort >= -1 && metricsPort < 65536, "metrics_port must be within 0..65535, or -1 for off (got " + metricsPort + ")");
+        require(metricsAddress != null && !metricsAddress.isBlank(), "metrics_address must be an address of this machine");
         require("stdout".equals(sink) || "kafka".equals(sink), "sink must be stdout or kafka (got " + sink + ")");
         for (String c : comms) {
             require(!c.isEmpty() && c.length() < 16, "comm filter '" + c + "' must be 1..15 characters (the kernel's comm length)");
@@ -129,6 +138,17 @@ public final class AgentSettings {
     private static void require(boolean ok, String problem) {
         if (!ok) {
             throw new ProbeException("invalid setting: " + problem, "correct it on the command line or in the config file");
+        }
+    }
+
+    /** In the config file, one setting ({@code log_level: debug}) or a list of them. */
+    @JsonProperty("log_level")
+    public void setLogLevel(Object value) {
+        logLevel = new ArrayList<>();
+        if (value instanceof List<?> list) {
+            list.forEach(v -> logLevel.add(String.valueOf(v)));
+        } else if (value != null) {
+            logLevel.add(String.valueOf(value));
         }
     }
 

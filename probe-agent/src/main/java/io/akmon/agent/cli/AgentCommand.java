@@ -3,6 +3,10 @@ package io.akmon.agent.cli;
 import io.akmon.agent.Agent;
 import io.akmon.agent.AgentSettings;
 import io.akmon.agent.loader.ProbeException;
+import io.akmon.agent.logging.Logging;
+import io.akmon.agent.metrics.AgentMetrics;
+import io.akmon.agent.metrics.MetricsServer;
+import io.akmon.agent.metrics.MetricsTap;
 import io.akmon.agent.publish.EventSink;
 import io.akmon.agent.publish.KafkaOptions;
 import io.akmon.agent.publish.StdoutSink;
@@ -22,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code akmon agent}: load the probes and stream what the kernel sees. */
 @Command(name = "akmon agent", mixinStandardHelpOptions = true, version = "akmon 0.1.0",
@@ -104,6 +109,10 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Mixin
     SecurityOptions security = new SecurityOptions();
+    MetricsOptions metricsOptions = new MetricsOptions();
+
+    @Mixin
+    LogOptions logOptions = new LogOptions();
 
     @Option(names = {"-v", "--verbose"}, description = "Echo libbpf's messages.")
     boolean verbose;
@@ -134,13 +143,16 @@ public final class AgentCommand implements Callable<Integer> {
         if (sink != null) s.sink = sink.trim().toLowerCase(java.util.Locale.ROOT);
         s.verbose |= verbose;
         security.applyTo(s);
+        s.logLevel = logOptions.or(s.logLevel);
+        s.metricsPort = metricsOptions.portOr(s.metricsPort);
+        s.metricsAddress = metricsOptions.addressOr(s.metricsAddress);
         return s.validate();
     }
 
     EventSink openSink(AgentSettings s) {
         return switch (s.sink) {
             case "stdout" -> new StdoutSink(new FileOutputStream(FileDescriptor.out));
-            case "kafka" -> kafka.open(s.kafka, s.host, System.err);
+            case "kafka" -> kafka.open(s.kafka, s.host);
             default -> throw new ProbeException("unknown sink '" + s.sink + "'", "use --sink stdout or --sink kafka");
         };
     }
@@ -154,6 +166,7 @@ public final class AgentCommand implements Callable<Integer> {
             System.err.println("akmon agent: " + e.oneLine());
             return EXIT_USAGE;
         }
+        Logging.apply(s.logLevel);
         EventSink out;
         try {
             out = openSink(s);
@@ -161,14 +174,44 @@ public final class AgentCommand implements Callable<Integer> {
             System.err.println("akmon agent: " + e.oneLine());
             return EXIT_USAGE;
         }
+        MetricsTap tap = new MetricsTap(out);
+        AtomicReference<Agent> running = new AtomicReference<>();
+        MetricsServer metrics = null;
+        if (s.metricsPort >= 0) {
+            try {
+                metrics = MetricsServer.start(s.metricsAddress, s.metricsPort, AgentMetrics.collector(out, tap, () -> {
+                    Agent a = running.get();
+                    return a == null ? null : new AgentMetrics.AgentFigures() {
+                        @Override
+                        public long recordsRead() {
+                            return a.recordsRead();
+                        }
+
+                        @Override
+                        public long transportLost() {
+                            return a.transportLost();
+                        }
+                    };
+                }, List::of));
+            } catch (ProbeException e) {
+                System.err.println("akmon agent: " + e.oneLine());
+                out.close();
+                return EXIT_USAGE;
+            }
+        }
         Agent agent;
         try {
-            agent = Agent.start(s, out, System.err);
+            agent = Agent.start(s, metrics != null ? tap : out, System.err);
+            running.set(agent);
         } catch (ProbeException e) {
             System.err.println("akmon agent: " + e.oneLine());
+            if (metrics != null) {
+                metrics.close();
+            }
             out.close();
             return EXIT_ENVIRONMENT;
         }
+        MetricsServer served = metrics;
         // Ctrl-C and SIGTERM are the normal way to stop: handled here so the exit code is 0.
         CountDownLatch stopRequested = new CountDownLatch(1);
         for (String sig : new String[] {"INT", "TERM"}) {
@@ -177,6 +220,9 @@ public final class AgentCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> {
             agent.close();
             out.close();
+            if (served != null) {
+                served.close();
+            }
         }, "akmon-shutdown"); // any other way the JVM ends still detaches the probes
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("akmon agent: running " + agent.attachedPrograms().size() + " probes ("
@@ -190,8 +236,14 @@ public final class AgentCommand implements Callable<Integer> {
             System.err.println("akmon agent: " + e.oneLine());
             agent.close();
             out.close();
+            if (served != null) {
+                served.close();
+            }
             Runtime.getRuntime().removeShutdownHook(hook);
             return EXIT_ENVIRONMENT;
+        }
+        if (served != null) {
+            System.err.println("akmon agent: metrics at " + served.url());
         }
         if (duration != null) {
             stopRequested.await(duration.toMillis(), TimeUnit.MILLISECONDS);
@@ -200,6 +252,9 @@ public final class AgentCommand implements Callable<Integer> {
         }
         agent.close();
         out.close();
+        if (served != null) {
+            served.close();
+        }
         Runtime.getRuntime().removeShutdownHook(hook);
         System.err.println("akmon agent: stopped; " + agent.recordsRead() + " kernel records read, every probe detached");
         return 0;

@@ -2,6 +2,7 @@ package io.akmon.agent.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import io.akmon.schema.EventType;
 import io.akmon.schema.Fields;
 import io.akmon.schema.RecordId;
@@ -11,6 +12,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One record on its way out of the agent: the common fields every record carries, then the
@@ -117,26 +119,74 @@ public final class Event {
         return v == null ? null : v.toString();
     }
 
+    // Field names and repeated values, UTF-8-encoded once (Jackson copies their bytes instead of encoding each time).
+    private static final SerializedString TYPE = new SerializedString(Fields.TYPE);
+    private static final SerializedString SCHEMA = new SerializedString(Fields.SCHEMA);
+    private static final SerializedString HOST = new SerializedString(Fields.HOST);
+    private static final SerializedString BOOT_ID = new SerializedString(Fields.BOOT_ID);
+    private static final SerializedString CPU = new SerializedString(Fields.CPU);
+    private static final SerializedString SEQ = new SerializedString(Fields.SEQ);
+    private static final SerializedString TS = new SerializedString(Fields.TS);
+    private static final SerializedString PID = new SerializedString(Fields.PID);
+    private static final SerializedString COMM = new SerializedString(Fields.COMM);
+    private static final SerializedString[] TYPE_NAMES = new SerializedString[EventType.values().length];
+    /** Family field names seen so far (a few dozen constants). */
+    private static final ConcurrentHashMap<String, SerializedString> NAMES = new ConcurrentHashMap<>();
+    /** The host and boot id of the last record written: the decoder gives every record the same Strings. */
+    private static volatile Serialized last = new Serialized(null, null, null, null);
+
+    private record Serialized(String host, SerializedString hostJson, String bootId, SerializedString bootIdJson) {
+    }
+
+    static {
+        for (EventType t : EventType.values()) {
+            TYPE_NAMES[t.ordinal()] = new SerializedString(t.wireName());
+        }
+    }
+
     public void writeJson(JsonGenerator g) throws IOException {
+        Serialized s = last;
+        if (s.host != host || s.bootId != bootId) {
+            s = new Serialized(host, host == null ? null : new SerializedString(host), bootId, bootId == null ? null : new SerializedString(bootId));
+            last = s;
+        }
         g.writeStartObject();
-        g.writeStringField(Fields.TYPE, type.wireName());
-        g.writeNumberField(Fields.SCHEMA, Fields.SCHEMA_VERSION);
-        g.writeStringField(Fields.HOST, host);
-        g.writeStringField(Fields.BOOT_ID, bootId);
-        g.writeNumberField(Fields.CPU, cpu);
-        g.writeNumberField(Fields.SEQ, seq);
-        g.writeNumberField(Fields.TS, tsNs);
-        g.writeNumberField(Fields.PID, pid);
+        g.writeFieldName(TYPE);
+        g.writeString(TYPE_NAMES[type.ordinal()]);
+        g.writeFieldName(SCHEMA);
+        g.writeNumber(Fields.SCHEMA_VERSION);
+        g.writeFieldName(HOST);
+        writeString(g, s.hostJson, host);
+        g.writeFieldName(BOOT_ID);
+        writeString(g, s.bootIdJson, bootId);
+        g.writeFieldName(CPU);
+        g.writeNumber(cpu);
+        g.writeFieldName(SEQ);
+        g.writeNumber(seq);
+        g.writeFieldName(TS);
+        g.writeNumber(tsNs);
+        g.writeFieldName(PID);
+        g.writeNumber(pid);
         if (comm != null) {
-            g.writeStringField(Fields.COMM, comm);
+            g.writeFieldName(COMM);
+            g.writeString(comm);
         }
         for (int i = 0; i < fields.size(); i += 2) {
             String name = (String) fields.get(i);
             Object v = fields.get(i + 1);
-            g.writeFieldName(name);
+            SerializedString json = NAMES.get(name); // get first: computeIfAbsent may lock the bin even when present
+            g.writeFieldName(json != null ? json : NAMES.computeIfAbsent(name, SerializedString::new));
             writeValue(g, v);
         }
         g.writeEndObject();
+    }
+
+    private static void writeString(JsonGenerator g, SerializedString json, String value) throws IOException {
+        if (json != null) {
+            g.writeString(json);
+        } else {
+            g.writeNull();
+        }
     }
 
     private static void writeValue(JsonGenerator g, Object v) throws IOException {

@@ -13,6 +13,9 @@ import java.nio.file.Path;
  * kernel's CLOCK_BOOTTIME stamps into Unix time.
  */
 public final class HostIdentity {
+    private static final String HOSTNAME = "/proc/sys/kernel/hostname";
+    private static final String BOOT_ID = "/proc/sys/kernel/random/boot_id";
+
     private final String host;
     private final String bootId;
     private final long bootEpochNs;
@@ -25,9 +28,27 @@ public final class HostIdentity {
 
     /** Reads this machine's identity; {@code hostOverride} replaces the kernel's host name if set. */
     public static HostIdentity local(String hostOverride) {
-        String host = hostOverride != null && !hostOverride.isBlank() ? hostOverride : read("/proc/sys/kernel/hostname");
-        String bootId = read("/proc/sys/kernel/random/boot_id");
+        String host = hostOverride != null && !hostOverride.isBlank() ? hostOverride : read(HOSTNAME);
+        String bootId = read(BOOT_ID);
         return new HostIdentity(host, bootId, bootEpochNs());
+    }
+
+    /** The kernel's host name, or {@code localhost} if it cannot be read. */
+    public static String kernelHostName() {
+        return readOr(HOSTNAME, "localhost");
+    }
+
+    /** This boot's id, or {@code unknown} if it cannot be read. */
+    public static String kernelBootId() {
+        return readOr(BOOT_ID, "unknown");
+    }
+
+    private static String readOr(String path, String fallback) {
+        try {
+            return Files.readString(Path.of(path)).trim();
+        } catch (IOException e) {
+            return fallback;
+        }
     }
 
     /** Unix time of boot in ns: realtime minus boottime, sampled back to back. */

@@ -92,8 +92,15 @@ public final class KafkaOptions {
      * @throws ProbeException naming the problem and the fix
      */
     public KafkaSink open(KafkaSinkConfig base, String hostOverride, PrintStream log) {
-        KafkaSinkConfig c = applyTo(base);
-        String host = hostOverride != null && !hostOverride.isBlank() ? hostOverride : KafkaSink.localHost();
-        return KafkaSink.open(c, host, KafkaSink.localBootId(), log);
+        return KafkaSink.open(applyTo(base), host(hostOverride), KafkaSink.localBootId(), log);
+    }
+
+    /** As {@link #open(KafkaSinkConfig, String, PrintStream)}, logging through SLF4J (logger {@code akmon.kafka}). */
+    public KafkaSink open(KafkaSinkConfig base, String hostOverride) {
+        return KafkaSink.open(applyTo(base), host(hostOverride), KafkaSink.localBootId());
+    }
+
+    private static String host(String hostOverride) {
+        return hostOverride != null && !hostOverride.isBlank() ? hostOverride : KafkaSink.localHost();
     }
 }

@@ -3,12 +3,15 @@ package io.akmon.agent.ringbuf;
 import io.akmon.agent.loader.LibBpf;
 import io.akmon.agent.loader.Native;
 import io.akmon.agent.loader.ProbeException;
+import io.akmon.agent.logging.AgentLog;
+import io.akmon.agent.logging.LogThrottle;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PerfBufferReader implements KernelReader {
     private static final int POLL_MS = 50;
+    private static final AgentLog LOG = AgentLog.slf4j("akmon.perfbuf");
     private static final int PERF_TYPE_SOFTWARE = 1;
     private static final int PERF_COUNT_SW_BPF_OUTPUT = 10;
     private static final long PERF_SAMPLE_RAW = 1L << 10;
@@ -28,10 +32,9 @@ public final class PerfBufferReader implements KernelReader {
     private final LibBpf bpf;
     private final Pointer pb;
     private final AtomicLong records = new AtomicLong();
-    private final AtomicLong rounds = new AtomicLong();
     private final LibBpf.PerfEventFn callback;
-    private volatile boolean running;
-    private Thread thread;
+    private final PollLoop loop;
+    private final LogThrottle handlerErrors = new LogThrottle(30, TimeUnit.SECONDS);
 
     public PerfBufferReader(LibBpf bpf, int mapFd, int pagesPerCpu, int wakeupEvents, RecordHandler handler) {
         this.bpf = bpf;
@@ -56,7 +59,9 @@ public final class PerfBufferReader implements KernelReader {
                     handler.onTransportLoss(cpu, hdr.getLong(16));
                 }
             } catch (Throwable t) {
-                System.err.println("akmon: record handler failed: " + t);
+                if (handlerErrors.allow()) {
+                    LOG.error("record handler failed: " + t);
+                }
             }
             return LIBBPF_PERF_EVENT_CONT;
         };
@@ -65,25 +70,22 @@ public final class PerfBufferReader implements KernelReader {
             throw new ProbeException("cannot open perf buffers: " + Native.describeErrno(Native.errno()),
                     "raise the locked-memory limit (ulimit -l unlimited) or lower --perf-pages");
         }
+        this.loop = new PollLoop("perfbuf", new PollLoop.Transport() {
+            @Override
+            public int poll(int timeoutMs) {
+                return bpf.perf_buffer__poll(pb, timeoutMs);
+            }
+
+            @Override
+            public void consume() {
+                bpf.perf_buffer__consume(pb); // a batch smaller than wakeup_events
+            }
+        }, POLL_MS, LOG);
     }
 
     @Override
     public void start() {
-        running = true;
-        thread = new Thread(() -> {
-            while (running) {
-                int rc = bpf.perf_buffer__poll(pb, POLL_MS);
-                if (rc == 0) {
-                    bpf.perf_buffer__consume(pb); // a batch smaller than wakeup_events
-                }
-                rounds.incrementAndGet();
-                if (rc < 0 && rc != -4) {
-                    System.err.println("akmon: perf buffer poll failed: " + Native.describeErrno(rc));
-                }
-            }
-        }, "akmon-perfbuf");
-        thread.setDaemon(true);
-        thread.start();
+        loop.start();
     }
 
     @Override
@@ -93,19 +95,12 @@ public final class PerfBufferReader implements KernelReader {
 
     @Override
     public long pollRounds() {
-        return rounds.get();
+        return loop.rounds();
     }
 
     @Override
     public void close() {
-        running = false;
-        if (thread != null) {
-            try {
-                thread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.stop();
         bpf.perf_buffer__consume(pb);
         bpf.perf_buffer__free(pb);
     }

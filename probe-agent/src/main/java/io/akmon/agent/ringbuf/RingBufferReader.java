@@ -3,10 +3,13 @@ package io.akmon.agent.ringbuf;
 import io.akmon.agent.loader.LibBpf;
 import io.akmon.agent.loader.Native;
 import io.akmon.agent.loader.ProbeException;
+import io.akmon.agent.logging.AgentLog;
+import io.akmon.agent.logging.LogThrottle;
 import jnr.ffi.Pointer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -16,15 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RingBufferReader implements KernelReader {
     /** Also the longest a record waits when the kernel side batches wakeups (ringbuf_wakeup_bytes). */
     private static final int POLL_MS = 10;
+    private static final AgentLog LOG = AgentLog.slf4j("akmon.ringbuf");
 
     private final LibBpf bpf;
     private final Pointer rb;
     private final RecordHandler handler;
     private final AtomicLong records = new AtomicLong();
-    private final AtomicLong rounds = new AtomicLong();
     private final LibBpf.RingSampleFn callback; // strong reference for the native side
-    private volatile boolean running;
-    private Thread thread;
+    private final PollLoop loop;
+    private final LogThrottle handlerErrors = new LogThrottle(30, TimeUnit.SECONDS);
     private byte[] scratch = new byte[2048];
 
     public RingBufferReader(LibBpf bpf, int mapFd, RecordHandler handler) {
@@ -43,7 +46,9 @@ public final class RingBufferReader implements KernelReader {
                 handler.onRecord(ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN));
             } catch (Throwable t) {
                 // never let an exception cross into libbpf; the handler counts its own failures
-                System.err.println("akmon: record handler failed: " + t);
+                if (handlerErrors.allow()) {
+                    LOG.error("record handler failed: " + t);
+                }
             }
             return 0;
         };
@@ -52,26 +57,22 @@ public final class RingBufferReader implements KernelReader {
             throw new ProbeException("cannot open the BPF ring buffer: " + Native.describeErrno(Native.errno()),
                     "raise the locked-memory limit (ulimit -l unlimited) or use --transport perf");
         }
+        this.loop = new PollLoop("ringbuf", new PollLoop.Transport() {
+            @Override
+            public int poll(int timeoutMs) {
+                return bpf.ring_buffer__poll(rb, timeoutMs);
+            }
+
+            @Override
+            public void consume() {
+                bpf.ring_buffer__consume(rb); // belt and braces: nothing waits for a wakeup
+            }
+        }, POLL_MS, LOG);
     }
 
     @Override
     public void start() {
-        running = true;
-        thread = new Thread(() -> {
-            while (running) {
-                int rc = bpf.ring_buffer__poll(rb, POLL_MS);
-                if (rc == 0) {
-                    bpf.ring_buffer__consume(rb); // belt and braces: nothing waits for a wakeup
-                }
-                rounds.incrementAndGet();
-                if (rc < 0 && rc != -4) { // -EINTR is harmless
-                    System.err.println("akmon: ring buffer poll failed: " + Native.describeErrno(rc));
-                    sleepQuietly();
-                }
-            }
-        }, "akmon-ringbuf");
-        thread.setDaemon(true);
-        thread.start();
+        loop.start();
     }
 
     @Override
@@ -81,28 +82,13 @@ public final class RingBufferReader implements KernelReader {
 
     @Override
     public long pollRounds() {
-        return rounds.get();
+        return loop.rounds();
     }
 
     @Override
     public void close() {
-        running = false;
-        if (thread != null) {
-            try {
-                thread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.stop();
         bpf.ring_buffer__consume(rb);
         bpf.ring_buffer__free(rb);
-    }
-
-    private static void sleepQuietly() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

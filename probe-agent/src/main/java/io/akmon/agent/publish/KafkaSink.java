@@ -601,9 +601,12 @@ public final class KafkaSink implements EventSink {
     private void setUpTopics(long timeoutMs, boolean startup) {
         lastTopicAttemptNano = System.nanoTime();
         try (Admin admin = admin()) {
-            TopicSetup.ensure(admin, config, new HashSet<>(topicOf.values()), timeoutMs);
+            Set<String> created = TopicSetup.ensure(admin, config, new HashSet<>(topicOf.values()), timeoutMs);
             topicsReady = true;
-            if (!startup) {
+            if (!startup && !created.isEmpty()) {
+                warn("kafka topics " + created + " were missing at " + config.bootstrap
+                        + " (deleted while the agent ran?) and were created again; the records waiting in the spool follow");
+            } else if (!startup) {
                 note("kafka at " + config.bootstrap + " reachable; topics ready");
             }
         } catch (TopicSetup.Unreachable e) {
@@ -849,8 +852,10 @@ public final class KafkaSink implements EventSink {
             failing = true;
             lastProblemLogNano = 0;
         }
-        problem("cannot deliver to kafka at " + config.bootstrap + ": " + describe(cause) + "; " + spool.depth()
-                + " records wait in the spool " + spool.dir() + " and are sent when it is back");
+        problem("cannot deliver to kafka at " + config.bootstrap + ": " + KafkaProblems.describe(cause, config.bootstrap, clientProps)
+                + "; " + spool.depth() + " records wait in the spool " + spool.dir() + " and are sent when it is back");
+        // Check the topics before sending again: one deleted meanwhile is created again or reported with the fix.
+        topicsReady = false;
         closeProducer(Duration.ZERO);
         sendFailed = false;
         long first = -1;

@@ -39,7 +39,6 @@ public final class RuleParser {
     static final Set<String> AFTER_MATCH = Set.of("skip_past_last_event", "no_skip", "skip_to_next");
     static final Duration DEFAULT_THROTTLE = Duration.ofMinutes(5);
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]*");
-    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("\\{([^{}]*)}");
     private static final List<String> TOP_KEYS = List.of("params", "rules");
     private static final List<String> RULE_KEYS = List.of("name", "description", "enabled", "severity", "key",
@@ -654,8 +653,19 @@ public final class RuleParser {
                     + "' is " + kindName(actual));
             return null;
         }
+        if (RESOLUTION.equals(field) && v instanceof String str) {
+            // Aggregates are labelled with the normal form of their window: 10000ms and 10s both mean "10s".
+            try {
+                return io.akmon.schema.Durations.normalize(str);
+            } catch (IllegalArgumentException e) {
+                error(node, "bad value for '" + field + "': " + e.getMessage());
+                return null;
+            }
+        }
         return v;
     }
+
+    private static final String RESOLUTION = "resolution";
 
     private static Object literal(ScalarNode s) {
         Tag tag = s.getTag();
@@ -894,20 +904,20 @@ public final class RuleParser {
                 return null;
             }
         }
-        Matcher m = v == null ? null : DURATION.matcher(v.toString().trim());
-        if (m == null || !m.matches() || Long.parseLong(m.group(1)) == 0) {
+        Duration d = null;
+        if (v != null) {
+            try {
+                d = io.akmon.schema.Durations.parse(v.toString());
+            } catch (IllegalArgumentException e) {
+                d = null;
+            }
+        }
+        if (d == null || d.isZero()) {
             error(n, "bad duration '" + (n instanceof ScalarNode s ? s.getValue() : "") + "' for '" + key
                     + "': expected a positive whole number followed by ms, s, m, h or d, e.g. 30s");
             return null;
         }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-        };
+        return d;
     }
 
     private List<String> stringList(SequenceNode seq, String key) {

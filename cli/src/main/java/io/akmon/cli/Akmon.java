@@ -35,7 +35,7 @@ public final class Akmon implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException) {
                 // A value the command checks itself (bad usage, like the parser's own errors): one line, exit 2.
-                String name = cmd.getCommandSpec().qualifiedName();
+                String name = io.akmon.agent.cli.UsageErrors.name(cmd);
                 cmd.getErr().println(ex instanceof io.akmon.flink.config.CommandLines.UsageException ? ex.getMessage()
                         : io.akmon.agent.cli.UsageErrors.line(name, ex));
                 cmd.getErr().flush();

@@ -101,7 +101,7 @@ class AkmonTest {
     @Test
     void everyEntryPointAnswersAnUnknownFlagWithOneLineAndExitTwo() {
         // Each command with its required arguments, so the unknown flag is the only problem.
-        for (List<String> command : List.of(List.of("agent"), List.of("run"), List.of("top"), List.of("status", "--bootstrap", "x:1"),
+        for (List<String> command : List.of(List.of("agent"), List.of("run"), List.of("top", "--bootstrap", "x:1"), List.of("status", "--bootstrap", "x:1"),
                 List.of("rules", "validate", "x.yaml"), List.of("rules", "replay", "x.yaml", "--from", "-1h"),
                 List.of("es", "setup"), List.of("es", "retention"))) {
             List<String> args = new java.util.ArrayList<>(command);
@@ -125,9 +125,9 @@ class AkmonTest {
         oneLineUsageError(run("status"), "akmon status: Missing required option: '--bootstrap=HOST:PORT'");
         oneLineUsageError(runCapturingSystemStreams("rules", "replay", "x.yaml", "--from", "-1h", "--grace", "soon"),
                 "akmon rules replay: Invalid value for option '--grace': 'soon' " + grammar);
-        oneLineUsageError(run("es", "setup", "--es-shards", "many"), "akmon es setup: Invalid value for option '--es-shards'");
-        oneLineUsageError(run("es", "retention", "--es-retention-interval", "daily"),
-                "akmon es retention: Invalid value for option '--es-retention-interval': 'daily' " + grammar);
+        oneLineUsageError(run("es", "setup", "--shards", "many"), "akmon es setup: Invalid value for option '--shards': 'many'");
+        oneLineUsageError(run("es", "retention", "--retention-days", "a week"),
+                "akmon es retention: Invalid value for option '--retention-days': 'a week'");
     }
 
     @Test

@@ -79,20 +79,31 @@ public final class CommandLines {
     public static CommandLine oneLineErrors(CommandLine cl) {
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println(line(ex.getCommandLine().getCommandSpec().qualifiedName(), ex));
+            err.println(line(name(ex.getCommandLine()), ex));
             err.flush();
             return EXIT_USAGE;
         });
         CommandLine.IExecutionExceptionHandler previous = cl.getExecutionExceptionHandler();
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof UsageException) {
-                cmd.getErr().println(ex instanceof UsageException ? ex.getMessage() : line(cmd.getCommandSpec().qualifiedName(), ex));
+                cmd.getErr().println(ex instanceof UsageException ? ex.getMessage() : line(name(cmd), ex));
                 cmd.getErr().flush();
                 return EXIT_USAGE;
             }
             return previous.handleExecutionException(ex, cmd, parsed);
         });
         return cl;
+    }
+
+    /** The command as typed: {@code akmon rules validate}; a subcommand whose own name already says it stays as it is. */
+    public static String name(CommandLine cmd) {
+        String own = cmd.getCommandName();
+        CommandLine parent = cmd.getParent();
+        if (parent == null) {
+            return own;
+        }
+        String outer = name(parent);
+        return own.startsWith(outer + " ") ? own : outer + " " + own;
     }
 
     private static File configFile(String[] args) {

@@ -19,11 +19,22 @@ public final class UsageErrors {
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
             PrintWriter err = cmd.getErr();
-            err.println(line(cmd.getCommandSpec().qualifiedName(), ex));
+            err.println(line(name(cmd), ex));
             err.flush();
             return EXIT_USAGE;
         });
         return cl;
+    }
+
+    /** The command as typed: {@code akmon rules validate}; a subcommand whose own name already says it stays as it is. */
+    public static String name(CommandLine cmd) {
+        String own = cmd.getCommandName();
+        CommandLine parent = cmd.getParent();
+        if (parent == null) {
+            return own;
+        }
+        String outer = name(parent);
+        return own.startsWith(outer + " ") ? own : outer + " " + own;
     }
 
     /** {@code <command>: <problem>; fix: <fix>} */

@@ -31,7 +31,16 @@ public final class Akmon implements Runnable {
         cl.addSubcommand("es", new CommandLine(new EsCommand())
                 .addSubcommand("setup", new EsSetupCommand())
                 .addSubcommand("retention", new EsRetentionCommand()));
+        io.akmon.agent.cli.UsageErrors.install(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof IllegalArgumentException) {
+                // A value the command checks itself (bad usage, like the parser's own errors): one line, exit 2.
+                String name = io.akmon.agent.cli.UsageErrors.name(cmd);
+                cmd.getErr().println(ex instanceof io.akmon.flink.config.CommandLines.UsageException ? ex.getMessage()
+                        : io.akmon.agent.cli.UsageErrors.line(name, ex));
+                cmd.getErr().flush();
+                return io.akmon.agent.cli.UsageErrors.EXIT_USAGE;
+            }
             System.err.println("akmon " + cmd.getCommandName() + ": " + (ex instanceof ProbeException p ? p.oneLine() : ex.toString()));
             return ex instanceof ProbeException ? 3 : 1;
         });

@@ -88,4 +88,63 @@ class AkmonTest {
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("Connection refused") && r.err().contains("fix: check that Elasticsearch answers at http://127.0.0.1:1"), "stderr: " + r.err() + " stdout: " + r.out());
     }
+
+    /** Asserts one line on stderr that starts with {@code prefix} and names a fix, and exit code 2. */
+    private static void oneLineUsageError(Run r, String prefix) {
+        assertEquals(2, r.exit(), "exit code; stderr: " + r.err() + " stdout: " + r.out());
+        List<String> lines = r.err().lines().toList();
+        assertEquals(1, lines.size(), "one line: " + r.err());
+        assertTrue(lines.get(0).startsWith(prefix), lines.get(0));
+        assertTrue(lines.get(0).contains("; fix: "), lines.get(0));
+    }
+
+    @Test
+    void everyEntryPointAnswersAnUnknownFlagWithOneLineAndExitTwo() {
+        // Each command with its required arguments, so the unknown flag is the only problem.
+        for (List<String> command : List.of(List.of("agent"), List.of("run"), List.of("top", "--bootstrap", "x:1"), List.of("status", "--bootstrap", "x:1"),
+                List.of("rules", "validate", "x.yaml"), List.of("rules", "replay", "x.yaml", "--from", "-1h"),
+                List.of("es", "setup"), List.of("es", "retention"))) {
+            List<String> args = new java.util.ArrayList<>(command);
+            args.add("--windw");
+            Run r = runCapturingSystemStreams(args.toArray(String[]::new));
+            String name = String.join(" ", command.stream().takeWhile(a -> !a.startsWith("-") && !a.endsWith(".yaml")).toList());
+            oneLineUsageError(r, "akmon " + name + ": Unknown option: '--windw'");
+        }
+        Run r = run("run", "--windw", "10s");
+        assertTrue(r.err().contains("did you mean --window"), r.err());
+    }
+
+    @Test
+    void everyEntryPointAnswersABadValueWithOneLineAndExitTwo() {
+        String grammar = "is not a duration (use a whole number and a unit: 500ms, 10s, 5m, 1h, 1d)";
+        oneLineUsageError(runCapturingSystemStreams("agent", "--interval", "1.5s"),
+                "akmon agent: Invalid value for option '--interval': '1.5s' " + grammar);
+        oneLineUsageError(run("run", "--window", "ten"), "akmon run: Invalid value for option '--window': 'ten' " + grammar);
+        oneLineUsageError(run("top", "--bootstrap", "localhost:1", "--window", "10y"),
+                "akmon top: Invalid value for option '--window': '10y' " + grammar);
+        oneLineUsageError(run("status"), "akmon status: Missing required option: '--bootstrap=HOST:PORT'");
+        oneLineUsageError(runCapturingSystemStreams("rules", "replay", "x.yaml", "--from", "-1h", "--grace", "soon"),
+                "akmon rules replay: Invalid value for option '--grace': 'soon' " + grammar);
+        oneLineUsageError(run("es", "setup", "--shards", "many"), "akmon es setup: Invalid value for option '--shards': 'many'");
+        oneLineUsageError(run("es", "retention", "--retention-days", "a week"),
+                "akmon es retention: Invalid value for option '--retention-days': 'a week'");
+    }
+
+    @Test
+    void malformedFilesAreAnsweredWithOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+        Path nulls = dir.resolve("agent.yaml");
+        Files.writeString(nulls, "comms: [null]\n");
+        Run r = runCapturingSystemStreams("agent", "--config", nulls.toString());
+        oneLineUsageError(r, "akmon agent: invalid setting: comms has an empty item (null) at position 1");
+
+        Path broken = dir.resolve("broken.yaml");
+        Files.writeString(broken, "interval_ms: [\n");
+        oneLineUsageError(runCapturingSystemStreams("agent", "--config", broken.toString()), "akmon agent: invalid config file " + broken);
+
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules:\n  - name: x\n    within: ten seconds\n");
+        Run v = runCapturingSystemStreams("rules", "validate", rules.toString());
+        assertEquals(2, v.exit(), v.out() + v.err());
+        assertEquals(1, (v.out() + v.err()).lines().filter(l -> l.contains("bad duration 'ten seconds'")).count(), v.out() + v.err());
+    }
 }

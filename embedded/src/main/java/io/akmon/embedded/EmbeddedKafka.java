@@ -57,6 +57,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         private int partitions = 1;
         private boolean autoCreateTopics = false;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+        private final Map<String, String> clientProperties = new LinkedHashMap<>();
 
         public static Options defaults() {
             return new Options();
@@ -80,6 +81,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         /** Any further broker setting; overrides the defaults chosen here. */
         public Options brokerProperty(String key, String value) {
             brokerProperties.put(key, value);
+            return this;
+        }
+
+        /** A client setting for the broker's own admin client (readiness check, {@link #admin()}), e.g. SASL credentials. */
+        public Options clientProperty(String key, String value) {
+            clientProperties.put(key, value);
             return this;
         }
 
@@ -240,6 +247,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        props.putAll(options.clientProperties);
         return Admin.create(props);
     }
 

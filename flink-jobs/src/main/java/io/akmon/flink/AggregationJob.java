@@ -78,13 +78,21 @@ public class AggregationJob {
             sinks.put(KAFKA_SINK_UID, KafkaSinks.aggregates(options));
         }
         if (options.sinksTo("elasticsearch")) {
-            sinks.put(ES_SINK_UID, ElasticsearchSinks.aggregates(options.es));
+            sinks.put(ES_SINK_UID, ElasticsearchSinks.aggregates(options.es,
+                    ElasticsearchSinks.kafkaDeadLetters(options.es, options.bootstrapServers, options.kafkaProperties)));
         }
         return sinks;
     }
 
     public static void main(String[] args) throws Exception {
-        JobOptions options = JobOptions.parse(args);
+        JobOptions options;
+        try {
+            options = JobOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage()); // one line with the fix
+            System.exit(io.akmon.flink.config.CommandLines.EXIT_USAGE);
+            return;
+        }
         if (options == null) {
             return;
         }
@@ -111,23 +119,29 @@ public class AggregationJob {
 
     /** Checkpointing, state backend (RocksDB with {@link #ROCKSDB_WRITE_BUFFER}) and restarts as the options say. */
     public static Configuration flinkConfiguration(JobOptions options) {
+        return flinkConfiguration(options.stateBackend, options.checkpointDir, options.restartAttempts);
+    }
+
+    /** The same for any job: the alert job's options name the same settings. */
+    public static Configuration flinkConfiguration(String stateBackend, String checkpointDir, int restartAttempts) {
         Configuration c = new Configuration();
-        c.set(StateBackendOptions.STATE_BACKEND, options.stateBackend.equals("rocksdb") ? "rocksdb" : "hashmap");
-        if (options.stateBackend.equals("rocksdb")) {
+        c.set(StateBackendOptions.STATE_BACKEND, stateBackend.equals("rocksdb") ? "rocksdb" : "hashmap");
+        if (stateBackend.equals("rocksdb")) {
             c.set(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE, ROCKSDB_WRITE_BUFFER);
         }
-        if (options.checkpointDir != null) {
+        if (checkpointDir != null) {
             c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-            c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, options.checkpointDir);
+            c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
         }
         c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, options.restartAttempts);
+        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, restartAttempts);
         c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         return c;
     }
 
     public static KafkaSource<Envelope> kafkaSource(JobOptions options) {
-        return kafkaSource(options, new EnvelopeDeserializer(new RecordParser(options.maxClockSkew.toMillis())));
+        return kafkaSource(options, new EnvelopeDeserializer(new RecordParser(options.maxClockSkew.toMillis()),
+                options.maxRecordBytes));
     }
 
     public static KafkaSource<Envelope> kafkaSource(JobOptions options,

@@ -110,6 +110,14 @@ public final class AgentSettings {
 
     /** Rejects values that cannot work, naming the setting. */
     public AgentSettings validate() {
+        // YAML gives null for an empty item ("comms: [null]", "- " on its own line) or an empty list value.
+        requireItems("pids", pids);
+        requireItems("comms", comms);
+        requireItems("cgroups", cgroups);
+        requireItems("families", families);
+        require(transport != null, "transport is empty (use ringbuf or perf)");
+        require(sink != null, "sink is empty (use stdout or kafka)");
+        require(btf != null, "btf is empty (give the path of the kernel's BTF, e.g. /sys/kernel/btf/vmlinux)");
         require(intervalMs >= 10, "interval_ms must be at least 10 (got " + intervalMs + ")");
         require(ringbufBytes >= 4096 && Integer.bitCount(ringbufBytes) == 1,
                 "ringbuf_bytes must be a power of two of at least 4096 (got " + ringbufBytes + ")");
@@ -135,6 +143,15 @@ public final class AgentSettings {
         return this;
     }
 
+    /** A list setting must be a list without empty items. */
+    static void requireItems(String setting, List<?> list) {
+        require(list != null, setting + " is empty (null); give a list, e.g. " + setting + ": [] for none");
+        for (int i = 0; i < list.size(); i++) {
+            require(list.get(i) != null, setting + " has an empty item (null) at position " + (i + 1)
+                    + "; remove it or give a value");
+        }
+    }
+
     private static void require(boolean ok, String problem) {
         if (!ok) {
             throw new ProbeException("invalid setting: " + problem, "correct it on the command line or in the config file");
@@ -154,7 +171,7 @@ public final class AgentSettings {
 
     @JsonProperty("families")
     public void setFamilies(List<String> families) {
-        this.families = new ArrayList<>(families);
+        this.families = families == null ? null : new ArrayList<>(families);
     }
 
     public Set<Probe.Family> enabledFamilies() {

@@ -37,6 +37,30 @@ class AgentSettingsTest {
     }
 
     @Test
+    void emptyItemsAreNamedNotANullPointer(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("agent.yaml");
+        for (String[] c : new String[][] {
+                {"comms: [null]", "comms has an empty item (null) at position 1"},
+                {"pids: [1, null]", "pids has an empty item (null) at position 2"},
+                {"cgroups:\n  - /sys/fs/cgroup/a\n  -\n", "cgroups has an empty item (null) at position 2"},
+                {"families: [process, ~]", "families has an empty item (null) at position 2"},
+                {"comms:", "comms is empty (null)"},
+                {"families:", "families is empty (null)"}}) {
+            Files.writeString(f, c[0] + "\n");
+            ProbeException e = assertThrows(ProbeException.class, () -> AgentSettings.load(f), c[0]);
+            assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
+            assertTrue(e.fix() != null && !e.oneLine().contains("\n"), e.oneLine());
+        }
+        Files.writeString(f, "sink: kafka\nkafka:\n  bootstrap: k:9092\n  shed_order: [syscall, null]\n  properties:\n    acks:\n");
+        AgentSettings s = AgentSettings.load(f);
+        ProbeException e = assertThrows(ProbeException.class, () -> s.kafka.validate());
+        assertTrue(e.getMessage().contains("shed_order is empty or has an empty item (null)"), e.getMessage());
+        s.kafka.shedOrder = List.of("syscall");
+        e = assertThrows(ProbeException.class, () -> s.kafka.validate());
+        assertTrue(e.getMessage().contains("kafka properties is empty or has an empty key or value (null)"), e.getMessage());
+    }
+
+    @Test
     void theShippedDeploymentSettingsLoadWithTheirKafkaSection() {
         AgentSettings s = AgentSettings.load(Path.of("..", "deploy", "agent.yaml"));
         assertEquals("kafka", s.sink);

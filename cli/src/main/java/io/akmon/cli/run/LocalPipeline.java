@@ -1,5 +1,6 @@
 package io.akmon.cli.run;
 
+import io.akmon.schema.Durations;
 import io.akmon.agent.Agent;
 import io.akmon.agent.AgentSettings;
 import io.akmon.agent.host.HostIdentity;
@@ -165,7 +166,7 @@ public final class LocalPipeline implements AutoCloseable {
     private JobOptions aggregationOptions(Options o) {
         return JobOptions.parse("--bootstrap-servers", kafka.bootstrapServers(),
                 "--starting-offsets", "earliest",
-                "--window", o.window,
+                "--window", Durations.normalize(o.window),
                 "--checkpoint-interval", o.checkpointInterval,
                 "--checkpoint-dir", o.dataDir.resolve("checkpoints").toUri().toString(),
                 "--idle-partition-timeout", "5s",
@@ -211,7 +212,7 @@ public final class LocalPipeline implements AutoCloseable {
                 "--idle-partition-timeout", "5s",
                 "--out-of-orderness", "2s",
                 "--parallelism", "1",
-                "--param", "aggregate_resolution=" + o.window,
+                "--param", "aggregate_resolution=" + Durations.normalize(o.window),
                 "--es", elasticsearch.httpUrl(),
                 "--es-flush-interval", "500ms");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -38,14 +38,27 @@ public final class RunCommand implements Callable<Integer> {
             description = "How often the view is redrawn. Default: ${DEFAULT-VALUE}.")
     Duration refresh;
 
-    @Option(names = "--window", paramLabel = "TIME", defaultValue = "10s", description = "Aggregation window. Default: ${DEFAULT-VALUE}.")
-    String window;
+    @Option(names = "--window", paramLabel = "TIME", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Aggregation window. Default: ${DEFAULT-VALUE}.")
+    Duration window;
 
     @Option(names = "--pid", paramLabel = "PID", split = ",", description = "Watch only these processes and their descendants.")
     List<Integer> pids;
 
     @Option(names = "--comm", paramLabel = "NAME", split = ",", description = "Watch only processes with this command name.")
     List<String> comms;
+
+    /** What to start, from the flags. */
+    LocalPipeline.Options options() {
+        LocalPipeline.Options o = new LocalPipeline.Options();
+        o.dataDir = dataDir;
+        // The normal form is what the jobs label aggregates with, and what the view and the rules look for.
+        o.window = io.akmon.schema.Durations.format(window);
+        o.agent.pinDir = "/sys/fs/bpf/akmon";
+        if (pids != null) o.agent.pids = pids;
+        if (comms != null) o.agent.comms = comms;
+        return o;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -61,12 +74,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         System.setProperty("akmon.log.file", dataDir.resolve("akmon.log").toString());
         org.apache.logging.log4j.core.config.Configurator.reconfigure();
-        LocalPipeline.Options o = new LocalPipeline.Options();
-        o.dataDir = dataDir;
-        o.window = window;
-        o.agent.pinDir = "/sys/fs/bpf/akmon";
-        if (pids != null) o.agent.pids = pids;
-        if (comms != null) o.agent.comms = comms;
+        LocalPipeline.Options o = options();
         CountDownLatch stop = new CountDownLatch(1);
         for (String sig : new String[] {"INT", "TERM"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
@@ -86,7 +94,7 @@ public final class RunCommand implements Callable<Integer> {
         System.err.println("akmon run: Elasticsearch at " + pipeline.elasticsearchUrl() + " (aliases "
                 + String.join(", ", pipeline.elasticsearchAliases()) + " over daily indices <alias>-YYYY.MM.DD, time field "
                 + "timestamp): point Grafana's Elasticsearch datasource there, or use grafana/provisioning");
-        PipelineView view = new PipelineView(window);
+        PipelineView view = new PipelineView(o.window);
         try (TopFeed feed = new TopFeed(view, pipeline.bootstrapServers(), pipeline.viewTopics(), LocalPipeline.AGGREGATION_GROUP,
                 pipeline.flinkRestUrl(), Duration.ofMinutes(1))) {
             Screen.loop(view, feed, System.out, !noUi, refresh, duration, stop);

@@ -22,8 +22,9 @@ public final class TopCommand implements Callable<Integer> {
     @Option(names = "--group", paramLabel = "ID", defaultValue = "akmon-aggregation", description = "The aggregation job's consumer group. Default: ${DEFAULT-VALUE}.")
     String group;
 
-    @Option(names = "--window", paramLabel = "TIME", defaultValue = "10s", description = "Which aggregate resolution to show. Default: ${DEFAULT-VALUE}.")
-    String window;
+    @Option(names = "--window", paramLabel = "TIME", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Which aggregate resolution to show. Default: ${DEFAULT-VALUE}.")
+    Duration window;
 
     @Option(names = "--no-ui", description = "One JSON status line per refresh instead of the screen.")
     boolean noUi;
@@ -36,7 +37,7 @@ public final class TopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PipelineView view = new PipelineView(window);
+        PipelineView view = new PipelineView(io.akmon.schema.Durations.format(window));
         CountDownLatch stop = new CountDownLatch(1);
         for (String sig : new String[] {"INT", "TERM"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());

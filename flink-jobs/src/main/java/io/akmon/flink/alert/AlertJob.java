@@ -1,6 +1,12 @@
 package io.akmon.flink.alert;
 
+import io.akmon.flink.AggregationJob;
 import io.akmon.flink.alert.rules.InvalidRulesException;
+import io.akmon.flink.config.CommandLines;
+import io.akmon.flink.dedup.Deduplicator;
+import io.akmon.flink.ingest.DeadLetter;
+import io.akmon.flink.ingest.Event;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import io.akmon.flink.alert.rules.RuleParser;
 import io.akmon.flink.alert.rules.RuleSet;
 import io.akmon.flink.ingest.Envelope;
@@ -11,7 +17,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -50,6 +55,7 @@ public class AlertJob {
     private final Source<Envelope, ?, ?> events;
     private final Source<Fact, ?, ?> aggregates;
     private final List<Sink<Alert>> sinks;
+    private final Sink<DeadLetter> deadLetterSink;
 
     /**
      * @param events     agent records (e.g. {@link #eventSource}); required
@@ -58,39 +64,58 @@ public class AlertJob {
      */
     public AlertJob(AlertOptions options, RuleSet rules, Source<Envelope, ?, ?> events, Source<Fact, ?, ?> aggregates,
                     List<Sink<Alert>> sinks) {
+        this(options, rules, events, aggregates, sinks, AlertSinks.deadLetters(options));
+    }
+
+    /** @param deadLetterSink where records the job cannot use go (bad, too large, too late, undecodable aggregates) */
+    public AlertJob(AlertOptions options, RuleSet rules, Source<Envelope, ?, ?> events, Source<Fact, ?, ?> aggregates,
+                    List<Sink<Alert>> sinks, Sink<DeadLetter> deadLetterSink) {
         this.options = options;
         this.rules = rules;
         this.events = events;
         this.aggregates = aggregates;
         this.sinks = List.copyOf(sinks);
+        this.deadLetterSink = deadLetterSink;
     }
 
     public static void main(String[] args) throws Exception {
-        AlertOptions options = new AlertOptions();
-        CommandLine cl = new CommandLine(options);
-        cl.parseArgs(args);
-        if (cl.isUsageHelpRequested()) {
-            cl.usage(System.out);
-            return;
-        }
+        AlertOptions options;
         RuleSet rules;
         try {
+            options = AlertOptions.parse(args);
+            if (options == null) {
+                return; // --help or --version
+            }
             rules = loadRules(options);
         } catch (InvalidRulesException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
+            System.err.println(rulesLine(e));
+            System.exit(CommandLines.EXIT_USAGE);
+            return;
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage()); // one line with the fix
+            System.exit(CommandLines.EXIT_USAGE);
             return;
         }
-        Configuration conf = new Configuration();
-        if (options.checkpointDir != null) {
-            conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, options.checkpointDir);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
         boolean useAggregates = options.aggregatesTopic != null && !options.aggregatesTopic.isEmpty();
         new AlertJob(options, rules, eventSource(options, null, null),
                 useAggregates ? aggregateSource(options, null, null) : null,
                 sinks(options)).execute(env);
+    }
+
+    /** Restart strategy, state backend and checkpoint storage as for the aggregation job. */
+    public static Configuration flinkConfiguration(AlertOptions options) {
+        return AggregationJob.flinkConfiguration(options.stateBackend, options.checkpointDir, options.restartAttempts);
+    }
+
+    /** One line for a rules file that does not validate: its first problem, how many more, and the fix. */
+    public static String rulesLine(InvalidRulesException e) {
+        List<io.akmon.flink.alert.rules.RuleError> errors = e.errors();
+        String source = e.getMessage().substring("invalid rules file ".length(), e.getMessage().indexOf(":\n"));
+        String first = errors.isEmpty() ? "" : ": " + errors.get(0).format(source)
+                + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : "");
+        return AlertOptions.COMMAND + ": invalid rules file " + source + first + "; fix: correct the file ("
+                + "akmon rules validate " + source + " lists every problem)";
     }
 
     /** The sinks the options ask for: the alerts topic first, then Elasticsearch. */
@@ -140,7 +165,9 @@ public class AlertJob {
         if (options.parallelism > 0) {
             env.setParallelism(options.parallelism);
         }
-        DataStream<Alert> alerts = build(env);
+        Inputs in = inputs(env, events, aggregates, options);
+        in.deadLetters().sinkTo(deadLetterSink).name("alert-dead-letter-sink").uid("alert-dead-letter-sink");
+        DataStream<Alert> alerts = AlertTopology.alerts(in.facts(), rules);
         for (int i = 0; i < sinks.size(); i++) {
             alerts.sinkTo(sinks.get(i)).name("alert-sink-" + i).uid(sinkUid(sinks.get(i), i));
         }
@@ -148,7 +175,7 @@ public class AlertJob {
 
     /** Elasticsearch gets its own uid so adding or removing the Kafka sink keeps its state on restore. */
     private static String sinkUid(Sink<Alert> sink, int i) {
-        return sink instanceof org.apache.flink.connector.elasticsearch.sink.ElasticsearchSink ? "alert-es-sink" : "alert-sink-" + i;
+        return sink instanceof io.akmon.flink.sink.es.EsBulkSink ? "alert-es-sink" : "alert-sink-" + i;
     }
 
     /** Adds sources, rules and throttle to the environment and returns the alerts (sinks not attached). */
@@ -159,25 +186,52 @@ public class AlertJob {
 
     public static DataStream<Fact> facts(StreamExecutionEnvironment env, Source<Envelope, ?, ?> events,
                                   Source<Fact, ?, ?> aggregates, AlertOptions options) {
-        DataStream<Fact> facts = env
+        return inputs(env, events, aggregates, options).facts();
+    }
+
+    /** What the rules read, and what the job could not use. */
+    public record Inputs(DataStream<Fact> facts, DataStream<DeadLetter> deadLetters) {
+    }
+
+    /**
+     * Events parsed (bad ones to the dead letters) and deduplicated per sequence stream (host, boot id,
+     * cpu), so a spool replay by the agent counts once, as facts; aggregates as facts (undecodable ones to
+     * the dead letters). Deduplication reuses the aggregation job's operator with event instants as
+     * windows: a gap stays open for --dedup-hold, so records older than that behind the watermark, which
+     * CEP would drop unseen, go to the dead letters as late instead.
+     */
+    public static Inputs inputs(StreamExecutionEnvironment env, Source<Envelope, ?, ?> events,
+                                Source<Fact, ?, ?> aggregates, AlertOptions options) {
+        SingleOutputStreamOperator<Event> parsed = env
                 .fromSource(events, WatermarkStrategy.<Envelope>forBoundedOutOfOrderness(options.outOfOrderness)
                         .withTimestampAssigner((e, kafkaTs) -> e.event != null ? e.event.timestampMillis()
                                 : Long.MIN_VALUE)
                         .withIdleness(options.idlePartitionTimeout), "alert-events").uid("alert-events")
-                .process(new SplitDeadLetters()).name("alert-parse").uid("alert-parse")
-                .map(Facts::of, FACT).name("alert-event-facts").uid("alert-event-facts");
+                .process(new SplitDeadLetters()).name("alert-parse").uid("alert-parse");
+        long hold = options.dedupHold.toMillis();
+        SingleOutputStreamOperator<Event> unique = parsed
+                .keyBy(Event::streamKey)
+                .process(new Deduplicator(1, hold - 1, hold, options.streamIdleTimeout.toMillis()))
+                .name("alert-dedup").uid("alert-dedup");
+        DataStream<Fact> facts = unique.map(Facts::of, FACT).name("alert-event-facts").uid("alert-event-facts");
+        DataStream<DeadLetter> dead = parsed.getSideOutput(SplitDeadLetters.DEAD_LETTERS)
+                .union(unique.getSideOutput(Deduplicator.LATE));
         if (aggregates != null) {
-            facts = facts.union(env.fromSource(aggregates,
+            SingleOutputStreamOperator<Fact> aggregateFacts = env.fromSource(aggregates,
                     WatermarkStrategy.<Fact>forBoundedOutOfOrderness(options.outOfOrderness)
                             .withTimestampAssigner((f, kafkaTs) -> f.timestamp)
-                            .withIdleness(options.idlePartitionTimeout), "alert-aggregates").uid("alert-aggregates"));
+                            .withIdleness(options.idlePartitionTimeout), "alert-aggregates").uid("alert-aggregates")
+                    .process(new SplitUndecodable()).name("alert-aggregate-check").uid("alert-aggregate-check");
+            facts = facts.union(aggregateFacts);
+            dead = dead.union(aggregateFacts.getSideOutput(SplitUndecodable.DEAD_LETTERS));
         }
-        return facts;
+        return new Inputs(facts, dead);
     }
 
     public static KafkaSource<Envelope> eventSource(AlertOptions options, OffsetsInitializer start,
                                                     OffsetsInitializer stop) {
-        return kafkaSource(options, options.topics, new EnvelopeDeserializer(), start, stop);
+        return kafkaSource(options, options.topics, new EnvelopeDeserializer(new io.akmon.flink.ingest.RecordParser(),
+                options.maxRecordBytes), start, stop);
     }
 
     public static KafkaSource<Fact> aggregateSource(AlertOptions options, OffsetsInitializer start,

@@ -1,5 +1,6 @@
 package io.akmon.flink.alert;
 
+import io.akmon.flink.config.CommandLines;
 import io.akmon.flink.config.JobOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,6 +21,11 @@ import java.util.Map;
                 + "from Kafka and writes alerts to Kafka and Elasticsearch. Refuses to start on an invalid rules file.")
 public class AlertOptions implements Serializable {
     private static final long serialVersionUID = 1L;
+    public static final String COMMAND = "akmon-alert-job";
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file with option values (keys = long option names without dashes); flags win.")
+    public java.io.File configFile;
 
     @Option(names = "--rules", paramLabel = "FILE",
             description = "Rules file (YAML). Default: the default rules shipped in the job.")
@@ -80,6 +86,30 @@ public class AlertOptions implements Serializable {
     @Option(names = "--checkpoint-dir", paramLabel = "URI", description = "Durable checkpoint storage.")
     public String checkpointDir;
 
+    @Option(names = "--state-backend", defaultValue = "heap",
+            description = "heap (fast, state on the JVM heap) or rocksdb (large state on local disk). Default: ${DEFAULT-VALUE}.")
+    public String stateBackend = "heap";
+
+    @Option(names = "--restart-attempts", defaultValue = "10",
+            description = "Restarts from the last checkpoint before the job fails. Default: ${DEFAULT-VALUE}.")
+    public int restartAttempts = 10;
+
+    @Option(names = "--dead-letter-topic", defaultValue = "akmon.deadletter",
+            description = "Topic for records the job cannot use (bad, too large, duplicate-free but too late, undecodable aggregates). Default: ${DEFAULT-VALUE}.")
+    public String deadLetterTopic = "akmon.deadletter";
+
+    @Option(names = "--max-record-size", defaultValue = "1mb", converter = JobOptions.SizeConverter.class, paramLabel = "SIZE",
+            description = "Records larger than this go to the dead-letter topic unparsed. Default: ${DEFAULT-VALUE}.")
+    public long maxRecordBytes = io.akmon.flink.ingest.EnvelopeDeserializer.DEFAULT_MAX_RECORD_BYTES;
+
+    @Option(names = "--dedup-hold", defaultValue = "1m", converter = JobOptions.DurationConverter.class,
+            description = "How long (event time) deduplication keeps an out-of-order gap in a (host, boot, cpu) sequence open. Default: ${DEFAULT-VALUE}.")
+    public Duration dedupHold = Duration.ofMinutes(1);
+
+    @Option(names = "--stream-idle-timeout", defaultValue = "1h", converter = JobOptions.DurationConverter.class,
+            description = "Forget the dedup state of a (host, boot, cpu) stream silent this long. Default: ${DEFAULT-VALUE}.")
+    public Duration streamIdleTimeout = Duration.ofHours(1);
+
     @Option(names = "--parallelism", defaultValue = "0", description = "0 keeps the cluster's default.")
     public int parallelism;
 
@@ -92,4 +122,41 @@ public class AlertOptions implements Serializable {
 
     @Mixin
     public EsSinkOptions es = new EsSinkOptions();
+
+    /**
+     * Parses flags, with defaults from the --config file. Returns null after --help/--version. Bad usage
+     * throws {@link CommandLines.UsageException} whose message is the one line to print.
+     */
+    public static AlertOptions parse(String... args) {
+        AlertOptions o = CommandLines.parse(COMMAND, new AlertOptions(), args);
+        if (o == null) {
+            return null;
+        }
+        try {
+            o.validate();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLines.UsageException(CommandLines.line(COMMAND, e));
+        }
+        return o;
+    }
+
+    public void validate() {
+        for (String sink : sinks) {
+            if (!sink.equals("kafka") && !sink.equals("elasticsearch")) {
+                throw new IllegalArgumentException("--sinks takes kafka and/or elasticsearch, got " + sink);
+            }
+        }
+        if (!stateBackend.equals("heap") && !stateBackend.equals("rocksdb")) {
+            throw new IllegalArgumentException("--state-backend must be heap or rocksdb, got " + stateBackend);
+        }
+        if (!List.of("committed", "earliest", "latest").contains(startingOffsets)) {
+            throw new IllegalArgumentException("--starting-offsets must be committed, earliest or latest, got " + startingOffsets);
+        }
+        if (streamIdleTimeout.compareTo(dedupHold) <= 0) {
+            throw new IllegalArgumentException("--stream-idle-timeout must be longer than --dedup-hold");
+        }
+        if (dedupHold.isZero() || dedupHold.isNegative()) {
+            throw new IllegalArgumentException("--dedup-hold must be positive");
+        }
+    }
 }

@@ -1,11 +1,13 @@
 package io.akmon.flink.config;
 
-import org.apache.flink.util.TimeUtils;
+import io.akmon.schema.Durations;
+import io.akmon.schema.Sizes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import io.akmon.flink.sink.es.EsSinkOptions;
+import io.akmon.flink.ingest.EnvelopeDeserializer;
 
 import java.io.File;
 import java.io.Serializable;
@@ -97,6 +99,10 @@ public class JobOptions implements Serializable {
             description = "Records with an event time further ahead of this machine's clock go to the dead-letter topic: one host with a wild clock must not push the watermark past everyone's records. Default: ${DEFAULT-VALUE}.")
     public Duration maxClockSkew;
 
+    @Option(names = "--max-record-size", defaultValue = "1mb", converter = SizeConverter.class, paramLabel = "SIZE",
+            description = "Records larger than this go to the dead-letter topic unparsed (the agent's stay below 16kb). Default: ${DEFAULT-VALUE}.")
+    public long maxRecordBytes = EnvelopeDeserializer.DEFAULT_MAX_RECORD_BYTES;
+
     @Option(names = "--dedup-hold", converter = DurationConverter.class,
             description = "How long (event time) deduplication keeps an out-of-order gap open for its missing record; at least window + allowed lateness, the default.")
     public Duration dedupHold;
@@ -143,41 +149,27 @@ public class JobOptions implements Serializable {
         return sinks.contains(sink);
     }
 
-    /** Parses flags, reading defaults from the --config file when given. Returns null after --help/--version. */
+    public static final String COMMAND = "akmon-aggregation-job";
+
+    /**
+     * Parses flags, reading defaults from the --config file when given. Returns null after --help/--version.
+     * Bad usage throws {@link CommandLines.UsageException} whose message is the one line to print.
+     */
     public static JobOptions parse(String... args) {
-        JobOptions options = new JobOptions();
-        CommandLine cl = new CommandLine(options);
-        File file = findConfigFile(args);
-        if (file != null) {
-            cl.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file));
-        }
-        cl.parseArgs(args);
-        if (cl.isUsageHelpRequested()) {
-            cl.usage(System.out);
+        JobOptions options = CommandLines.parse(COMMAND, new JobOptions(), args);
+        if (options == null) {
             return null;
         }
-        if (cl.isVersionHelpRequested()) {
-            cl.printVersionHelp(System.out);
-            return null;
+        try {
+            options.validate();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLines.UsageException(CommandLines.line(COMMAND, e));
         }
-        options.validate();
         return options;
     }
 
     public static String usage() {
         return new CommandLine(new JobOptions()).getUsageMessage();
-    }
-
-    private static File findConfigFile(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--config") && i + 1 < args.length) {
-                return new File(args[i + 1]);
-            }
-            if (args[i].startsWith("--config=")) {
-                return new File(args[i].substring("--config=".length()));
-            }
-        }
-        return null;
     }
 
     public void validate() {
@@ -219,28 +211,30 @@ public class JobOptions implements Serializable {
 
     /** "10s", "1m", "1h", "500ms": the label used in document ids and uids. */
     public static String label(Duration d) {
-        long ms = d.toMillis();
-        if (ms % 3_600_000 == 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms % 60_000 == 0) {
-            return ms / 60_000 + "m";
-        }
-        if (ms % 1000 == 0) {
-            return ms / 1000 + "s";
-        }
-        return ms + "ms";
+        return Durations.format(d);
     }
 
-    /** Accepts Flink's duration syntax (500ms, 10s, 1min, 1h) and "1m" for one minute. */
+    /** akmon's one duration grammar ({@link Durations}): 500ms, 10s, 1m, 1h, 1d. */
     public static class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            String v = value.trim();
-            if (v.matches("\\d+m")) {
-                v = v + "in";
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
-            return TimeUtils.parseDuration(v);
+        }
+    }
+
+    /** akmon's one size grammar ({@link Sizes}): 65536, 64kb, 1mb. */
+    public static class SizeConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return Sizes.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }

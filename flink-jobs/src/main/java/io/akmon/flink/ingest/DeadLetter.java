@@ -10,8 +10,17 @@ public class DeadLetter {
     public String topic;
     public int partition = -1;
     public long offset = -1;
-    /** The record as received; for bytes that are not UTF-8, a lossy decoding. */
+    /**
+     * The record as received (for bytes that are not UTF-8, a lossy decoding), cut to a bounded size by
+     * {@link DeadLetterPayload} so that the dead letter itself always fits the topic.
+     */
     public String payload;
+    /** Length of the whole record in bytes, before any cut. */
+    public long payloadBytes = -1;
+    /** SHA-256 of the whole record (hex), to find or compare the original. */
+    public String payloadSha256;
+    /** True when {@link #payload} is only the start of the record. */
+    public boolean payloadTruncated;
 
     public DeadLetter() {
     }

@@ -5,7 +5,6 @@ import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDe
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * Parses Kafka records in the source itself, so event-time watermarks are generated per Kafka
@@ -14,14 +13,23 @@ import java.nio.charset.StandardCharsets;
  */
 public class EnvelopeDeserializer implements KafkaRecordDeserializationSchema<Envelope> {
     private static final long serialVersionUID = 1L;
+    /** Default of the largest record parsed; the agent's records stay far below it. */
+    public static final long DEFAULT_MAX_RECORD_BYTES = 1 << 20;
     private final RecordParser parser;
+    private final long maxRecordBytes;
 
     public EnvelopeDeserializer() {
         this(new RecordParser());
     }
 
     public EnvelopeDeserializer(RecordParser parser) {
+        this(parser, DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    /** @param maxRecordBytes larger records become dead letters unparsed */
+    public EnvelopeDeserializer(RecordParser parser, long maxRecordBytes) {
         this.parser = parser;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     @Override
@@ -30,12 +38,15 @@ public class EnvelopeDeserializer implements KafkaRecordDeserializationSchema<En
     }
 
     public Envelope toEnvelope(byte[] value, String topic, int partition, long offset) {
+        if (value != null && value.length > maxRecordBytes) {
+            return Envelope.dead(DeadLetterPayload.of("record of " + value.length + " bytes is larger than the limit of "
+                    + maxRecordBytes + " bytes (--max-record-size)", topic, partition, offset, value));
+        }
         RecordParser.Result r = parser.parse(value);
         if (r.event() != null) {
             return Envelope.of(r.event());
         }
-        String payload = value == null ? null : new String(value, StandardCharsets.UTF_8);
-        return Envelope.dead(new DeadLetter(r.reason(), topic, partition, offset, payload));
+        return Envelope.dead(DeadLetterPayload.of(r.reason(), topic, partition, offset, value));
     }
 
     @Override

@@ -261,7 +261,7 @@ public final class AgentCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new AgentCommand());
+        CommandLine cl = UsageErrors.install(new CommandLine(new AgentCommand()));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             System.err.println("akmon agent: " + (ex instanceof ProbeException p ? p.oneLine() : ex.toString()));
             return ex instanceof ProbeException ? EXIT_ENVIRONMENT : EXIT_FAILED;

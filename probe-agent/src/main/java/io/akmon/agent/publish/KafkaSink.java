@@ -29,6 +29,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -477,9 +478,12 @@ public final class KafkaSink implements EventSink {
     private void setUpTopics(long timeoutMs, boolean startup) {
         lastTopicAttemptNano = System.nanoTime();
         try (Admin admin = admin()) {
-            TopicSetup.ensure(admin, config, new HashSet<>(topicOf.values()), timeoutMs);
+            Set<String> created = TopicSetup.ensure(admin, config, new HashSet<>(topicOf.values()), timeoutMs);
             topicsReady = true;
-            if (!startup) {
+            if (!startup && !created.isEmpty()) {
+                log.warn("kafka topics " + created + " were missing at " + config.bootstrap
+                        + " (deleted while the agent ran?) and were created again; the records waiting in the spool follow");
+            } else if (!startup) {
                 log.note("kafka at " + config.bootstrap + " reachable; topics ready");
             }
         } catch (TopicSetup.Unreachable e) {
@@ -685,8 +689,10 @@ public final class KafkaSink implements EventSink {
             failing = true;
             problems.reset();
         }
-        problem("cannot deliver to kafka at " + config.bootstrap + ": " + describe(cause) + "; " + spool.depth()
-                + " records wait in the spool " + spool.dir() + " and are sent when it is back");
+        problem("cannot deliver to kafka at " + config.bootstrap + ": " + KafkaProblems.describe(cause, config.bootstrap, config.properties)
+                + "; " + spool.depth() + " records wait in the spool " + spool.dir() + " and are sent when it is back");
+        // Check the topics before sending again: one deleted meanwhile is created again or reported with the fix.
+        topicsReady = false;
         closeProducer(Duration.ZERO);
         sendFailed = false;
         InFlightWindow.Recovery r = inFlight.recover(f -> losses.count(LossLedger.Reason.REJECTED, f.type));

@@ -68,6 +68,12 @@ public final class KafkaSinkConfig {
 
     /** Rejects values that cannot work, naming the setting. */
     public KafkaSinkConfig validate() {
+        // YAML gives null for an empty item or value; name it instead of failing later.
+        require(topics != null, "kafka topics is empty (null)", "give a map of family: topic, or leave it out");
+        require(shedOrder != null && shedOrder.stream().noneMatch(java.util.Objects::isNull), "kafka shed_order is empty or has an empty item (null)",
+                "list families, e.g. shed_order: [syscall, net], or leave it out");
+        require(properties != null && properties.entrySet().stream().noneMatch(e -> e.getKey() == null || e.getValue() == null),
+                "kafka properties is empty or has an empty key or value (null)", "give key: value pairs, or leave it out");
         require(bootstrap != null && !bootstrap.isBlank(), "kafka bootstrap servers are not set",
                 "give --bootstrap HOST:PORT (or kafka.bootstrap in the config file)");
         for (String server : bootstrap.split(",")) {
@@ -134,36 +140,14 @@ public final class KafkaSinkConfig {
     }
 
     /**
-     * Parses a byte size: a number with an optional k, m or g suffix (binary multiples), e.g.
-     * {@code 512m}. Throws with a message naming {@code setting} if it is not one.
+     * Parses a byte size in akmon's one size grammar ({@link io.akmon.schema.Sizes}), e.g. {@code 512m}. Throws with a message naming {@code setting} if it is not one.
      */
     public static long parseBytes(String text, String setting) {
-        String s = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-        long mult = 1;
-        if (s.endsWith("b")) { // 512mb, 1gib and 1g all mean powers of 1024
-            s = s.substring(0, s.length() - (s.endsWith("ib") && s.length() > 2 ? 2 : 1));
-        }
-        if (!s.isEmpty()) {
-            switch (s.charAt(s.length() - 1)) {
-                case 'k' -> mult = 1L << 10;
-                case 'm' -> mult = 1L << 20;
-                case 'g' -> mult = 1L << 30;
-                case 't' -> mult = 1L << 40;
-                default -> mult = 1;
-            }
-            if (mult != 1) {
-                s = s.substring(0, s.length() - 1);
-            }
-        }
         try {
-            long v = Long.parseLong(s.trim());
-            if (v < 0 || v > Long.MAX_VALUE / mult) {
-                throw new NumberFormatException();
-            }
-            return v * mult;
-        } catch (NumberFormatException e) {
+            return io.akmon.schema.Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
             throw new ProbeException("invalid setting: " + setting + " '" + text + "' is not a byte size",
-                    "use a number with an optional k, m or g suffix, e.g. 512m");
+                    "use " + io.akmon.schema.Sizes.GRAMMAR);
         }
     }
 

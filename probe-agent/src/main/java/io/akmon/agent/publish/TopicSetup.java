@@ -40,9 +40,9 @@ final class TopicSetup {
     /**
      * Makes sure every topic exists. Throws {@link ProbeException} for problems only the user can
      * fix (replication factor above the broker count, creation forbidden or off), {@link Unreachable}
-     * if the cluster does not answer within {@code timeoutMs}.
+     * if the cluster does not answer within {@code timeoutMs}. Returns the topics it created.
      */
-    static void ensure(Admin admin, KafkaSinkConfig config, Collection<String> topics, long timeoutMs)
+    static Set<String> ensure(Admin admin, KafkaSinkConfig config, Collection<String> topics, long timeoutMs)
             throws Unreachable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMs));
         Collection<Node> nodes = get(admin.describeCluster().nodes(), deadline, config, "describe the cluster");
@@ -50,7 +50,7 @@ final class TopicSetup {
         Set<String> missing = new TreeSet<>(topics);
         missing.removeAll(existing);
         if (missing.isEmpty()) {
-            return;
+            return missing;
         }
         if (!config.createTopics) {
             throw new ProbeException("kafka topics " + missing + " do not exist at " + config.bootstrap
@@ -91,6 +91,7 @@ final class TopicSetup {
             }
         }
         awaitLeaders(admin, config, missing, deadline);
+        return missing;
     }
 
     /**
@@ -125,6 +126,10 @@ final class TopicSetup {
             throw new Unreachable("interrupted while waiting for kafka", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            ProbeException auth = KafkaProblems.authentication(cause, config.bootstrap, config.properties);
+            if (auth != null) {
+                throw auth;
+            }
             if (cause instanceof org.apache.kafka.common.errors.TimeoutException
                     || cause instanceof org.apache.kafka.common.errors.RetriableException
                     || cause instanceof org.apache.kafka.common.errors.DisconnectException) {

@@ -74,6 +74,37 @@ class RecordDecoderTest {
         assertEquals(1000L, e.getLong(Fields.UID));
     }
 
+    /**
+     * Record sizes are bounded at the source: the kernel copies at most 16 bytes of comm, 256 of filename
+     * and 1024 of argv, and the decoder never reads past them whatever length a record claims. Even when
+     * every byte is one JSON must escape six-fold, the JSON record stays below 16 kB.
+     */
+    @Test
+    void theLargestExecRecordStaysBelowSixteenKilobytesOfJsonWhateverItsBytes() {
+        ByteBuffer b = record(Layout.REC_EXEC, Layout.Exec.SIZE, 0, 1, 1);
+        b.putInt(Layout.Exec.PID, 7).putInt(Layout.Exec.PPID, 6).putInt(Layout.Exec.UID, 1000);
+        byte[] filename = new byte[Layout.FILENAME_LEN];
+        java.util.Arrays.fill(filename, (byte) 1);
+        b.put(Layout.Exec.FILENAME, filename);
+        b.putShort(Layout.Exec.FILENAME_LEN_FIELD, (short) 0xffff); // claims more than the field holds
+        byte[] argv = new byte[Layout.ARGV_LEN];
+        for (int i = 0; i < argv.length; i++) {
+            argv[i] = i % 7 == 6 ? 0 : (byte) (i % 2 == 0 ? 1 : '"');
+        }
+        b.put(Layout.Exec.ARGV, argv);
+        b.putShort(Layout.Exec.ARGV_LEN_FIELD, (short) 0xffff);
+        byte[] comm = new byte[Layout.COMM_LEN];
+        java.util.Arrays.fill(comm, (byte) 2);
+        b.put(Layout.Exec.COMM, comm);
+        Event e = decoder.decode(b);
+        String json = e.toJson();
+        int argvChars = ((List<?>) e.get(Fields.ARGV)).stream().mapToInt(a -> ((String) a).length()).sum();
+        assertTrue(argvChars <= Layout.ARGV_LEN, "argv capped at " + Layout.ARGV_LEN + " bytes: " + argvChars);
+        assertTrue(e.getString(Fields.FILENAME).length() <= Layout.FILENAME_LEN);
+        assertTrue(json.getBytes(StandardCharsets.UTF_8).length < 16 * 1024, "exec record of " + json.length() + " bytes");
+        assertTrue(json.getBytes(StandardCharsets.UTF_8).length > 4 * 1024, "the escapes were written: " + json.length());
+    }
+
     @Test
     void ipv4MappedAddressesPrintAsIpv4() {
         ByteBuffer b = record(Layout.REC_NET, Layout.Net.SIZE, 0, 1, 1);

@@ -16,7 +16,8 @@ public class RulesCommand implements Runnable {
     }
 
     public static int run(String... args) {
-        return new CommandLine(new RulesCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return io.akmon.flink.config.CommandLines.oneLineErrors(
+                new CommandLine(new RulesCommand()).setCaseInsensitiveEnumValuesAllowed(true)).execute(args);
     }
 
     @Override

@@ -39,7 +39,6 @@ public final class RuleParser {
     static final Set<String> AFTER_MATCH = Set.of("skip_past_last_event", "no_skip", "skip_to_next");
     static final Duration DEFAULT_THROTTLE = Duration.ofMinutes(5);
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]*");
-    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("\\{([^{}]*)}");
     private static final List<String> TOP_KEYS = List.of("params", "rules");
     private static final List<String> RULE_KEYS = List.of("name", "description", "enabled", "severity", "key",
@@ -64,6 +63,7 @@ public final class RuleParser {
     private final List<RuleError> errors = new ArrayList<>();
     private final Map<String, Object> params = new LinkedHashMap<>();
     private String rule;
+    private final YamlNodes yaml = new YamlNodes(this::error, this::expression);
 
     private RuleParser() {
     }
@@ -109,7 +109,7 @@ public final class RuleParser {
             errors.add(new RuleError(null, 1, 1, "the file is empty: expected 'rules:'"));
             return set;
         }
-        Map<String, Node> top = mapping(root, TOP_KEYS, "the rules file");
+        Map<String, Node> top = yaml.mapping(root, TOP_KEYS, "the rules file");
         if (top == null) {
             return set;
         }
@@ -150,8 +150,8 @@ public final class RuleParser {
                 error(node, "'params' must be a mapping of name: value");
             } else {
                 for (NodeTuple t : m.getValue()) {
-                    String name = scalarText(t.getKeyNode());
-                    Object v = t.getValueNode() instanceof ScalarNode s ? literal(s) : null;
+                    String name = yaml.scalarText(t.getKeyNode());
+                    Object v = t.getValueNode() instanceof ScalarNode s ? YamlNodes.literal(s) : null;
                     if (v == null) {
                         error(t.getValueNode(), "parameter '" + name + "' must be a number, string or boolean");
                     } else {
@@ -183,7 +183,7 @@ public final class RuleParser {
     /** Returns the rule; one whose {@code enabled} is false comes back without a message. */
     private Rule readRule(Node node, Set<String> names) {
         rule = peekName(node);
-        Map<String, Node> m = mapping(node, RULE_KEYS, "a rule");
+        Map<String, Node> m = yaml.mapping(node, RULE_KEYS, "a rule");
         if (m == null) {
             return null;
         }
@@ -194,23 +194,23 @@ public final class RuleParser {
             error(node, "missing 'name'");
             return null;
         }
-        r.name = scalarText(nameNode);
+        r.name = yaml.scalarText(nameNode);
         rule = r.name;
         if (r.name == null || !NAME.matcher(r.name).matches()) {
             error(nameNode, "bad rule name: use lower-case letters, digits, '-' and '_'");
         } else if (!names.add(r.name)) {
             error(nameNode, "duplicate rule name");
         }
-        r.description = m.containsKey("description") ? scalarText(m.get("description")) : null;
-        boolean enabled = !m.containsKey("enabled") || bool(m.get("enabled"), "enabled");
-        r.severity = required(m, node, "severity");
+        r.description = m.containsKey("description") ? yaml.scalarText(m.get("description")) : null;
+        boolean enabled = !m.containsKey("enabled") || yaml.bool(m.get("enabled"), "enabled");
+        r.severity = yaml.required(m, node, "severity");
         if (r.severity != null && !SEVERITIES.contains(r.severity)) {
             error(m.get("severity"), "unknown severity '" + r.severity + "': expected critical, warning or info");
         }
-        r.within = m.containsKey("within") ? duration(m.get("within"), "within") : null;
-        r.throttle = m.containsKey("throttle") ? duration(m.get("throttle"), "throttle") : DEFAULT_THROTTLE;
+        r.within = m.containsKey("within") ? yaml.duration(m.get("within"), "within") : null;
+        r.throttle = m.containsKey("throttle") ? yaml.duration(m.get("throttle"), "throttle") : DEFAULT_THROTTLE;
         if (m.containsKey("after_match")) {
-            r.afterMatch = scalarText(m.get("after_match"));
+            r.afterMatch = yaml.scalarText(m.get("after_match"));
             if (!AFTER_MATCH.contains(r.afterMatch)) {
                 error(m.get("after_match"), "unknown after_match '" + r.afterMatch
                         + "': expected skip_past_last_event, no_skip or skip_to_next");
@@ -243,7 +243,7 @@ public final class RuleParser {
             }
         }
         Node messageNode = m.get("message");
-        r.message = required(m, node, "message");
+        r.message = yaml.required(m, node, "message");
         if (r.message != null) {
             r.message = substituteParams(r.message, messageNode);
             checkTemplate(r, messageNode);
@@ -261,8 +261,8 @@ public final class RuleParser {
     private String peekName(Node node) {
         if (node instanceof MappingNode m) {
             for (NodeTuple t : m.getValue()) {
-                if ("name".equals(scalarText(t.getKeyNode()))) {
-                    return scalarText(t.getValueNode());
+                if ("name".equals(yaml.scalarText(t.getKeyNode()))) {
+                    return yaml.scalarText(t.getValueNode());
                 }
             }
         }
@@ -282,13 +282,13 @@ public final class RuleParser {
     }
 
     private Step readStep(Node node, int index, Rule r, Set<String> stepNames) {
-        Map<String, Node> m = mapping(node, STEP_KEYS, "a step");
+        Map<String, Node> m = yaml.mapping(node, STEP_KEYS, "a step");
         if (m == null) {
             return null;
         }
         Step s = new Step();
-        s.name = required(m, node, "name");
-        s.type = required(m, node, "type");
+        s.name = yaml.required(m, node, "name");
+        s.type = yaml.required(m, node, "type");
         if (s.name == null || s.type == null) {
             return null;
         }
@@ -303,7 +303,7 @@ public final class RuleParser {
             return null;
         }
         if (m.containsKey("contiguity")) {
-            String c = scalarText(m.get("contiguity"));
+            String c = yaml.scalarText(m.get("contiguity"));
             s.contiguity = Step.Contiguity.of(c);
             if (index == 0) {
                 error(m.get("contiguity"), "the first step has no contiguity: it starts the pattern");
@@ -320,10 +320,10 @@ public final class RuleParser {
             quantifiers++;
             Node t = m.get("times");
             if (t instanceof MappingNode tm) {
-                Map<String, Node> range = mapping(tm, List.of("from", "to"), "'times'");
+                Map<String, Node> range = yaml.mapping(tm, List.of("from", "to"), "'times'");
                 if (range != null && range.containsKey("from") && range.containsKey("to")) {
-                    s.minTimes = positiveInt(range.get("from"), "times.from");
-                    s.maxTimes = positiveInt(range.get("to"), "times.to");
+                    s.minTimes = yaml.positiveInt(range.get("from"), "times.from");
+                    s.maxTimes = yaml.positiveInt(range.get("to"), "times.to");
                     if (s.maxTimes < s.minTimes) {
                         error(t, "times.to must not be below times.from");
                     }
@@ -331,28 +331,28 @@ public final class RuleParser {
                     error(t, "'times' as a range needs both 'from' and 'to'");
                 }
             } else {
-                s.minTimes = positiveInt(t, "times");
+                s.minTimes = yaml.positiveInt(t, "times");
                 s.maxTimes = s.minTimes;
             }
         }
-        if (m.containsKey("one_or_more") && bool(m.get("one_or_more"), "one_or_more")) {
+        if (m.containsKey("one_or_more") && yaml.bool(m.get("one_or_more"), "one_or_more")) {
             quantifiers++;
             s.minTimes = 1;
             s.maxTimes = -1;
         }
         if (m.containsKey("times_or_more")) {
             quantifiers++;
-            s.minTimes = positiveInt(m.get("times_or_more"), "times_or_more");
+            s.minTimes = yaml.positiveInt(m.get("times_or_more"), "times_or_more");
             s.maxTimes = -1;
         }
         if (quantifiers > 1) {
             error(node, "use only one of times, one_or_more and times_or_more");
         }
-        s.optional = m.containsKey("optional") && bool(m.get("optional"), "optional");
-        s.consecutive = m.containsKey("consecutive") && bool(m.get("consecutive"), "consecutive");
+        s.optional = m.containsKey("optional") && yaml.bool(m.get("optional"), "optional");
+        s.consecutive = m.containsKey("consecutive") && yaml.bool(m.get("consecutive"), "consecutive");
         s.allowCombinations = m.containsKey("allow_combinations")
-                && bool(m.get("allow_combinations"), "allow_combinations");
-        s.greedy = m.containsKey("greedy") && bool(m.get("greedy"), "greedy");
+                && yaml.bool(m.get("allow_combinations"), "allow_combinations");
+        s.greedy = m.containsKey("greedy") && yaml.bool(m.get("greedy"), "greedy");
         if ((s.consecutive || s.allowCombinations || s.greedy) && !s.looping()) {
             error(node, "consecutive, allow_combinations and greedy need a looping quantifier "
                     + "(times above 1, a times range, one_or_more or times_or_more)");
@@ -389,14 +389,14 @@ public final class RuleParser {
             return;
         }
         if (node instanceof SequenceNode seq) {
-            List<String> fields = stringList(seq, "key");
+            List<String> fields = yaml.stringList(seq, "key");
             for (String type : r.types()) {
                 checkKeyFields(type, fields, seq);
                 r.keyFields.put(type, fields);
             }
         } else if (node instanceof MappingNode map) {
             for (NodeTuple t : map.getValue()) {
-                String type = scalarText(t.getKeyNode());
+                String type = yaml.scalarText(t.getKeyNode());
                 if (!r.types().contains(type)) {
                     error(t.getKeyNode(), "key for type '" + type + "', which no step matches");
                     continue;
@@ -405,7 +405,7 @@ public final class RuleParser {
                     error(t.getValueNode(), "the key of type '" + type + "' must be a list of fields");
                     continue;
                 }
-                List<String> fields = stringList(seq, "key");
+                List<String> fields = yaml.stringList(seq, "key");
                 checkKeyFields(type, fields, seq);
                 r.keyFields.put(type, fields);
             }
@@ -508,7 +508,7 @@ public final class RuleParser {
         List<Condition> parts = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (NodeTuple t : map.getValue()) {
-            String key = scalarText(t.getKeyNode());
+            String key = yaml.scalarText(t.getKeyNode());
             Node value = t.getValueNode();
             if (key != null && !seen.add(key)) {
                 error(t.getKeyNode(), "duplicate key '" + key + "' in a condition: use 'and' to combine conditions on one field");
@@ -535,7 +535,7 @@ public final class RuleParser {
                     }
                     if (value instanceof MappingNode ops) {
                         for (NodeTuple o : ops.getValue()) {
-                            String opName = scalarText(o.getKeyNode());
+                            String opName = yaml.scalarText(o.getKeyNode());
                             Condition.Op op = Condition.Op.of(opName);
                             if (op == null) {
                                 error(o.getKeyNode(), "unknown comparison '" + opName + "': expected eq, ne, gt, "
@@ -641,7 +641,7 @@ public final class RuleParser {
             error(node, "expected a value for '" + field + "'");
             return null;
         }
-        Object v = literal(s);
+        Object v = YamlNodes.literal(s);
         if (v instanceof String str && str.contains("${")) {
             v = expression(str, node);
             if (v == null) {
@@ -654,49 +654,28 @@ public final class RuleParser {
                     + "' is " + kindName(actual));
             return null;
         }
+        if (RESOLUTION.equals(field) && v instanceof String str) {
+            // Aggregates are labelled with the normal form of their window: 10000ms and 10s both mean "10s".
+            try {
+                return io.akmon.schema.Durations.normalize(str);
+            } catch (IllegalArgumentException e) {
+                error(node, "bad value for '" + field + "': " + e.getMessage());
+                return null;
+            }
+        }
         return v;
     }
 
-    private static Object literal(ScalarNode s) {
-        Tag tag = s.getTag();
-        String v = s.getValue();
-        try {
-            if (tag.equals(Tag.INT)) {
-                return Long.decode(v.replace("_", ""));
-            }
-            if (tag.equals(Tag.FLOAT)) {
-                return Double.parseDouble(v.replace("_", ""));
-            }
-        } catch (NumberFormatException e) {
-            return v;
-        }
-        if (tag.equals(Tag.BOOL)) {
-            return Boolean.parseBoolean(v.toLowerCase());
-        }
-        if (tag.equals(Tag.NULL)) {
-            return null;
-        }
-        return v;
-    }
+    private static final String RESOLUTION = "resolution";
+
 
     /**
      * {@code ${name}} alone stands for the parameter's value, whatever its type; otherwise the text is
      * arithmetic over numbers and numeric parameters: + - * / and parentheses.
      */
     private Object expression(String text, Node node) {
-        Matcher whole = java.util.regex.Pattern.compile("\\$\\{([A-Za-z0-9_]+)}").matcher(text.trim());
-        if (whole.matches()) {
-            String name = whole.group(1);
-            if (!params.containsKey(name)) {
-                error(node, "unknown parameter '" + name + "'");
-                return null;
-            }
-            return params.get(name);
-        }
         try {
-            Arithmetic a = new Arithmetic(text, params);
-            double d = a.parse();
-            return d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) (long) d : (Object) d;
+            return ParamExpressions.evaluate(text, params);
         } catch (IllegalArgumentException e) {
             error(node, e.getMessage());
             return null;
@@ -718,210 +697,6 @@ public final class RuleParser {
         return b.toString();
     }
 
-    /** Recursive descent over + - * / ( ) numbers and ${param}. */
-    private static final class Arithmetic {
-        private final String s;
-        private final Map<String, Object> params;
-        private int i;
-
-        Arithmetic(String s, Map<String, Object> params) {
-            this.s = s;
-            this.params = params;
-        }
-
-        double parse() {
-            double v = sum();
-            skip();
-            if (i != s.length()) {
-                throw new IllegalArgumentException("bad expression '" + s + "' at '" + s.substring(i) + "'");
-            }
-            return v;
-        }
-
-        private double sum() {
-            double v = product();
-            while (true) {
-                skip();
-                if (at('+')) {
-                    v += product();
-                } else if (at('-')) {
-                    v -= product();
-                } else {
-                    return v;
-                }
-            }
-        }
-
-        private double product() {
-            double v = atom();
-            while (true) {
-                skip();
-                if (at('*')) {
-                    v *= atom();
-                } else if (at('/')) {
-                    v /= atom();
-                } else {
-                    return v;
-                }
-            }
-        }
-
-        private double atom() {
-            skip();
-            if (at('(')) {
-                double v = sum();
-                skip();
-                if (!at(')')) {
-                    throw new IllegalArgumentException("bad expression '" + s + "': missing ')'");
-                }
-                return v;
-            }
-            if (s.startsWith("${", i)) {
-                int end = s.indexOf('}', i);
-                if (end < 0) {
-                    throw new IllegalArgumentException("bad expression '" + s + "': unclosed ${");
-                }
-                String name = s.substring(i + 2, end);
-                i = end + 1;
-                Object v = params.get(name);
-                if (v == null) {
-                    throw new IllegalArgumentException("unknown parameter '" + name + "'");
-                }
-                if (!(v instanceof Number n)) {
-                    throw new IllegalArgumentException("type mismatch: parameter '" + name
-                            + "' is not a number and cannot be used in arithmetic");
-                }
-                return n.doubleValue();
-            }
-            int start = i;
-            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '_')) {
-                i++;
-            }
-            if (start == i) {
-                throw new IllegalArgumentException("bad expression '" + s + "' at '" + s.substring(i) + "'");
-            }
-            return Double.parseDouble(s.substring(start, i).replace("_", ""));
-        }
-
-        private boolean at(char c) {
-            if (i < s.length() && s.charAt(i) == c) {
-                i++;
-                return true;
-            }
-            return false;
-        }
-
-        private void skip() {
-            while (i < s.length() && s.charAt(i) == ' ') {
-                i++;
-            }
-        }
-    }
-
-    // ---- YAML helpers ---------------------------------------------------------------------------------
-
-    private Map<String, Node> mapping(Node node, List<String> allowed, String what) {
-        if (!(node instanceof MappingNode m)) {
-            error(node, what + " must be a mapping");
-            return null;
-        }
-        Map<String, Node> out = new LinkedHashMap<>();
-        for (NodeTuple t : m.getValue()) {
-            String key = scalarText(t.getKeyNode());
-            if (key != null && out.containsKey(key)) {
-                error(t.getKeyNode(), "duplicate key '" + key + "' in " + what);
-                continue;
-            }
-            if (key == null || !allowed.contains(key)) {
-                error(t.getKeyNode(), "unknown key '" + key + "' in " + what + ": expected one of "
-                        + String.join(", ", allowed));
-                continue;
-            }
-            out.put(key, t.getValueNode());
-        }
-        return out;
-    }
-
-    private String required(Map<String, Node> m, Node parent, String key) {
-        Node n = m.get(key);
-        if (n == null) {
-            error(parent, "missing '" + key + "'");
-            return null;
-        }
-        String s = scalarText(n);
-        if (s == null || s.isBlank()) {
-            error(n, "'" + key + "' must be a non-empty string");
-            return null;
-        }
-        return s;
-    }
-
-    private String scalarText(Node n) {
-        if (n instanceof ScalarNode s) {
-            return s.getValue();
-        }
-        return null;
-    }
-
-    private boolean bool(Node n, String key) {
-        if (n instanceof ScalarNode s && s.getTag().equals(Tag.BOOL)) {
-            return Boolean.parseBoolean(s.getValue().toLowerCase());
-        }
-        error(n, "type mismatch: '" + key + "' must be true or false");
-        return false;
-    }
-
-    private int positiveInt(Node n, String key) {
-        Object v = n instanceof ScalarNode s ? literal(s) : null;
-        if (v instanceof String str && str.contains("${")) {
-            v = expression(str, n);
-            if (v == null) {
-                return 1;
-            }
-        }
-        if (v instanceof Long l && l >= 1 && l <= 10_000) {
-            return l.intValue();
-        }
-        error(n, "'" + key + "' must be a whole number from 1 to 10000");
-        return 1;
-    }
-
-    private Duration duration(Node n, String key) {
-        Object v = n instanceof ScalarNode s ? literal(s) : null;
-        if (v instanceof String str && str.contains("${")) {
-            v = expression(str, n);
-            if (v == null) {
-                return null;
-            }
-        }
-        Matcher m = v == null ? null : DURATION.matcher(v.toString().trim());
-        if (m == null || !m.matches() || Long.parseLong(m.group(1)) == 0) {
-            error(n, "bad duration '" + (n instanceof ScalarNode s ? s.getValue() : "") + "' for '" + key
-                    + "': expected a positive whole number followed by ms, s, m, h or d, e.g. 30s");
-            return null;
-        }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-        };
-    }
-
-    private List<String> stringList(SequenceNode seq, String key) {
-        List<String> out = new ArrayList<>();
-        for (Node n : seq.getValue()) {
-            String s = scalarText(n);
-            if (s == null) {
-                error(n, "'" + key + "' must list field names");
-            } else {
-                out.add(s);
-            }
-        }
-        return out;
-    }
 
     private static String kindName(Kind k) {
         return switch (k) {

@@ -1,17 +1,15 @@
 package io.akmon.flink.sink.es;
 
 import io.akmon.flink.aggregate.Aggregate;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.elasticsearch.sink.Elasticsearch7SinkBuilder;
-import org.apache.flink.connector.elasticsearch.sink.ElasticsearchSink;
-import org.apache.flink.connector.elasticsearch.sink.FlushBackoffType;
+import io.akmon.flink.sink.DeadLetterChannel;
+import io.akmon.flink.sink.KafkaDeadLetterChannel;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * Elasticsearch 7 sinks of the jobs' outputs. At-least-once: every checkpoint waits until the buffered
- * bulk requests are acknowledged (a slow ES backs the job up through backpressure), and a failed bulk
- * request fails the task so the job restarts from its last checkpoint and writes again. Deterministic
- * document ids turn those repeated writes into overwrites, so the index ends up exactly-once.
+ * Elasticsearch 7 sinks of the jobs' outputs ({@link EsBulkSink}): at least once, every checkpoint waits
+ * until the buffered documents are stored; documents refused for now are retried with backoff while the
+ * job waits, documents refused for good go to a dead-letter channel with Elasticsearch's reason.
+ * Deterministic document ids turn repeated writes into overwrites, so the index ends up exactly-once.
  */
 public final class ElasticsearchSinks {
     private ElasticsearchSinks() {
@@ -21,40 +19,61 @@ public final class ElasticsearchSinks {
      * Aggregates into {@code <prefix>-metrics-<date>}, id {@link Aggregate#id}, date from {@link Aggregate#timestamp};
      * host windows also as one document per syscall name ({@link AggregateEmitter}).
      */
-    public static ElasticsearchSink<Aggregate> aggregates(EsSinkOptions options) {
-        return build(options, new AggregateEmitter(options));
+    public static EsBulkSink<Aggregate> aggregates(EsSinkOptions options, DeadLetterChannel deadLetters) {
+        return new EsBulkSink<>(options, new AggregateEmitter(options), deadLetters);
+    }
+
+    /** As above, refused documents only logged and counted: for tools and tests without Kafka. */
+    public static EsBulkSink<Aggregate> aggregates(EsSinkOptions options) {
+        return aggregates(options, LoggedDeadLetters.INSTANCE);
     }
 
     /** Alerts into {@code <prefix>-alerts-<date>}; the id must name the rule, subject and window or firing time. */
-    public static <T> ElasticsearchSink<T> alerts(EsSinkOptions options, SerializableFunction<T, String> id,
-                                                 SerializableFunction<T, Long> timestampMillis) {
-        return documents(options, IndexNames.ALERTS, id, timestampMillis);
+    public static <T> EsBulkSink<T> alerts(EsSinkOptions options, SerializableFunction<T, String> id,
+                                           SerializableFunction<T, Long> timestampMillis, DeadLetterChannel deadLetters) {
+        return documents(options, IndexNames.ALERTS, id, timestampMillis, deadLetters);
+    }
+
+    public static <T> EsBulkSink<T> alerts(EsSinkOptions options, SerializableFunction<T, String> id,
+                                           SerializableFunction<T, Long> timestampMillis) {
+        return alerts(options, id, timestampMillis, LoggedDeadLetters.INSTANCE);
     }
 
     /** Any documents serialized as snake_case JSON into a family's dated indices. */
-    public static <T> ElasticsearchSink<T> documents(EsSinkOptions options, String family,
-                                                    SerializableFunction<T, String> id,
-                                                    SerializableFunction<T, Long> timestampMillis) {
-        return build(options, new DocumentEmitter<>(options, family, id, timestampMillis));
+    public static <T> EsBulkSink<T> documents(EsSinkOptions options, String family,
+                                              SerializableFunction<T, String> id,
+                                              SerializableFunction<T, Long> timestampMillis,
+                                              DeadLetterChannel deadLetters) {
+        return new EsBulkSink<>(options, new DocumentEmitter<>(options, family, id, timestampMillis), deadLetters);
     }
 
-    private static <T> ElasticsearchSink<T> build(EsSinkOptions options, DocumentEmitter<T> emitter) {
-        Elasticsearch7SinkBuilder<T> builder = new Elasticsearch7SinkBuilder<T>()
-                .setHosts(options.httpHosts())
-                .setEmitter(emitter)
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .setBulkFlushMaxActions(options.bulkActions)
-                .setBulkFlushMaxSizeMb(options.bulkSizeMb)
-                .setBulkFlushInterval(options.flushInterval.toMillis())
-                .setSocketTimeout((int) options.socketTimeout.toMillis())
-                .setConnectionTimeout(5_000);
-        switch (options.backoff) {
-            case EXPONENTIAL -> builder.setBulkFlushBackoffStrategy(FlushBackoffType.EXPONENTIAL,
-                    options.backoffRetries, options.backoffDelay.toMillis());
-            case CONSTANT -> builder.setBulkFlushBackoffStrategy(FlushBackoffType.CONSTANT,
-                    options.backoffRetries, options.backoffDelay.toMillis());
-            case NONE -> { }
+    /** Dead letters to the options' {@code --es-dead-letter-topic} on a Kafka cluster. */
+    public static DeadLetterChannel kafkaDeadLetters(EsSinkOptions options, String bootstrapServers,
+                                                     java.util.Map<String, String> kafkaProperties) {
+        return new KafkaDeadLetterChannel(bootstrapServers, kafkaProperties, options.deadLetterTopic);
+    }
+
+    /** Logs each refused document; the writer's esDeadLetters metric counts them. */
+    enum LoggedDeadLetters implements DeadLetterChannel {
+        INSTANCE;
+
+        @Override
+        public Writer open() {
+            org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ElasticsearchSinks.class);
+            return new Writer() {
+                @Override
+                public void send(io.akmon.flink.ingest.DeadLetter d) {
+                    log.error("document refused by Elasticsearch, not stored: {} (payload sha256 {})", d.reason, d.payloadSha256);
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
         }
-        return builder.build();
     }
 }

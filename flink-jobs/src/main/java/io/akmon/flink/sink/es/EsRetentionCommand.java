@@ -27,7 +27,7 @@ public class EsRetentionCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new EsRetentionCommand()).execute(args));
+        System.exit(io.akmon.flink.config.CommandLines.oneLineErrors(new CommandLine(new EsRetentionCommand())).execute(args));
     }
 
     @Override

@@ -35,7 +35,7 @@ public class EsSetupCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new EsSetupCommand()).execute(args));
+        System.exit(io.akmon.flink.config.CommandLines.oneLineErrors(new CommandLine(new EsSetupCommand())).execute(args));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.akmon.flink.sink.es;
 
-import org.apache.flink.util.TimeUtils;
 import org.apache.http.HttpHost;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -45,13 +44,26 @@ public class EsSinkOptions implements Serializable {
             description = "Retry of rejected bulk requests (ES overloaded): exponential, constant or none. Default: ${DEFAULT-VALUE}.")
     public Backoff backoff = Backoff.EXPONENTIAL;
 
-    @Option(names = "--es-backoff-retries", defaultValue = "8",
-            description = "Retries of a rejected bulk request before the job fails over. Default: ${DEFAULT-VALUE}.")
-    public int backoffRetries = 8;
+    @Option(names = "--es-backoff-retries", defaultValue = "0",
+            description = "Retries of documents refused for now (429, 5xx, timeout, node down) before the job fails over; 0 waits for ever. Default: ${DEFAULT-VALUE}.")
+    public int backoffRetries = 0;
 
     @Option(names = "--es-backoff-delay", defaultValue = "200ms", converter = DurationConverter.class,
             description = "First retry delay (doubled each time when exponential). Default: ${DEFAULT-VALUE}.")
     public Duration backoffDelay = Duration.ofMillis(200);
+
+    @Option(names = "--es-backoff-max-delay", defaultValue = "30s", converter = DurationConverter.class,
+            description = "Longest delay between two retries. Default: ${DEFAULT-VALUE}.")
+    public Duration backoffMaxDelay = Duration.ofSeconds(30);
+
+    @Option(names = "--es-max-document-size", defaultValue = "10mb", converter = io.akmon.flink.config.JobOptions.SizeConverter.class,
+            paramLabel = "SIZE",
+            description = "Documents larger than this go to the dead letters instead of Elasticsearch. Default: ${DEFAULT-VALUE}.")
+    public long maxDocumentBytes = 10L << 20;
+
+    @Option(names = "--es-dead-letter-topic", defaultValue = "akmon.deadletter", paramLabel = "TOPIC",
+            description = "Kafka topic of the documents Elasticsearch refuses for good (mapping conflict, too large, bad request), with its reason. Default: ${DEFAULT-VALUE}.")
+    public String deadLetterTopic = "akmon.deadletter";
 
     @Option(names = "--es-socket-timeout", defaultValue = "30s", converter = DurationConverter.class,
             description = "Socket timeout of bulk requests. Default: ${DEFAULT-VALUE}.")
@@ -113,10 +125,7 @@ public class EsSinkOptions implements Serializable {
         }
     }
 
-    public static class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            return TimeUtils.parseDuration(value);
-        }
+    /** akmon's one duration grammar, as every other option. */
+    public static class DurationConverter extends io.akmon.flink.config.JobOptions.DurationConverter {
     }
 }

@@ -1,0 +1,37 @@
+package io.akmon.flink.sink.es;
+
+import io.akmon.flink.sink.DeadLetterChannel;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.connector.elasticsearch.sink.ElasticsearchEmitter;
+
+import java.io.IOException;
+
+/**
+ * The jobs' Elasticsearch sink. It writes bulk requests and judges every item of the answer on its own:
+ * retryable failures (429, 5xx, timeouts, an unreachable node) are sent again with backoff while the job
+ * waits; permanent ones (mapping conflict, document too large, bad request) go with Elasticsearch's
+ * reason to the dead-letter channel, counted, and the job goes on with the rest. At least once: every
+ * checkpoint waits until the buffered documents are stored or dead-lettered; deterministic document
+ * ids turn the repeated writes of a replay into overwrites.
+ */
+public final class EsBulkSink<T> implements Sink<T> {
+    private static final long serialVersionUID = 1L;
+
+    private final EsSinkOptions options;
+    private final ElasticsearchEmitter<T> emitter;
+    private final DeadLetterChannel deadLetters;
+
+    public EsBulkSink(EsSinkOptions options, ElasticsearchEmitter<T> emitter, DeadLetterChannel deadLetters) {
+        this.options = options;
+        this.emitter = emitter;
+        this.deadLetters = deadLetters;
+    }
+
+    @Override
+    @SuppressWarnings("deprecation")
+    public SinkWriter<T> createWriter(InitContext context) throws IOException {
+        return new EsBulkWriter<>(options, emitter, deadLetters, context.getProcessingTimeService(),
+                context.metricGroup());
+    }
+}

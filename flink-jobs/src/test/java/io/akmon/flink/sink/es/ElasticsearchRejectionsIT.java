@@ -1,0 +1,189 @@
+package io.akmon.flink.sink.es;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.akmon.embedded.EmbeddedElasticsearch;
+import io.akmon.embedded.EmbeddedKafka;
+import io.akmon.flink.aggregate.Aggregate;
+import io.akmon.flink.aggregate.ProcessAggregate;
+import io.akmon.flink.sink.DeadLetterChannel;
+import io.akmon.flink.sink.Json;
+import io.akmon.flink.testing.KafkaIo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Elasticsearch refusing documents, against a real node: refusals for good go to the sink's dead-letter
+ * topic on a real broker with the node's reason while the job stores the rest; refusals for now (429)
+ * make the job wait, not fail.
+ */
+class ElasticsearchRejectionsIT {
+    static EmbeddedElasticsearch es;
+    static EmbeddedKafka kafka;
+    static EsClient client;
+
+    @BeforeAll
+    static void start() {
+        es = EmbeddedElasticsearch.start();
+        client = EsClient.connect(es.httpUrl());
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (es != null) {
+            es.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    static EsSinkOptions options(String prefix) {
+        EsSinkOptions o = EsSinkOptions.defaults().hosts(es.httpUrl());
+        o.indexPrefix = prefix;
+        o.bulkActions = 20;
+        o.flushInterval = java.time.Duration.ofMillis(200);
+        o.retentionDays = 0;
+        return o;
+    }
+
+    static Map<String, JsonNode> documents(String alias) {
+        client.call("POST", "/" + alias + "/_refresh", null);
+        JsonNode hits = client.call("POST", "/" + alias + "/_search",
+                Map.of("size", 10_000, "query", Map.of("match_all", Map.of()))).path("hits").path("hits");
+        Map<String, JsonNode> docs = new TreeMap<>();
+        hits.forEach(h -> docs.put(h.path("_id").asText(), h.path("_source")));
+        return docs;
+    }
+
+    /** A process aggregate whose command name is a single 40 kB term: more than Lucene takes in one keyword. */
+    static Aggregate huge(long end, int windows) {
+        AggregateFixtures fixtures = new AggregateFixtures(end, windows);
+        ProcessAggregate p = (ProcessAggregate) fixtures.aggregate((long) (windows - 1) * AggregateFixtures.PER_WINDOW + 1);
+        p.id = p.id + "-huge";
+        p.comm = "x".repeat(40_000);
+        return p;
+    }
+
+    static JobClient run(EsSinkOptions options, DeadLetterChannel deadLetters, long end, int windows, boolean withHuge)
+            throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(1);
+        env.enableCheckpointing(300, CheckpointingMode.EXACTLY_ONCE);
+        long count = (long) windows * AggregateFixtures.PER_WINDOW;
+        env.fromSequence(0, withHuge ? count : count - 1)
+                .map(i -> i == count ? huge(end, windows) : new AggregateFixtures(end, windows).aggregate(i))
+                .returns(TypeInformation.of(Aggregate.class))
+                .sinkTo(ElasticsearchSinks.aggregates(options, deadLetters)).name("es-sink");
+        return env.executeAsync("es-rejections");
+    }
+
+    @Test
+    void aMappingConflictAndATooLargeDocumentAreDeadLetteredWithTheirReasonAndEveryOtherDocumentIsStored() throws Exception {
+        EsSinkOptions options = options("reject");
+        options.deadLetterTopic = "reject.deadletter";
+        kafka.createTopics(1, options.deadLetterTopic);
+        // Six windows around midnight: four on the 24th, two on the 25th.
+        long end = Instant.parse("2026-11-25T00:00:25Z").toEpochMilli();
+        int windows = 6;
+        AggregateFixtures fixtures = new AggregateFixtures(end, windows);
+        long midnight = Instant.parse("2026-11-25T00:00:00Z").toEpochMilli();
+        IndexTemplates.install(client, options, Instant.now()); // so the index below joins the alias
+        // The conflicting mapping: in the 24th's index, comm is a number, so no process document fits there.
+        client.call("PUT", "/reject-metrics-2026.11.24",
+                Map.of("mappings", Map.of("properties", Map.of("comm", Map.of("type", "long")))));
+
+        JobClient job = run(options, ElasticsearchSinks.kafkaDeadLetters(options, kafka.bootstrapServers(), Map.of()),
+                end, windows, true);
+        job.getJobExecutionResult().get(3, TimeUnit.MINUTES); // finished, not failed: the job went on
+
+        Map<String, JsonNode> expected = ElasticsearchSinkIT.expected(fixtures, windows);
+        Map<String, JsonNode> refused = new TreeMap<>();
+        for (Aggregate a : fixtures.all(windows)) {
+            // Process and connection documents carry a command name: on the 24th it cannot be stored.
+            if (a.timestamp < midnight && expected.get(a.id).path("comm").isTextual()) {
+                refused.put(a.id, expected.remove(a.id));
+            }
+        }
+        assertEquals(4 * AggregateFixtures.HOSTS.length * (AggregateFixtures.PROCESSES + 1), refused.size());
+        assertEquals(expected, documents("reject-metrics"));
+
+        List<String> letters = KafkaIo.readCommitted(kafka.bootstrapServers(), options.deadLetterTopic);
+        assertEquals(refused.size() + 1, letters.size(), "one dead letter per refused document");
+        Map<String, JsonNode> byId = new TreeMap<>();
+        for (String l : letters) {
+            JsonNode d = Json.MAPPER.readTree(l);
+            String reason = d.path("reason").asText();
+            String id = reason.replaceFirst("^elasticsearch rejected document (\\S+) .*$", "$1");
+            byId.put(id, d);
+        }
+        for (String id : refused.keySet()) {
+            JsonNode d = byId.get(id);
+            assertTrue(d != null, "dead letter for " + id);
+            assertTrue(d.path("reason").asText().contains("(400): ") && d.path("reason").asText().contains("mapper_parsing_exception"),
+                    d.path("reason").asText());
+            assertEquals("reject-metrics-2026.11.24", d.path("topic").asText());
+            assertEquals(refused.get(id), Json.MAPPER.readTree(d.path("payload").asText()), "the document itself");
+            assertFalse(d.path("payload_truncated").asBoolean());
+        }
+        Aggregate big = huge(end, windows);
+        JsonNode d = byId.get(big.id);
+        assertTrue(d != null, "dead letter for the too large document: " + byId.keySet());
+        assertTrue(d.path("reason").asText().contains("immense term"), d.path("reason").asText());
+        byte[] source = Json.bytes(big);
+        assertEquals(source.length, d.path("payload_bytes").asLong());
+        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(source)), d.path("payload_sha256").asText());
+        assertTrue(d.path("payload_truncated").asBoolean());
+        assertTrue(d.path("payload").asText().length() <= 16 * 1024, "the dead letter carries only the start");
+    }
+
+    @Test
+    void anIndexRefusingWritesForNowMakesTheJobWaitAndThenEverythingIsStored() throws Exception {
+        EsSinkOptions options = options("wait");
+        long end = Instant.parse("2026-11-24T15:00:05Z").toEpochMilli();
+        int windows = 3;
+        String index = "wait-metrics-2026.11.24";
+        IndexTemplates.install(client, options, Instant.now());
+        client.call("PUT", "/" + index, Map.of());
+        client.call("PUT", "/" + index + "/_settings", Map.of("index.blocks.read_only_allow_delete", true));
+        // The fault: this index answers writes with 429 (what a full disk's flood stage does).
+        EsClient.EsException refused = org.junit.jupiter.api.Assertions.assertThrows(EsClient.EsException.class,
+                () -> client.call("PUT", "/" + index + "/_doc/probe", Map.of("kind", "probe")));
+        assertEquals(429, refused.status, refused.getMessage());
+
+        JobClient job = run(options, ElasticsearchSinks.kafkaDeadLetters(options, kafka.bootstrapServers(), Map.of()),
+                end, windows, false);
+        Thread.sleep(5000);
+        assertFalse(job.getJobStatus().get().isGloballyTerminalState(), "the job waits while the index refuses writes");
+        assertEquals(0, client.get("/" + index + "/_count").path("count").asLong());
+
+        client.call("PUT", "/" + index + "/_settings", "{\"index.blocks.read_only_allow_delete\": null}");
+        job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
+        assertEquals(ElasticsearchSinkIT.expected(new AggregateFixtures(end, windows), windows),
+                documents("wait-metrics"));
+    }
+}

@@ -74,6 +74,21 @@ public final class Fields {
     public static final String BYTES_RECEIVED = "bytes_received";
     public static final String RETRANSMITS = "retransmits";
 
+    // Agent health (type agent): the kernel's cost of each loaded program, from BPF statistics.
+    /** Whether the kernel counted program runs this interval (BPF_ENABLE_STATS held by the agent, or the sysctl). */
+    public static final String PROBE_STATS = "probe_stats";
+    /** List of objects, one per loaded program: {@link #PROGRAM}, {@link #RUN_CNT}, {@link #RUN_TIME_NS}, {@link #NS_PER_RUN}, {@link #RUNS_PER_S}. */
+    public static final String PROGRAMS = "programs";
+    public static final String PROGRAM = "program";
+    /** Runs since the agent loaded the program (a counter). */
+    public static final String RUN_CNT = "run_cnt";
+    /** Time spent in the program since the agent loaded it, ns (a counter). */
+    public static final String RUN_TIME_NS = "run_time_ns";
+    /** Mean ns per run over the health interval. */
+    public static final String NS_PER_RUN = "ns_per_run";
+    /** Runs per second over the health interval. */
+    public static final String RUNS_PER_S = "runs_per_s";
+
     // Loss.
     public static final String LOST = "lost";
     public static final String SOURCE = "source";

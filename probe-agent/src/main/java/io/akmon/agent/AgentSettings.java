@@ -62,6 +62,11 @@ public final class AgentSettings {
     /** Where sequence counters are pinned so numbering survives agent restarts; empty disables. */
     public String pinDir = "/sys/fs/bpf/akmon";
     public boolean verbose;
+    /**
+     * Have the kernel count run time and runs of the agent's programs (BPF_ENABLE_STATS) for the
+     * health record's per-program cost. Costs two clock reads per program run.
+     */
+    public boolean probeStats = true;
     /** Where records go: {@code stdout} or {@code kafka}. */
     public String sink = "stdout";
     /** Settings of the Kafka sink ({@code kafka:} section), used with {@code sink: kafka}. */

@@ -96,6 +96,10 @@ public final class AgentCommand implements Callable<Integer> {
             description = "BPF filesystem directory for sequence counters that survive restarts. Default: /sys/fs/bpf/akmon; empty disables.")
     String pinDir;
 
+    @Option(names = "--probe-stats", negatable = true, paramLabel = "BOOL", fallbackValue = "true",
+            description = "Have the kernel count each probe's runs and run time for the health record (--no-probe-stats: off). Default: on.")
+    Boolean probeStats;
+
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
 
@@ -125,6 +129,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (host != null) s.host = host;
         if (btf != null) s.btf = btf;
         if (pinDir != null) s.pinDir = pinDir;
+        if (probeStats != null) s.probeStats = probeStats;
         if (sink != null) s.sink = sink.trim().toLowerCase(java.util.Locale.ROOT);
         s.verbose |= verbose;
         return s.validate();
@@ -161,6 +166,9 @@ public final class AgentCommand implements Callable<Integer> {
             System.err.println("akmon agent: " + e.oneLine());
             out.close();
             return EXIT_ENVIRONMENT;
+        }
+        if (out instanceof io.akmon.agent.publish.KafkaSink kafkaSink) {
+            kafkaSink.healthExtras(agent::healthFigures);
         }
         // Ctrl-C and SIGTERM are the normal way to stop: handled here so the exit code is 0.
         CountDownLatch stopRequested = new CountDownLatch(1);

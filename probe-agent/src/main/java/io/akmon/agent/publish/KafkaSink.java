@@ -147,7 +147,7 @@ public final class KafkaSink implements EventSink {
     /** What of {@link #dropped} has been written out as loss reports; guarded by reportLock. */
     private final long[] reported = new long[DROP_SOURCES.length * TYPES];
     private final Object reportLock = new Object();
-    private volatile Supplier<Map<String, ? extends Number>> healthExtras = Collections::emptyMap;
+    private volatile Supplier<Map<String, ?>> healthExtras = Collections::emptyMap;
     private long lastHealthNano;
 
     private final Thread publisher;
@@ -316,8 +316,8 @@ public final class KafkaSink implements EventSink {
         return (bytes >> 10) + " KiB";
     }
 
-    /** Further numeric fields for the health record (e.g. the agent's records read, transport losses). */
-    public void healthExtras(Supplier<Map<String, ? extends Number>> extras) {
+    /** Further fields for the health record (e.g. the agent's records read, the kernel's cost of each program). */
+    public void healthExtras(Supplier<Map<String, ?>> extras) {
         this.healthExtras = extras == null ? Collections::emptyMap : extras;
     }
 
@@ -494,7 +494,7 @@ public final class KafkaSink implements EventSink {
                     .put(SHED_DROPPED, s.shedDropped)
                     .put(PRODUCER_ERRORS, s.producerErrors)
                     .put(KAFKA_CONNECTED, s.connected);
-            for (Map.Entry<String, ? extends Number> e : new LinkedHashMap<>(healthExtras.get()).entrySet()) {
+            for (Map.Entry<String, ?> e : new LinkedHashMap<String, Object>(healthExtras.get()).entrySet()) {
                 health.put(e.getKey(), e.getValue());
             }
             append(health, true, false);

@@ -28,8 +28,8 @@ enum akmon_record_type {
 enum akmon_drop_reason {
 	AKMON_DROP_OUTPUT = 0,    /* ring/perf buffer full: the record's seq is skipped */
 	AKMON_DROP_SYSCALL_MAP,   /* syscall_counts full */
-	AKMON_DROP_CPU_MAP,       /* cpu_time full */
-	AKMON_DROP_MEM_MAP,       /* proc_mem or page_faults full */
+	AKMON_DROP_CPU_MAP,       /* proc_stats full: CPU time, faults and RSS of a process not counted */
+	AKMON_DROP_MEM_MAP,       /* unused since memory figures share proc_stats; kept so the numbers stay */
 	AKMON_DROP_DISK_MAP,      /* disk_io or inflight_io full */
 	AKMON_DROP_CONN_MAP,      /* conns full */
 	AKMON_DROP_FILTER_MAP,    /* filter_pids full: a child of a traced process is not followed */
@@ -146,9 +146,18 @@ struct akmon_syscall_val {
 	__u64 errors;
 };
 
-struct akmon_mem_val {
-	__u64 rss_bytes;      /* file + anon + shmem, as /proc/<pid>/status VmRSS */
-	__u64 rss_max_bytes;
+/*
+ * Per process and CPU (a per-CPU hash keyed by tgid): what the scheduler switch and the CPU flush
+ * read from the task's own counters. Time and faults add up over CPUs; the RSS reading of the CPU
+ * with the latest read_ns is the current one.
+ */
+struct akmon_proc_val {
+	__u64 on_cpu_ns;
+	__u64 min_flt;        /* the kernel's own fault counts (task->min_flt, maj_flt), while traced */
+	__u64 maj_flt;
+	__u64 rss_bytes;      /* file + anon + shmem, as /proc/<pid>/status VmRSS, at this CPU's last reading */
+	__u64 rss_max_bytes;  /* the mm's high-water mark, as VmHWM, at that reading */
+	__u64 read_ns;        /* CLOCK_MONOTONIC of that reading; 0: never read (kernel threads) */
 };
 
 struct akmon_disk_key {

@@ -163,6 +163,15 @@ static __always_inline void emit(void *ctx, void *rec, __u32 size, __u16 type)
 		count_drop(AKMON_DROP_OUTPUT);
 }
 
+/* file + anon + shmem pages, read as /proc/<pid>/status reads them (percpu_counter_read). */
+static __always_inline __u64 mm_rss_bytes(struct mm_struct *mm)
+{
+	__s64 pages = BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count) +
+		      BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count) +
+		      BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count);
+	return pages > 0 ? (__u64)pages * 4096 : 0;
+}
+
 /* Finds or creates a map entry; counts a drop when the map is full. */
 static __always_inline void *lookup_or_init(void *map, const void *key, const void *init, __u32 reason)
 {

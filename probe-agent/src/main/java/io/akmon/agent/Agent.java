@@ -87,7 +87,7 @@ public final class Agent implements AutoCloseable {
         this.object = loaded.object();
         try {
             Map<String, BpfMap> maps = new HashMap<>();
-            for (String m : List.of("syscall_counts", "cpu_time", "proc_mem", "page_faults", "disk_io", "drops",
+            for (String m : List.of("syscall_counts", "proc_stats", "disk_io", "drops",
                     "conns", "filter_pids", "filter_comms", "filter_cgroups", "agent_seq", "seqs")) {
                 maps.put(m, object.map(m));
             }
@@ -95,7 +95,10 @@ public final class Agent implements AutoCloseable {
             AgentStream stream = new AgentStream(maps.get("agent_seq"), identity);
             this.connections = new ConnectionTracker(maps.get("conns"), processes, stream);
             Runnable flushCpu = loaded.probes().contains(Probe.SCHED_SWITCH) ? cpuFlusher(object) : () -> { };
-            this.drainer = new MapDrainer(maps, connections, processes, stream, new SyscallNames(), settings.syscallSampleRate, flushCpu);
+            Set<Probe.Family> families = settings.enabledFamilies();
+            this.drainer = new MapDrainer(maps, connections, processes, stream, new SyscallNames(),
+                    new MapDrainer.Settings(settings.syscallSampleRate, families.contains(Probe.Family.CPU),
+                            families.contains(Probe.Family.MEMORY)), flushCpu);
 
             RecordHandler handler = new RecordHandler() {
                 @Override
@@ -171,7 +174,7 @@ public final class Agent implements AutoCloseable {
         List<Probe> probes = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         for (Probe p : Probe.values()) {
-            if (!families.contains(p.family())) {
+            if (!p.serves(families)) {
                 continue;
             }
             if (kernel.hasTracepoint(p.tracepoint())) {
@@ -305,7 +308,14 @@ public final class Agent implements AutoCloseable {
 
     public Set<Probe.Family> runningFamilies() {
         Set<Probe.Family> f = EnumSet.noneOf(Probe.Family.class);
-        running.forEach(p -> f.add(p.family()));
+        Set<Probe.Family> enabled = settings.enabledFamilies();
+        for (Probe p : running) {
+            for (Probe.Family fam : enabled) {
+                if (p.serves(EnumSet.of(fam))) {
+                    f.add(fam);
+                }
+            }
+        }
         return f;
     }
 

@@ -142,10 +142,15 @@ public final class Layout {
         public static final int SIZE = 16;
     }
 
-    public static final class MemVal {
-        public static final int RSS_BYTES = 0;
-        public static final int RSS_MAX_BYTES = 8;
-        public static final int SIZE = 16;
+    /** struct akmon_proc_val: one per-CPU slot of proc_stats. */
+    public static final class ProcVal {
+        public static final int ON_CPU_NS = 0;
+        public static final int MIN_FLT = 8;
+        public static final int MAJ_FLT = 16;
+        public static final int RSS_BYTES = 24;
+        public static final int RSS_MAX_BYTES = 32;
+        public static final int READ_NS = 40;
+        public static final int SIZE = 48;
     }
 
     public static final class DiskKey {
@@ -203,7 +208,9 @@ public final class Layout {
                 "bytes_sent", Net.BYTES_SENT, 8, "bytes_received", Net.BYTES_RECEIVED, 8, "comm", Net.COMM, COMM_LEN);
         define("akmon_syscall_key", SyscallKey.SIZE, "pid", SyscallKey.PID, 4, "nr", SyscallKey.NR, 4);
         define("akmon_syscall_val", SyscallVal.SIZE, "count", SyscallVal.COUNT, 8, "errors", SyscallVal.ERRORS, 8);
-        define("akmon_mem_val", MemVal.SIZE, "rss_bytes", MemVal.RSS_BYTES, 8, "rss_max_bytes", MemVal.RSS_MAX_BYTES, 8);
+        define("akmon_proc_val", ProcVal.SIZE, "on_cpu_ns", ProcVal.ON_CPU_NS, 8, "min_flt", ProcVal.MIN_FLT, 8,
+                "maj_flt", ProcVal.MAJ_FLT, 8, "rss_bytes", ProcVal.RSS_BYTES, 8, "rss_max_bytes", ProcVal.RSS_MAX_BYTES, 8,
+                "read_ns", ProcVal.READ_NS, 8);
         define("akmon_disk_key", DiskKey.SIZE, "pid", DiskKey.PID, 4, "dev", DiskKey.DEV, 4, "op", DiskKey.OP, 4);
         define("akmon_disk_val", DiskVal.SIZE, "ops", DiskVal.OPS, 8, "bytes", DiskVal.BYTES, 8,
                 "latency_ns_sum", DiskVal.LATENCY_NS_SUM, 8, "hist", DiskVal.HIST, 8 * LAT_BUCKETS);

@@ -49,7 +49,6 @@ enum akmon_disk_op {
 
 /* Settings patched into .rodata before load; the verifier then prunes what they switch off. */
 struct akmon_config {
-	__u32 self_pid;            /* the agent itself is never traced */
 	__u32 filter_pids;         /* 1: only processes in filter_pids (and their descendants) */
 	__u32 filter_comms;        /* 1: only comms in filter_comms */
 	__u32 filter_cgroups;      /* 1: only cgroup v2 ids in filter_cgroups */

@@ -97,11 +97,12 @@ static __always_inline void count_drop(__u32 reason)
 		__sync_fetch_and_add(n, 1);
 }
 
-/* Whether the current task is one the user asked to watch. Cheap when no filter is set. */
+/*
+ * Whether the current task is one the user asked to watch. Cheap when no filter is set. The agent
+ * itself is watched like any process: its cost is the first figure an operator asks for.
+ */
 static __always_inline bool traced_tgid(__u32 tgid)
 {
-	if (tgid == cfg.self_pid)
-		return false;
 	if (cfg.filter_pids && !bpf_map_lookup_elem(&filter_pids, &tgid))
 		return false;
 	if (cfg.filter_comms) {

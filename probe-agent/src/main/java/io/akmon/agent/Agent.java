@@ -5,6 +5,9 @@ import io.akmon.agent.decode.RecordDecoder;
 import io.akmon.agent.decode.SyscallNames;
 import io.akmon.agent.drain.AgentStream;
 import io.akmon.agent.drain.ConnectionTracker;
+import io.akmon.agent.drain.DrainSource;
+import io.akmon.agent.host.HostSampler;
+import io.akmon.agent.host.InitialMemory;
 import io.akmon.agent.drain.MapDrainer;
 import io.akmon.agent.drain.ProcessTable;
 import io.akmon.agent.event.Event;
@@ -98,7 +101,7 @@ public final class Agent implements AutoCloseable {
             Set<Probe.Family> families = settings.enabledFamilies();
             this.drainer = new MapDrainer(maps, connections, processes, stream, new SyscallNames(),
                     new MapDrainer.Settings(settings.syscallSampleRate, families.contains(Probe.Family.CPU),
-                            families.contains(Probe.Family.MEMORY)), flushCpu);
+                            families.contains(Probe.Family.MEMORY)), flushCpu, drainSources(stream, families));
 
             RecordHandler handler = new RecordHandler() {
                 @Override
@@ -193,9 +196,19 @@ public final class Agent implements AutoCloseable {
 
     private ObjectLoader.Options loadOptions(AgentSettings s) {
         boolean perf = s.transport == AgentSettings.Transport.PERF;
-        return new ObjectLoader.Options(s.btf, s.pinDir, (int) ProcessHandle.current().pid(), !s.pids.isEmpty(),
+        return new ObjectLoader.Options(s.btf, s.pinDir, !s.pids.isEmpty(),
                 !s.comms.isEmpty(), !s.cgroups.isEmpty(), s.syscallSampleRate, perf, s.argvMax,
                 s.effectiveRingbufWakeupBytes(), s.ringbufBytes);
+    }
+
+    /** Records each drain adds besides the maps': the host's CPU and memory, and the RSS of processes older than the agent. */
+    private List<DrainSource> drainSources(AgentStream stream, Set<Probe.Family> families) {
+        List<DrainSource> sources = new ArrayList<>();
+        sources.add(new HostSampler(stream));
+        if (families.contains(Probe.Family.MEMORY)) {
+            sources.add(new InitialMemory(stream, InitialMemory.filter(settings.pids, settings.comms, settings.cgroups)));
+        }
+        return sources;
     }
 
     /** Credits every CPU's running task with its time so far, so interval CPU figures are exact. */

@@ -55,15 +55,14 @@ public final class Layout {
 
     /** struct akmon_config, patched into .rodata at offset 0. */
     public static final class Config {
-        public static final int SELF_PID = 0;
-        public static final int FILTER_PIDS = 4;
-        public static final int FILTER_COMMS = 8;
-        public static final int FILTER_CGROUPS = 12;
-        public static final int SYSCALL_SAMPLE_RATE = 16;
-        public static final int USE_PERF = 20;
-        public static final int ARGV_MAX = 24;
-        public static final int WAKEUP_BYTES = 28;
-        public static final int SIZE = 32;
+        public static final int FILTER_PIDS = 0;
+        public static final int FILTER_COMMS = 4;
+        public static final int FILTER_CGROUPS = 8;
+        public static final int SYSCALL_SAMPLE_RATE = 12;
+        public static final int USE_PERF = 16;
+        public static final int ARGV_MAX = 20;
+        public static final int WAKEUP_BYTES = 24;
+        public static final int SIZE = 28;
     }
 
     /** struct akmon_hdr, at the start of every record. */
@@ -186,7 +185,7 @@ public final class Layout {
     }
 
     static {
-        define("akmon_config", Config.SIZE, "self_pid", Config.SELF_PID, 4, "filter_pids", Config.FILTER_PIDS, 4,
+        define("akmon_config", Config.SIZE, "filter_pids", Config.FILTER_PIDS, 4,
                 "filter_comms", Config.FILTER_COMMS, 4, "filter_cgroups", Config.FILTER_CGROUPS, 4,
                 "syscall_sample_rate", Config.SYSCALL_SAMPLE_RATE, 4, "use_perf", Config.USE_PERF, 4,
                 "argv_max", Config.ARGV_MAX, 4, "wakeup_bytes", Config.WAKEUP_BYTES, 4);

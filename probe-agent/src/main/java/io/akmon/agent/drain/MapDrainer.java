@@ -37,6 +37,7 @@ public final class MapDrainer {
     private final boolean cpuRecords;
     private final boolean memoryRecords;
     private final LongSupplier boottime;
+    private final List<DrainSource> sources;
     private final ConnectionTracker connections;
     private final ProcessTable processes;
     private final AgentStream stream;
@@ -65,15 +66,17 @@ public final class MapDrainer {
     }
 
     public MapDrainer(Map<String, ? extends KernelMap> maps, ConnectionTracker connections, ProcessTable processes,
-                      AgentStream stream, SyscallNames syscallNames, Settings settings, Runnable flushCpu) {
-        this(maps, connections, processes, stream, syscallNames, settings, flushCpu, HostIdentity::boottimeNs);
+                      AgentStream stream, SyscallNames syscallNames, Settings settings, Runnable flushCpu,
+                      List<DrainSource> sources) {
+        this(maps, connections, processes, stream, syscallNames, settings, flushCpu, sources, HostIdentity::boottimeNs);
     }
 
     /** As above, with the clock interval figures are taken from (CLOCK_BOOTTIME ns). */
     public MapDrainer(Map<String, ? extends KernelMap> maps, ConnectionTracker connections, ProcessTable processes,
                       AgentStream stream, SyscallNames syscallNames, Settings settings, Runnable flushCpu,
-                      LongSupplier boottime) {
+                      List<DrainSource> sources, LongSupplier boottime) {
         this.flushCpu = flushCpu;
+        this.sources = List.copyOf(sources);
         this.boottime = boottime;
         this.cpuRecords = settings.cpu();
         this.memoryRecords = settings.memory();
@@ -90,7 +93,7 @@ public final class MapDrainer {
         this.lastDrainBoottimeNs = boottime.getAsLong();
     }
 
-    /** One drain round: reads every map, emits the deltas, forgets processes that are done. */
+    /** One drain round: the sources' records, then every map's deltas; forgets processes that are done. */
     public synchronized int drain(EventSink sink) {
         flushCpu.run();
         long now = boottime.getAsLong();
@@ -100,6 +103,9 @@ public final class MapDrainer {
         List<LongFunction<Event>> drafts = new ArrayList<>();
         Set<Integer> pidsSeen = new HashSet<>();
 
+        for (DrainSource s : sources) {
+            s.drain(drafts, ts, interval);
+        }
         drainSyscalls(drafts, ts, interval, pidsSeen);
         drainProcesses(drafts, ts, interval, pidsSeen);
         drainDisk(drafts, ts, interval, pidsSeen);

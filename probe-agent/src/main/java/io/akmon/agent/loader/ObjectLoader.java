@@ -29,7 +29,7 @@ public final class ObjectLoader {
     private static final List<String> PINNED = List.of("seqs", "agent_seq");
 
     /** What is patched into the object before load. */
-    public record Options(String btf, String pinDir, int selfPid, boolean filterPids, boolean filterComms, boolean filterCgroups,
+    public record Options(String btf, String pinDir, boolean filterPids, boolean filterComms, boolean filterCgroups,
                           int syscallSampleRate, boolean usePerf, int argvMax, int wakeupBytes, int ringbufBytes) {
     }
 
@@ -83,7 +83,6 @@ public final class ObjectLoader {
     /** The .rodata settings, laid out as struct akmon_config. */
     static byte[] rodata(Options o) {
         ByteBuffer cfg = ByteBuffer.allocate(Layout.Config.SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        cfg.putInt(Layout.Config.SELF_PID, o.selfPid());
         cfg.putInt(Layout.Config.FILTER_PIDS, o.filterPids() ? 1 : 0);
         cfg.putInt(Layout.Config.FILTER_COMMS, o.filterComms() ? 1 : 0);
         cfg.putInt(Layout.Config.FILTER_CGROUPS, o.filterCgroups() ? 1 : 0);

@@ -50,7 +50,7 @@ class MapDrainerTest {
         clock = 100 * SECOND;
         drainer = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "drops", drops),
                 new ConnectionTracker(conns, table, stream), table, stream, new SyscallNames(),
-                new MapDrainer.Settings(1, true, true), () -> { }, () -> clock);
+                new MapDrainer.Settings(1, true, true), () -> { }, List.of(), () -> clock);
         sink = new CollectingSink();
     }
 
@@ -148,7 +148,7 @@ class MapDrainerTest {
         AgentStream stream = new AgentStream(agentSeq, new HostIdentity("h", "boot", 0));
         MapDrainer memoryOnly = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "drops", drops),
                 new ConnectionTracker(new MemoryMap("conns", 8, Layout.Conn.SIZE, 1), table, stream), table, stream,
-                new SyscallNames(), new MapDrainer.Settings(1, false, true), () -> { }, () -> clock);
+                new SyscallNames(), new MapDrainer.Settings(1, false, true), () -> { }, List.of(), () -> clock);
         byte[] key = BpfMap.u32Key(PID);
         procs.putU64(key, 0, Layout.ProcVal.ON_CPU_NS, 1_000);
         procs.putU64(key, 0, Layout.ProcVal.RSS_BYTES, 4096);

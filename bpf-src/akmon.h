@@ -135,6 +135,25 @@ union akmon_record {
 
 /* ---- map keys and values the agent drains on an interval ---- */
 
+/*
+ * Which entries changed since the last drain, so a drain reads those and not every process ever
+ * seen. A program that updates a drained entry adds its key here once per drain epoch and CPU (the
+ * epoch field of the entry's per-CPU slot says whether it already did). The agent swaps the set at
+ * each drain; see agent.loader.ChangedSet for why no update can slip between two sets.
+ */
+enum akmon_changed_kind {
+	AKMON_CHANGED_SYSCALL = 1, /* syscall_counts: pid, a = nr */
+	AKMON_CHANGED_PROC = 2,    /* proc_stats: pid */
+	AKMON_CHANGED_DISK = 3,    /* disk_io: pid, a = dev, b = op */
+};
+
+struct akmon_changed_key {
+	__u32 kind;  /* enum akmon_changed_kind */
+	__u32 pid;
+	__u32 a;
+	__u32 b;
+};
+
 struct akmon_syscall_key {
 	__u32 pid;
 	__u32 nr;
@@ -143,6 +162,7 @@ struct akmon_syscall_key {
 struct akmon_syscall_val {
 	__u64 count;
 	__u64 errors;
+	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
 };
 
 /*
@@ -157,6 +177,7 @@ struct akmon_proc_val {
 	__u64 rss_bytes;      /* file + anon + shmem, as /proc/<pid>/status VmRSS, at this CPU's last reading */
 	__u64 rss_max_bytes;  /* the mm's high-water mark, as VmHWM, at that reading */
 	__u64 read_ns;        /* CLOCK_MONOTONIC of that reading; 0: never read (kernel threads) */
+	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
 };
 
 struct akmon_disk_key {
@@ -171,6 +192,7 @@ struct akmon_disk_val {
 	__u64 bytes;
 	__u64 latency_ns_sum;
 	__u64 hist[AKMON_LAT_BUCKETS]; /* bucket i: latency in [2^(i-1), 2^i) us; bucket 0: < 1 us */
+	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
 };
 
 struct akmon_conn {

@@ -63,6 +63,7 @@ static __always_inline void account(struct task_struct *prev, struct task_struct
 				v->rss_max_bytes = hwm > rss ? hwm : rss;
 				v->read_ns = now;
 			}
+			mark_changed(&v->epoch, AKMON_CHANGED_PROC, tgid, 0, 0);
 		}
 	}
 	c->since = now;

@@ -14,6 +14,7 @@ import io.akmon.agent.event.Event;
 import io.akmon.agent.host.HostIdentity;
 import io.akmon.agent.loader.BpfMap;
 import io.akmon.agent.loader.BpfObject;
+import io.akmon.agent.loader.ChangedSet;
 import io.akmon.agent.loader.KernelFeatures;
 import io.akmon.agent.loader.LibbpfLog;
 import io.akmon.agent.loader.Native;
@@ -101,7 +102,8 @@ public final class Agent implements AutoCloseable {
             Set<Probe.Family> families = settings.enabledFamilies();
             this.drainer = new MapDrainer(maps, connections, processes, stream, new SyscallNames(),
                     new MapDrainer.Settings(settings.syscallSampleRate, families.contains(Probe.Family.CPU),
-                            families.contains(Probe.Family.MEMORY)), flushCpu, drainSources(stream, families));
+                            families.contains(Probe.Family.MEMORY)), flushCpu, drainSources(stream, families),
+                    ChangedSet.install(object));
 
             RecordHandler handler = new RecordHandler() {
                 @Override
@@ -349,6 +351,11 @@ public final class Agent implements AutoCloseable {
     /** Per-process entries the drainer still holds; returns to zero once traced processes are gone. */
     public int trackedState() {
         return drainer.trackedKeys() + connections.tracked();
+    }
+
+    /** Entries the last drain read because they changed; -1 if it read every entry (see MapDrainer). */
+    public int lastDrainVisited() {
+        return drainer.lastDrainVisited();
     }
 
     /** Entries in the kernel's per-process maps now; zero once traced processes are gone and forgotten. */

@@ -138,7 +138,20 @@ public final class Layout {
     public static final class SyscallVal {
         public static final int COUNT = 0;
         public static final int ERRORS = 8;
+        public static final int EPOCH = 16;
+        public static final int SIZE = 24;
+    }
+
+    /** struct akmon_changed_key, with enum akmon_changed_kind. */
+    public static final class ChangedKey {
+        public static final int KIND = 0;
+        public static final int PID = 4;
+        public static final int A = 8;
+        public static final int B = 12;
         public static final int SIZE = 16;
+        public static final int SYSCALL = 1;
+        public static final int PROC = 2;
+        public static final int DISK = 3;
     }
 
     /** struct akmon_proc_val: one per-CPU slot of proc_stats. */
@@ -149,7 +162,8 @@ public final class Layout {
         public static final int RSS_BYTES = 24;
         public static final int RSS_MAX_BYTES = 32;
         public static final int READ_NS = 40;
-        public static final int SIZE = 48;
+        public static final int EPOCH = 48;
+        public static final int SIZE = 56;
     }
 
     public static final class DiskKey {
@@ -164,7 +178,8 @@ public final class Layout {
         public static final int BYTES = 8;
         public static final int LATENCY_NS_SUM = 16;
         public static final int HIST = 24;
-        public static final int SIZE = 24 + 8 * LAT_BUCKETS;
+        public static final int EPOCH = HIST + 8 * LAT_BUCKETS;
+        public static final int SIZE = EPOCH + 8;
     }
 
     public static final class Conn {
@@ -206,13 +221,17 @@ public final class Layout {
                 "retransmits", Net.RETRANSMITS, 4, "saddr", Net.SADDR, ADDR_LEN, "daddr", Net.DADDR, ADDR_LEN,
                 "bytes_sent", Net.BYTES_SENT, 8, "bytes_received", Net.BYTES_RECEIVED, 8, "comm", Net.COMM, COMM_LEN);
         define("akmon_syscall_key", SyscallKey.SIZE, "pid", SyscallKey.PID, 4, "nr", SyscallKey.NR, 4);
-        define("akmon_syscall_val", SyscallVal.SIZE, "count", SyscallVal.COUNT, 8, "errors", SyscallVal.ERRORS, 8);
+        define("akmon_syscall_val", SyscallVal.SIZE, "count", SyscallVal.COUNT, 8, "errors", SyscallVal.ERRORS, 8,
+                "epoch", SyscallVal.EPOCH, 8);
+        define("akmon_changed_key", ChangedKey.SIZE, "kind", ChangedKey.KIND, 4, "pid", ChangedKey.PID, 4,
+                "a", ChangedKey.A, 4, "b", ChangedKey.B, 4);
         define("akmon_proc_val", ProcVal.SIZE, "on_cpu_ns", ProcVal.ON_CPU_NS, 8, "min_flt", ProcVal.MIN_FLT, 8,
                 "maj_flt", ProcVal.MAJ_FLT, 8, "rss_bytes", ProcVal.RSS_BYTES, 8, "rss_max_bytes", ProcVal.RSS_MAX_BYTES, 8,
-                "read_ns", ProcVal.READ_NS, 8);
+                "read_ns", ProcVal.READ_NS, 8, "epoch", ProcVal.EPOCH, 8);
         define("akmon_disk_key", DiskKey.SIZE, "pid", DiskKey.PID, 4, "dev", DiskKey.DEV, 4, "op", DiskKey.OP, 4);
         define("akmon_disk_val", DiskVal.SIZE, "ops", DiskVal.OPS, 8, "bytes", DiskVal.BYTES, 8,
-                "latency_ns_sum", DiskVal.LATENCY_NS_SUM, 8, "hist", DiskVal.HIST, 8 * LAT_BUCKETS);
+                "latency_ns_sum", DiskVal.LATENCY_NS_SUM, 8, "hist", DiskVal.HIST, 8 * LAT_BUCKETS,
+                "epoch", DiskVal.EPOCH, 8);
         define("akmon_conn", Conn.SIZE, "id", Conn.ID, 8, "pid", Conn.PID, 4, "family", Conn.FAMILY, 1,
                 "passive", Conn.PASSIVE, 1, "announced", Conn.ANNOUNCED, 1, "sport", Conn.SPORT, 2,
                 "dport", Conn.DPORT, 2, "retransmits", Conn.RETRANSMITS, 4, "saddr", Conn.SADDR, ADDR_LEN,

@@ -5,6 +5,7 @@ import io.akmon.agent.decode.SyscallNames;
 import io.akmon.agent.event.Event;
 import io.akmon.agent.host.HostIdentity;
 import io.akmon.agent.loader.BpfMap;
+import io.akmon.agent.loader.ChangedKeys;
 import io.akmon.agent.loader.KernelMap;
 import io.akmon.agent.publish.EventSink;
 import io.akmon.schema.EventType;
@@ -38,6 +39,7 @@ public final class MapDrainer {
     private final boolean memoryRecords;
     private final LongSupplier boottime;
     private final List<DrainSource> sources;
+    private final ChangedKeys changed;
     private final ConnectionTracker connections;
     private final ProcessTable processes;
     private final AgentStream stream;
@@ -57,6 +59,9 @@ public final class MapDrainer {
     private long decodeFailuresReported;
     private long lastDrainBoottimeNs;
     private long drains;
+    private int lastVisited = -1;
+    /** Changed keys above which, if they are also most of the entries, one batched walk beats a lookup each. */
+    private static final int WALK_ABOVE = 1024;
 
     private record DiskKey(int pid, int dev, int op) {
     }
@@ -67,15 +72,16 @@ public final class MapDrainer {
 
     public MapDrainer(Map<String, ? extends KernelMap> maps, ConnectionTracker connections, ProcessTable processes,
                       AgentStream stream, SyscallNames syscallNames, Settings settings, Runnable flushCpu,
-                      List<DrainSource> sources) {
-        this(maps, connections, processes, stream, syscallNames, settings, flushCpu, sources, HostIdentity::boottimeNs);
+                      List<DrainSource> sources, ChangedKeys changed) {
+        this(maps, connections, processes, stream, syscallNames, settings, flushCpu, sources, changed, HostIdentity::boottimeNs);
     }
 
     /** As above, with the clock interval figures are taken from (CLOCK_BOOTTIME ns). */
     public MapDrainer(Map<String, ? extends KernelMap> maps, ConnectionTracker connections, ProcessTable processes,
                       AgentStream stream, SyscallNames syscallNames, Settings settings, Runnable flushCpu,
-                      List<DrainSource> sources, LongSupplier boottime) {
+                      List<DrainSource> sources, ChangedKeys changed, LongSupplier boottime) {
         this.flushCpu = flushCpu;
+        this.changed = changed != null ? changed : () -> null;
         this.sources = List.copyOf(sources);
         this.boottime = boottime;
         this.cpuRecords = settings.cpu();
@@ -106,9 +112,19 @@ public final class MapDrainer {
         for (DrainSource s : sources) {
             s.drain(drafts, ts, interval);
         }
-        drainSyscalls(drafts, ts, interval, pidsSeen);
-        drainProcesses(drafts, ts, interval, pidsSeen);
-        drainDisk(drafts, ts, interval, pidsSeen);
+        List<byte[]> changedKeys = changed.take();
+        if (changedKeys == null || (changedKeys.size() > WALK_ABOVE && changedKeys.size() * 2L > trackedKeysUnlocked())) {
+            // not known, or so many that one batched walk is cheaper than a lookup each
+            syscalls.forEach((k, v) -> syscallEntry(k, v, drafts, ts, interval, pidsSeen));
+            procStats.forEach((k, v) -> procEntry(k, v, drafts, ts, interval, pidsSeen));
+            diskIo.forEach((k, v) -> diskEntry(k, v, drafts, ts, interval, pidsSeen));
+            lastVisited = -1;
+        } else {
+            for (byte[] c : changedKeys) {
+                readChanged(c, drafts, ts, interval, pidsSeen);
+            }
+            lastVisited = changedKeys.size();
+        }
         drainDrops(drafts, ts);
         connections.drain(drafts, ts, interval);
 
@@ -119,80 +135,79 @@ public final class MapDrainer {
             }
         }
         if (++drains % 10 == 0) {
-            processes.sweepVanished(pidsSeen);
+            Set<Integer> known = new HashSet<>(procBase.keySet());
+            known.addAll(syscallBase.keySet());
+            known.addAll(diskBase.keySet());
+            processes.sweepVanished(known);
         }
         forget(processes.endDrain());
         return drafts.size();
     }
 
-    private void drainSyscalls(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
-        syscalls.forEach((key, val) -> {
-            ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
-            int pid = k.getInt(Layout.SyscallKey.PID);
-            int nr = k.getInt(Layout.SyscallKey.NR);
-            pids.add(pid);
-            long count = syscalls.sumU64(val, Layout.SyscallVal.COUNT);
-            long errors = syscalls.sumU64(val, Layout.SyscallVal.ERRORS);
-            long[] base = syscallBase.computeIfAbsent(pid, x -> new HashMap<>()).computeIfAbsent(nr, x -> new long[2]);
-            long dCount = count - base[0];
-            long dErrors = errors - base[1];
-            if (dCount == 0 && dErrors == 0) {
-                return;
-            }
-            base[0] = count;
-            base[1] = errors;
-            String comm = processes.comm(pid);
-            drafts.add(seq -> stream.event(EventType.SYSCALL, seq, ts, pid, comm)
-                    .put(Fields.SYSCALL, syscallNames.name(nr))
-                    .put(Fields.SYSCALL_NR, nr)
-                    .put(Fields.COUNT, dCount)
-                    .put(Fields.ERRORS, dErrors)
-                    .put(Fields.INTERVAL_NS, interval)
-                    .put(Fields.SAMPLE_RATE, sampleRate));
-        });
+    private void syscallEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
+        int pid = k.getInt(Layout.SyscallKey.PID);
+        int nr = k.getInt(Layout.SyscallKey.NR);
+        pids.add(pid);
+        long count = syscalls.sumU64(val, Layout.SyscallVal.COUNT);
+        long errors = syscalls.sumU64(val, Layout.SyscallVal.ERRORS);
+        long[] base = syscallBase.computeIfAbsent(pid, x -> new HashMap<>()).computeIfAbsent(nr, x -> new long[2]);
+        long dCount = count - base[0];
+        long dErrors = errors - base[1];
+        if (dCount == 0 && dErrors == 0) {
+            return;
+        }
+        base[0] = count;
+        base[1] = errors;
+        String comm = processes.comm(pid);
+        drafts.add(seq -> stream.event(EventType.SYSCALL, seq, ts, pid, comm)
+                .put(Fields.SYSCALL, syscallNames.name(nr))
+                .put(Fields.SYSCALL_NR, nr)
+                .put(Fields.COUNT, dCount)
+                .put(Fields.ERRORS, dErrors)
+                .put(Fields.INTERVAL_NS, interval)
+                .put(Fields.SAMPLE_RATE, sampleRate));
     }
 
     /**
      * CPU time, faults and RSS per process, read by the scheduler switch into one per-CPU entry.
      * Time and faults are summed over CPUs; the RSS is the reading of the CPU that read it last.
      */
-    private void drainProcesses(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+    private void procEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
         int slot = procStats.slotSize();
-        procStats.forEach((key, val) -> {
-            int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
-            pids.add(pid);
-            long onCpu = procStats.sumU64(val, Layout.ProcVal.ON_CPU_NS);
-            long faults = procStats.sumU64(val, Layout.ProcVal.MIN_FLT) + procStats.sumU64(val, Layout.ProcVal.MAJ_FLT);
-            long readNs = 0;
-            long rss = 0;
-            long max = 0;
-            for (int c = 0; c < procStats.cpus(); c++) {
-                long r = val.getLong(c * slot + Layout.ProcVal.READ_NS);
-                if (r > readNs) {
-                    readNs = r;
-                    rss = val.getLong(c * slot + Layout.ProcVal.RSS_BYTES);
-                }
-                max = Math.max(max, val.getLong(c * slot + Layout.ProcVal.RSS_MAX_BYTES));
+        int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+        pids.add(pid);
+        long onCpu = procStats.sumU64(val, Layout.ProcVal.ON_CPU_NS);
+        long faults = procStats.sumU64(val, Layout.ProcVal.MIN_FLT) + procStats.sumU64(val, Layout.ProcVal.MAJ_FLT);
+        long readNs = 0;
+        long rss = 0;
+        long max = 0;
+        for (int c = 0; c < procStats.cpus(); c++) {
+            long r = val.getLong(c * slot + Layout.ProcVal.READ_NS);
+            if (r > readNs) {
+                readNs = r;
+                rss = val.getLong(c * slot + Layout.ProcVal.RSS_BYTES);
             }
-            long[] base = procBase.computeIfAbsent(pid, x -> new long[] {0, 0, -1, -1});
-            String comm = null;
-            long dCpu = onCpu - base[0];
-            if (cpuRecords && dCpu != 0) {
-                comm = processes.comm(pid);
-                drafts.add(cpuSample(ts, interval, pid, comm, dCpu));
-            }
-            base[0] = onCpu;
-            long dFaults = faults - base[1];
-            boolean rssChanged = readNs != 0 && (rss != base[2] || max != base[3]);
-            if (memoryRecords && (dFaults != 0 || rssChanged)) {
-                drafts.add(memorySample(ts, interval, pid, comm != null ? comm : processes.comm(pid), rss, max, dFaults));
-            }
-            base[1] = faults;
-            if (readNs != 0) {
-                base[2] = rss;
-                base[3] = max;
-            }
-        });
+            max = Math.max(max, val.getLong(c * slot + Layout.ProcVal.RSS_MAX_BYTES));
+        }
+        long[] base = procBase.computeIfAbsent(pid, x -> new long[] {0, 0, -1, -1});
+        String comm = null;
+        long dCpu = onCpu - base[0];
+        if (cpuRecords && dCpu != 0) {
+            comm = processes.comm(pid);
+            drafts.add(cpuSample(ts, interval, pid, comm, dCpu));
+        }
+        base[0] = onCpu;
+        long dFaults = faults - base[1];
+        boolean rssChanged = readNs != 0 && (rss != base[2] || max != base[3]);
+        if (memoryRecords && (dFaults != 0 || rssChanged)) {
+            drafts.add(memorySample(ts, interval, pid, comm != null ? comm : processes.comm(pid), rss, max, dFaults));
+        }
+        base[1] = faults;
+        if (readNs != 0) {
+            base[2] = rss;
+            base[3] = max;
+        }
     }
 
     private LongFunction<Event> cpuSample(long ts, long interval, int pid, String comm, long delta) {
@@ -212,42 +227,40 @@ public final class MapDrainer {
                 .put(Fields.INTERVAL_NS, interval);
     }
 
-    private void drainDisk(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
-        diskIo.forEach((key, val) -> {
-            ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
-            DiskKey dk = new DiskKey(k.getInt(Layout.DiskKey.PID), k.getInt(Layout.DiskKey.DEV), k.getInt(Layout.DiskKey.OP));
-            pids.add(dk.pid());
-            long[] now = new long[3 + Layout.LAT_BUCKETS];
-            now[0] = diskIo.sumU64(val, Layout.DiskVal.OPS);
-            now[1] = diskIo.sumU64(val, Layout.DiskVal.BYTES);
-            now[2] = diskIo.sumU64(val, Layout.DiskVal.LATENCY_NS_SUM);
-            for (int b = 0; b < Layout.LAT_BUCKETS; b++) {
-                now[3 + b] = diskIo.sumU64(val, Layout.DiskVal.HIST + 8 * b);
-            }
-            Map<DiskKey, long[]> ofPid = diskBase.computeIfAbsent(dk.pid(), x -> new HashMap<>());
-            long[] base = ofPid.getOrDefault(dk, new long[now.length]);
-            if (Arrays.equals(now, base)) {
-                return;
-            }
-            ofPid.put(dk, now);
-            long[] hist = new long[Layout.LAT_BUCKETS];
-            for (int b = 0; b < hist.length; b++) {
-                hist[b] = now[3 + b] - base[3 + b];
-            }
-            long ops = now[0] - base[0];
-            long bytes = now[1] - base[1];
-            long lat = now[2] - base[2];
-            String comm = processes.comm(dk.pid());
-            drafts.add(seq -> stream.event(EventType.DISK, seq, ts, dk.pid(), comm)
-                    .put(Fields.DEV, DeviceNames.majorMinor(dk.dev()))
-                    .put(Fields.DEVICE, devices.name(dk.dev()))
-                    .put(Fields.OP, dk.op() == 0 ? "read" : "write")
-                    .put(Fields.OPS, ops)
-                    .put(Fields.BYTES, bytes)
-                    .put(Fields.LATENCY_NS_SUM, lat)
-                    .put(Fields.LATENCY_HIST_US, hist)
-                    .put(Fields.INTERVAL_NS, interval));
-        });
+    private void diskEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
+        DiskKey dk = new DiskKey(k.getInt(Layout.DiskKey.PID), k.getInt(Layout.DiskKey.DEV), k.getInt(Layout.DiskKey.OP));
+        pids.add(dk.pid());
+        long[] now = new long[3 + Layout.LAT_BUCKETS];
+        now[0] = diskIo.sumU64(val, Layout.DiskVal.OPS);
+        now[1] = diskIo.sumU64(val, Layout.DiskVal.BYTES);
+        now[2] = diskIo.sumU64(val, Layout.DiskVal.LATENCY_NS_SUM);
+        for (int b = 0; b < Layout.LAT_BUCKETS; b++) {
+            now[3 + b] = diskIo.sumU64(val, Layout.DiskVal.HIST + 8 * b);
+        }
+        Map<DiskKey, long[]> ofPid = diskBase.computeIfAbsent(dk.pid(), x -> new HashMap<>());
+        long[] base = ofPid.getOrDefault(dk, new long[now.length]);
+        if (Arrays.equals(now, base)) {
+            return;
+        }
+        ofPid.put(dk, now);
+        long[] hist = new long[Layout.LAT_BUCKETS];
+        for (int b = 0; b < hist.length; b++) {
+            hist[b] = now[3 + b] - base[3 + b];
+        }
+        long ops = now[0] - base[0];
+        long bytes = now[1] - base[1];
+        long lat = now[2] - base[2];
+        String comm = processes.comm(dk.pid());
+        drafts.add(seq -> stream.event(EventType.DISK, seq, ts, dk.pid(), comm)
+                .put(Fields.DEV, DeviceNames.majorMinor(dk.dev()))
+                .put(Fields.DEVICE, devices.name(dk.dev()))
+                .put(Fields.OP, dk.op() == 0 ? "read" : "write")
+                .put(Fields.OPS, ops)
+                .put(Fields.BYTES, bytes)
+                .put(Fields.LATENCY_NS_SUM, lat)
+                .put(Fields.LATENCY_HIST_US, hist)
+                .put(Fields.INTERVAL_NS, interval));
     }
 
     private void drainDrops(List<LongFunction<Event>> drafts, long ts) {
@@ -279,6 +292,47 @@ public final class MapDrainer {
                     .put(Fields.SOURCE, "decode")
                     .put(Fields.LOST, delta));
         }
+    }
+
+    /** Reads the one entry a changed key names and reports its delta. */
+    private void readChanged(byte[] changedKey, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        ByteBuffer c = ByteBuffer.wrap(changedKey).order(ByteOrder.LITTLE_ENDIAN);
+        int pid = c.getInt(Layout.ChangedKey.PID);
+        int a = c.getInt(Layout.ChangedKey.A);
+        switch (c.getInt(Layout.ChangedKey.KIND)) {
+            case Layout.ChangedKey.SYSCALL -> {
+                byte[] key = syscallKey(pid, a);
+                ByteBuffer v = syscalls.lookup(key);
+                if (v != null) {
+                    syscallEntry(key, v, drafts, ts, interval, pids);
+                }
+            }
+            case Layout.ChangedKey.PROC -> {
+                byte[] key = BpfMap.u32Key(pid);
+                ByteBuffer v = procStats.lookup(key);
+                if (v != null) {
+                    procEntry(key, v, drafts, ts, interval, pids);
+                }
+            }
+            case Layout.ChangedKey.DISK -> {
+                byte[] key = diskKey(new DiskKey(pid, a, c.getInt(Layout.ChangedKey.B)));
+                ByteBuffer v = diskIo.lookup(key);
+                if (v != null) {
+                    diskEntry(key, v, drafts, ts, interval, pids);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * Entries the last drain read one by one because they changed; -1 when it read every entry of
+     * every map instead. With changed-key tracking this follows the processes that did something,
+     * not all the processes there are.
+     */
+    public synchronized int lastDrainVisited() {
+        return lastVisited;
     }
 
     /** A record the agent could not decode: reported as loss like any other. Any thread. */
@@ -340,6 +394,10 @@ public final class MapDrainer {
 
     /** Per-process state the drainer holds now; drains to zero as processes exit. */
     public synchronized int trackedKeys() {
+        return trackedKeysUnlocked();
+    }
+
+    private int trackedKeysUnlocked() {
         int keys = procBase.size();
         for (Map<Integer, long[]> calls : syscallBase.values()) {
             keys += calls.size();

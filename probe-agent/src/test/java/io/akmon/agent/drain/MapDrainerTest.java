@@ -5,6 +5,7 @@ import io.akmon.agent.decode.SyscallNames;
 import io.akmon.agent.event.Event;
 import io.akmon.agent.host.HostIdentity;
 import io.akmon.agent.loader.BpfMap;
+import io.akmon.agent.loader.ChangedKeys;
 import io.akmon.agent.publish.CollectingSink;
 import io.akmon.agent.testing.MemoryMap;
 import io.akmon.schema.EventType;
@@ -35,6 +36,13 @@ class MapDrainerTest {
     private CollectingSink sink;
     private MapDrainer drainer;
     private long clock;
+    /** What the kernel's changed-key sets would hand over; null: unknown, read every entry. */
+    private List<byte[]> nextChanged;
+    private final ChangedKeys changed = () -> {
+        List<byte[]> c = nextChanged;
+        nextChanged = null;
+        return c;
+    };
 
     @BeforeEach
     void setUp() {
@@ -50,7 +58,7 @@ class MapDrainerTest {
         clock = 100 * SECOND;
         drainer = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "drops", drops),
                 new ConnectionTracker(conns, table, stream), table, stream, new SyscallNames(),
-                new MapDrainer.Settings(1, true, true), () -> { }, List.of(), () -> clock);
+                new MapDrainer.Settings(1, true, true), () -> { }, List.of(), changed, () -> clock);
         sink = new CollectingSink();
     }
 
@@ -148,7 +156,7 @@ class MapDrainerTest {
         AgentStream stream = new AgentStream(agentSeq, new HostIdentity("h", "boot", 0));
         MapDrainer memoryOnly = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "drops", drops),
                 new ConnectionTracker(new MemoryMap("conns", 8, Layout.Conn.SIZE, 1), table, stream), table, stream,
-                new SyscallNames(), new MapDrainer.Settings(1, false, true), () -> { }, List.of(), () -> clock);
+                new SyscallNames(), new MapDrainer.Settings(1, false, true), () -> { }, List.of(), changed, () -> clock);
         byte[] key = BpfMap.u32Key(PID);
         procs.putU64(key, 0, Layout.ProcVal.ON_CPU_NS, 1_000);
         procs.putU64(key, 0, Layout.ProcVal.RSS_BYTES, 4096);
@@ -223,5 +231,43 @@ class MapDrainerTest {
             assertEquals(-1, e.cpu());
         }
         assertEquals(seq, b.get(0).seq());
+    }
+
+    private static byte[] changedKey(int kind, int pid, int a, int b) {
+        return ByteBuffer.allocate(Layout.ChangedKey.SIZE).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(kind).putInt(pid).putInt(a).putInt(b).array();
+    }
+
+    @Test
+    void withChangedKeysADrainReadsOnlyTheEntriesThatChanged() {
+        int processes = 1000;
+        for (int pid = 1; pid <= processes; pid++) {
+            procs.putU64(BpfMap.u32Key(pid), 0, Layout.ProcVal.ON_CPU_NS, 1_000);
+            syscalls.putU64(syscallKey(pid, GETPPID), 0, Layout.SyscallVal.COUNT, 1);
+        }
+        List<Event> first = drain();
+        assertEquals(processes, of(first, EventType.SYSCALL).size(), "the first drain walks every entry");
+        assertEquals(processes, of(first, EventType.CPU).size());
+        procs.resetCounts();
+        syscalls.resetCounts();
+
+        procs.putU64(BpfMap.u32Key(7), 1, Layout.ProcVal.ON_CPU_NS, 500);
+        syscalls.putU64(syscallKey(9, GETPPID), 1, Layout.SyscallVal.COUNT, 4);
+        nextChanged = List.of(changedKey(Layout.ChangedKey.PROC, 7, 0, 0), changedKey(Layout.ChangedKey.SYSCALL, 9, GETPPID, 0),
+                changedKey(Layout.ChangedKey.PROC, 99_999, 0, 0)); // already deleted: skipped
+        List<Event> events = drain();
+        assertEquals(500, of(events, EventType.CPU).get(0).getLong(Fields.ON_CPU_NS));
+        assertEquals(7, of(events, EventType.CPU).get(0).pid());
+        assertEquals(4, of(events, EventType.SYSCALL).get(0).getLong(Fields.COUNT));
+        assertEquals(2, events.size());
+        assertEquals(0, procs.walks() + syscalls.walks(), "no map was walked");
+        assertEquals(3, procs.lookups() + syscalls.lookups(), "one lookup per changed key");
+        assertEquals(3, drainer.lastDrainVisited());
+
+        // a disk entry named by its changed key
+        byte[] dk = ByteBuffer.allocate(Layout.DiskKey.SIZE).order(ByteOrder.LITTLE_ENDIAN).putInt(7).putInt(259 << 20).putInt(0).array();
+        disk.putU64(dk, 0, Layout.DiskVal.OPS, 3);
+        nextChanged = List.of(changedKey(Layout.ChangedKey.DISK, 7, 259 << 20, 0));
+        assertEquals(3, of(drain(), EventType.DISK).get(0).getLong(Fields.OPS));
     }
 }

@@ -20,6 +20,9 @@ public final class MemoryMap implements KernelMap {
     private final Map<String, byte[]> entries = new LinkedHashMap<>();
     private final Map<String, byte[]> keys = new LinkedHashMap<>();
 
+    private int walks;
+    private int lookups;
+
     public MemoryMap(String name, int keySize, int valueSize, int cpus) {
         this.name = name;
         this.keySize = keySize;
@@ -49,6 +52,7 @@ public final class MemoryMap implements KernelMap {
 
     @Override
     public synchronized void forEach(BiConsumer<byte[], ByteBuffer> visitor) {
+        walks++;
         for (Map.Entry<String, byte[]> e : new ArrayList<>(entries.entrySet())) {
             visitor.accept(keys.get(e.getKey()).clone(), ByteBuffer.wrap(e.getValue().clone()).order(ByteOrder.LITTLE_ENDIAN));
         }
@@ -56,6 +60,7 @@ public final class MemoryMap implements KernelMap {
 
     @Override
     public synchronized ByteBuffer lookup(byte[] key) {
+        lookups++;
         byte[] v = entries.get(hex(key));
         return v == null ? null : ByteBuffer.wrap(v.clone()).order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -83,6 +88,21 @@ public final class MemoryMap implements KernelMap {
         byte[] v = entries.computeIfAbsent(hex(key), k -> new byte[valueBufferSize()]);
         keys.putIfAbsent(hex(key), key.clone());
         ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).putLong(cpu * slotSize() + offset, value);
+    }
+
+    /** Times the whole map was read since {@link #resetCounts}. */
+    public synchronized int walks() {
+        return walks;
+    }
+
+    /** Keys looked up one by one since {@link #resetCounts}. */
+    public synchronized int lookups() {
+        return lookups;
+    }
+
+    public synchronized void resetCounts() {
+        walks = 0;
+        lookups = 0;
     }
 
     public synchronized int size() {

@@ -90,11 +90,14 @@ struct {
 	__type(value, __u8);
 } filter_cgroups SEC(".maps") __weak;
 
-/* The changed-entries sets (see akmon.h): the agent points slot 0 at one of two and swaps them. */
+/*
+ * The changed-entries sets (see akmon.h): the agent points slot 0 at one of two and swaps them.
+ * Preallocated (about 2.5 MB each): an insert allocates nothing, and kernels before 6.1 allow no
+ * other hash map in tracing programs. Keys changed per drain beyond this make it read every entry.
+ */
 struct akmon_changed_set {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 32768);
 	__type(key, struct akmon_changed_key);
 	__type(value, __u8);
 } changed_a SEC(".maps") __weak, changed_b SEC(".maps") __weak;

@@ -20,6 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CompleteMemoryIT {
     private static final long MB = 1 << 20;
+    /**
+     * How far the mm's counters (percpu_counter count, which the kernel side reads) can be from their
+     * exact sum, which /proc shows on newer kernels: a batch per CPU for each of file, anon and shmem.
+     */
+    private static final long COUNTER_SLACK = 3L * Runtime.getRuntime().availableProcessors()
+            * Math.max(32, 2 * Runtime.getRuntime().availableProcessors()) * 4096;
 
     @Test
     void aProcessOlderThanTheAgentHasItsRssFromTheStart() throws Exception {
@@ -33,7 +39,7 @@ class CompleteMemoryIT {
                     Event last = lastSample(run, w.pid());
                     assertNotNull(last, "no memory record for the idle process after drain " + drain);
                     assertEquals(300 * MB, last.getLong(Fields.RSS_BYTES), 300 * MB * 0.05, "drain " + drain);
-                    assertEquals(procRss, last.getLong(Fields.RSS_BYTES), 64 * 4096);
+                    assertEquals(procRss, last.getLong(Fields.RSS_BYTES), COUNTER_SLACK);
                 }
                 List<Event> samples = samples(run, w.pid());
                 assertEquals(Boolean.TRUE, samples.get(0).get(Fields.INITIAL), "read from /proc at start: " + samples.get(0));
@@ -58,7 +64,7 @@ class CompleteMemoryIT {
                     Event last = lastSample(run, w.pid());
                     assertNotNull(last, "no memory record after drain " + drain);
                     assertEquals(300 * MB, last.getLong(Fields.RSS_BYTES), 300 * MB * 0.05, "drain " + drain);
-                    assertEquals(procRss, last.getLong(Fields.RSS_BYTES), 64 * 4096);
+                    assertEquals(procRss, last.getLong(Fields.RSS_BYTES), COUNTER_SLACK);
                 }
                 long faults = samples(run, w.pid()).stream().mapToLong(e -> e.getLong(Fields.PAGE_FAULTS)).sum();
                 assertTrue(faults >= 300 * MB / 4096, "page faults " + faults + " for 300 MB touched");

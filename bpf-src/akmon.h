@@ -28,8 +28,8 @@ enum akmon_record_type {
 enum akmon_drop_reason {
 	AKMON_DROP_OUTPUT = 0,    /* ring/perf buffer full: the record's seq is skipped */
 	AKMON_DROP_SYSCALL_MAP,   /* syscall_counts full */
-	AKMON_DROP_CPU_MAP,       /* cpu_time full */
-	AKMON_DROP_MEM_MAP,       /* proc_mem or page_faults full */
+	AKMON_DROP_CPU_MAP,       /* proc_stats full: CPU time, faults and RSS of a process not counted */
+	AKMON_DROP_MEM_MAP,       /* unused since memory figures share proc_stats; kept so the numbers stay */
 	AKMON_DROP_DISK_MAP,      /* disk_io or inflight_io full */
 	AKMON_DROP_CONN_MAP,      /* conns full */
 	AKMON_DROP_FILTER_MAP,    /* filter_pids full: a child of a traced process is not followed */
@@ -49,7 +49,6 @@ enum akmon_disk_op {
 
 /* Settings patched into .rodata before load; the verifier then prunes what they switch off. */
 struct akmon_config {
-	__u32 self_pid;            /* the agent itself is never traced */
 	__u32 filter_pids;         /* 1: only processes in filter_pids (and their descendants) */
 	__u32 filter_comms;        /* 1: only comms in filter_comms */
 	__u32 filter_cgroups;      /* 1: only cgroup v2 ids in filter_cgroups */
@@ -136,6 +135,25 @@ union akmon_record {
 
 /* ---- map keys and values the agent drains on an interval ---- */
 
+/*
+ * Which entries changed since the last drain, so a drain reads those and not every process ever
+ * seen. A program that updates a drained entry adds its key here once per drain epoch and CPU (the
+ * epoch field of the entry's per-CPU slot says whether it already did). The agent swaps the set at
+ * each drain; see agent.loader.ChangedSet for why no update can slip between two sets.
+ */
+enum akmon_changed_kind {
+	AKMON_CHANGED_SYSCALL = 1, /* syscall_counts: pid, a = nr */
+	AKMON_CHANGED_PROC = 2,    /* proc_stats: pid */
+	AKMON_CHANGED_DISK = 3,    /* disk_io: pid, a = dev, b = op */
+};
+
+struct akmon_changed_key {
+	__u32 kind;  /* enum akmon_changed_kind */
+	__u32 pid;
+	__u32 a;
+	__u32 b;
+};
+
 struct akmon_syscall_key {
 	__u32 pid;
 	__u32 nr;
@@ -144,11 +162,22 @@ struct akmon_syscall_key {
 struct akmon_syscall_val {
 	__u64 count;
 	__u64 errors;
+	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
 };
 
-struct akmon_mem_val {
-	__u64 rss_bytes;      /* file + anon + shmem, as /proc/<pid>/status VmRSS */
-	__u64 rss_max_bytes;
+/*
+ * Per process and CPU (a per-CPU hash keyed by tgid): what the scheduler switch and the CPU flush
+ * read from the task's own counters. Time and faults add up over CPUs; the RSS reading of the CPU
+ * with the latest read_ns is the current one.
+ */
+struct akmon_proc_val {
+	__u64 on_cpu_ns;
+	__u64 min_flt;        /* the kernel's own fault counts (task->min_flt, maj_flt), while traced */
+	__u64 maj_flt;
+	__u64 rss_bytes;      /* file + anon + shmem, as /proc/<pid>/status VmRSS, at this CPU's last reading */
+	__u64 rss_max_bytes;  /* the mm's high-water mark, as VmHWM, at that reading */
+	__u64 read_ns;        /* CLOCK_MONOTONIC of that reading; 0: never read (kernel threads) */
+	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
 };
 
 struct akmon_disk_key {
@@ -163,6 +192,7 @@ struct akmon_disk_val {
 	__u64 bytes;
 	__u64 latency_ns_sum;
 	__u64 hist[AKMON_LAT_BUCKETS]; /* bucket i: latency in [2^(i-1), 2^i) us; bucket 0: < 1 us */
+	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
 };
 
 struct akmon_conn {

@@ -90,6 +90,57 @@ struct {
 	__type(value, __u8);
 } filter_cgroups SEC(".maps") __weak;
 
+/*
+ * The changed-entries sets (see akmon.h): the agent points slot 0 at one of two and swaps them.
+ * Preallocated (about 2.5 MB each): an insert allocates nothing, and kernels before 6.1 allow no
+ * other hash map in tracing programs. Keys changed per drain beyond this make it read every entry.
+ */
+struct akmon_changed_set {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct akmon_changed_key);
+	__type(value, __u8);
+} changed_a SEC(".maps") __weak, changed_b SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct akmon_changed_set);
+} changed SEC(".maps") __weak;
+
+/* [0]: the current drain epoch, starting at 1; [1]: marks that found no room (the agent then reads every entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} drain_epoch SEC(".maps") __weak;
+
+/*
+ * Records that the entry whose per-CPU slot holds *slot_epoch changed this epoch. Costs a compare
+ * when it already did on this CPU; a set insert once per entry, CPU and drain otherwise.
+ */
+static __always_inline void mark_changed(__u64 *slot_epoch, __u32 kind, __u32 pid, __u32 a, __u32 b)
+{
+	__u32 zero = 0, one = 1;
+	struct akmon_changed_key key = {.kind = kind, .pid = pid, .a = a, .b = b};
+	__u64 *epoch = bpf_map_lookup_elem(&drain_epoch, &zero), *overflow;
+	__u8 yes = 1;
+	void *set;
+
+	if (!epoch || *slot_epoch == *epoch)
+		return;
+	set = bpf_map_lookup_elem(&changed, &zero);
+	if (set && !bpf_map_update_elem(set, &key, &yes, BPF_ANY)) {
+		*slot_epoch = *epoch;
+		return;
+	}
+	overflow = bpf_map_lookup_elem(&drain_epoch, &one);
+	if (overflow)
+		__sync_fetch_and_add(overflow, 1);
+}
+
 static __always_inline void count_drop(__u32 reason)
 {
 	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
@@ -97,11 +148,12 @@ static __always_inline void count_drop(__u32 reason)
 		__sync_fetch_and_add(n, 1);
 }
 
-/* Whether the current task is one the user asked to watch. Cheap when no filter is set. */
+/*
+ * Whether the current task is one the user asked to watch. Cheap when no filter is set. The agent
+ * itself is watched like any process: its cost is the first figure an operator asks for.
+ */
 static __always_inline bool traced_tgid(__u32 tgid)
 {
-	if (tgid == cfg.self_pid)
-		return false;
 	if (cfg.filter_pids && !bpf_map_lookup_elem(&filter_pids, &tgid))
 		return false;
 	if (cfg.filter_comms) {
@@ -161,6 +213,15 @@ static __always_inline void emit(void *ctx, void *rec, __u32 size, __u16 type)
 		err = bpf_ringbuf_output(&events, rec, size, 0);
 	if (err)
 		count_drop(AKMON_DROP_OUTPUT);
+}
+
+/* file + anon + shmem pages, read as /proc/<pid>/status reads them (percpu_counter_read). */
+static __always_inline __u64 mm_rss_bytes(struct mm_struct *mm)
+{
+	__s64 pages = BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count) +
+		      BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count) +
+		      BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count);
+	return pages > 0 ? (__u64)pages * 4096 : 0;
 }
 
 /* Finds or creates a map entry; counts a drop when the map is full. */

@@ -100,5 +100,6 @@ int BPF_PROG(akmon_block_rq_complete, struct request *rq, blk_status_t error, un
 		if (b < AKMON_LAT_BUCKETS)
 			__sync_fetch_and_add(&v->hist[b], 1);
 	}
+	mark_changed(&v->epoch, AKMON_CHANGED_DISK, dk.pid, dk.dev, dk.op);
 	return 0;
 }

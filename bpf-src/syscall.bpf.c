@@ -45,5 +45,6 @@ int BPF_PROG(akmon_sys_exit, struct pt_regs *regs, long ret)
 	__sync_fetch_and_add(&v->count, weight);
 	if (ret < 0 && ret >= -4095)
 		__sync_fetch_and_add(&v->errors, weight);
+	mark_changed(&v->epoch, AKMON_CHANGED_SYSCALL, key.pid, key.nr, 0);
 	return 0;
 }

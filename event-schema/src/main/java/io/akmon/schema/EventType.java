@@ -4,9 +4,12 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** The record families that travel from the agent to Kafka, named as they appear in the {@code type} field. */
+/**
+ * The record families that travel from the agent to Kafka, named as they appear in the {@code type}
+ * field. New families go at the end: the ordinal is stored in the agent's spool.
+ */
 public enum EventType {
-    FORK, EXEC, EXIT, SYSCALL, CPU, MEMORY, DISK, NET, LOST, AGENT, AUDIT;
+    FORK, EXEC, EXIT, SYSCALL, CPU, MEMORY, DISK, NET, LOST, AGENT, AUDIT, HOST;
 
     // Both are on every record's path (serializing, topic lookup): computed once, not per call.
     private final String wire = name().toLowerCase(Locale.ROOT);

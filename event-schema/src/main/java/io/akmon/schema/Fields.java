@@ -52,6 +52,30 @@ public final class Fields {
     public static final String RSS_BYTES = "rss_bytes";
     public static final String RSS_MAX_BYTES = "rss_max_bytes";
     public static final String PAGE_FAULTS = "page_faults";
+    /**
+     * On a memory sample: true when the figures were read from /proc at agent start (a process that
+     * existed before the agent), not by the kernel side. Later samples of the process supersede it.
+     */
+    public static final String INITIAL = "initial";
+
+    // Host (one record per drain, pid 0): the kernel's CPU accounting (/proc/stat) and memory (/proc/meminfo).
+    /** CPU time in each /proc/stat category over the interval, ns summed over CPUs. */
+    public static final String CPU_USER_NS = "cpu_user_ns";
+    public static final String CPU_NICE_NS = "cpu_nice_ns";
+    public static final String CPU_SYSTEM_NS = "cpu_system_ns";
+    public static final String CPU_IDLE_NS = "cpu_idle_ns";
+    public static final String CPU_IOWAIT_NS = "cpu_iowait_ns";
+    public static final String CPU_IRQ_NS = "cpu_irq_ns";
+    public static final String CPU_SOFTIRQ_NS = "cpu_softirq_ns";
+    public static final String CPU_STEAL_NS = "cpu_steal_ns";
+    /** user + nice + system + irq + softirq + steal: every task's time, kernel threads and interrupts included. */
+    public static final String CPU_BUSY_NS = "cpu_busy_ns";
+    /** CPUs online. */
+    public static final String CPUS = "cpus";
+    public static final String MEM_TOTAL_BYTES = "mem_total_bytes";
+    public static final String MEM_AVAILABLE_BYTES = "mem_available_bytes";
+    /** MemTotal - MemAvailable. */
+    public static final String MEM_USED_BYTES = "mem_used_bytes";
 
     // Disk.
     public static final String DEVICE = "device";
@@ -73,6 +97,21 @@ public final class Fields {
     public static final String BYTES_SENT = "bytes_sent";
     public static final String BYTES_RECEIVED = "bytes_received";
     public static final String RETRANSMITS = "retransmits";
+
+    // Agent health (type agent): the kernel's cost of each loaded program, from BPF statistics.
+    /** Whether the kernel counted program runs this interval (BPF_ENABLE_STATS held by the agent, or the sysctl). */
+    public static final String PROBE_STATS = "probe_stats";
+    /** List of objects, one per loaded program: {@link #PROGRAM}, {@link #RUN_CNT}, {@link #RUN_TIME_NS}, {@link #NS_PER_RUN}, {@link #RUNS_PER_S}. */
+    public static final String PROGRAMS = "programs";
+    public static final String PROGRAM = "program";
+    /** Runs since the agent loaded the program (a counter). */
+    public static final String RUN_CNT = "run_cnt";
+    /** Time spent in the program since the agent loaded it, ns (a counter). */
+    public static final String RUN_TIME_NS = "run_time_ns";
+    /** Mean ns per run over the health interval. */
+    public static final String NS_PER_RUN = "ns_per_run";
+    /** Runs per second over the health interval. */
+    public static final String RUNS_PER_S = "runs_per_s";
 
     // Loss.
     public static final String LOST = "lost";

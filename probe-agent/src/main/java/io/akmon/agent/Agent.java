@@ -5,21 +5,27 @@ import io.akmon.agent.decode.RecordDecoder;
 import io.akmon.agent.decode.SyscallNames;
 import io.akmon.agent.drain.AgentStream;
 import io.akmon.agent.drain.ConnectionTracker;
+import io.akmon.agent.drain.DrainSource;
+import io.akmon.agent.host.HostSampler;
+import io.akmon.agent.host.InitialMemory;
 import io.akmon.agent.drain.MapDrainer;
 import io.akmon.agent.drain.ProcessTable;
 import io.akmon.agent.event.Event;
 import io.akmon.agent.host.HostIdentity;
 import io.akmon.agent.loader.BpfMap;
 import io.akmon.agent.loader.BpfObject;
+import io.akmon.agent.loader.ChangedSet;
 import io.akmon.agent.loader.KernelFeatures;
 import io.akmon.agent.loader.LibbpfLog;
 import io.akmon.agent.loader.Native;
+import io.akmon.agent.loader.ObjectLoader;
+import io.akmon.agent.loader.ProgramCost;
+import io.akmon.agent.loader.ProgramStats;
 import io.akmon.agent.loader.Privileges;
 import io.akmon.agent.loader.Probe;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.publish.EventSink;
 import io.akmon.agent.redact.RedactingSink;
-import io.akmon.agent.security.PrivateDirectory;
 import io.akmon.agent.ringbuf.KernelReader;
 import io.akmon.agent.ringbuf.PerfBufferReader;
 import io.akmon.agent.ringbuf.RecordHandler;
@@ -27,14 +33,12 @@ import io.akmon.agent.ringbuf.RingBufferReader;
 import io.akmon.schema.Fields;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -45,8 +49,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The running agent: probes loaded and attached, the kernel buffer read on one thread, the in-kernel
@@ -54,9 +56,6 @@ import java.util.regex.Pattern;
  * program first, then reads and drains what the kernel produced up to that moment.
  */
 public final class Agent implements AutoCloseable {
-    private static final Pattern FAILED_PROG = Pattern.compile("prog '([a-z_0-9]+)': (?:failed|BPF program load failed)");
-    /** Test-run on every CPU before a drain; see cpu.bpf.c. */
-    private static final String CPU_FLUSH = "akmon_cpu_flush";
     private static final int MIN_MAJOR = 5;
     private static final int MIN_MINOR = 15;
 
@@ -71,6 +70,9 @@ public final class Agent implements AutoCloseable {
     private final RecordDecoder decoder;
     private final ScheduledExecutorService drainThread;
     private final List<Probe> running;
+    private final ProgramStats programStats;
+    private final Object healthLock = new Object();
+    private Map<String, ProgramCost> healthBase = Map.of();
     private final List<String> warnings;
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong transportLost = new AtomicLong();
@@ -86,22 +88,23 @@ public final class Agent implements AutoCloseable {
         this.processes = new ProcessTable();
         LibbpfLog.setVerbose(settings.verbose);
 
-        Loaded loaded = loadObject(settings, plan);
-        this.object = loaded.object;
+        ObjectLoader.Loaded loaded = new ObjectLoader(this::warn).load(loadOptions(settings), plan.probes);
+        this.object = loaded.object();
         try {
             Map<String, BpfMap> maps = new HashMap<>();
-            for (String m : List.of("syscall_counts", "cpu_time", "proc_mem", "page_faults", "disk_io", "drops",
+            for (String m : List.of("syscall_counts", "proc_stats", "disk_io", "drops",
                     "conns", "filter_pids", "filter_comms", "filter_cgroups", "agent_seq", "seqs")) {
                 maps.put(m, object.map(m));
-            }
-            if (loaded.seedSequences) {
-                seedSequences(maps.get("seqs"), maps.get("agent_seq"));
             }
             fillFilters(maps);
             AgentStream stream = new AgentStream(maps.get("agent_seq"), identity);
             this.connections = new ConnectionTracker(maps.get("conns"), processes, stream);
-            Runnable flushCpu = loaded.probes.contains(Probe.SCHED_SWITCH) ? cpuFlusher(object) : () -> { };
-            this.drainer = new MapDrainer(maps, connections, processes, stream, new SyscallNames(), settings.syscallSampleRate, flushCpu);
+            Runnable flushCpu = loaded.probes().contains(Probe.SCHED_SWITCH) ? cpuFlusher(object) : () -> { };
+            Set<Probe.Family> families = settings.enabledFamilies();
+            this.drainer = new MapDrainer(maps, connections, processes, stream, new SyscallNames(),
+                    new MapDrainer.Settings(settings.syscallSampleRate, families.contains(Probe.Family.CPU),
+                            families.contains(Probe.Family.MEMORY)), flushCpu, drainSources(stream, families),
+                    ChangedSet.install(object));
 
             RecordHandler handler = new RecordHandler() {
                 @Override
@@ -119,7 +122,7 @@ public final class Agent implements AutoCloseable {
                     : new RingBufferReader(object.lib(), object.map("events").fd(), handler);
 
             List<Probe> attached = new ArrayList<>();
-            for (Probe p : loaded.probes) {
+            for (Probe p : loaded.probes()) {
                 if (object.attach(p.program())) {
                     attached.add(p);
                 } else if (p.required()) {
@@ -132,6 +135,10 @@ public final class Agent implements AutoCloseable {
                 }
             }
             this.running = List.copyOf(attached);
+            this.programStats = ProgramStats.start(object, settings.probeStats);
+            if (settings.probeStats && programStats.problem() != null) {
+                warn("no per-program cost figures: " + programStats.problem());
+            }
             reader.start();
             this.drainThread = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "akmon-drain");
@@ -173,7 +180,7 @@ public final class Agent implements AutoCloseable {
         List<Probe> probes = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         for (Probe p : Probe.values()) {
-            if (!families.contains(p.family())) {
+            if (!p.serves(families)) {
                 continue;
             }
             if (kernel.hasTracepoint(p.tracepoint())) {
@@ -190,48 +197,26 @@ public final class Agent implements AutoCloseable {
         return new Plan(probes, warnings);
     }
 
-    private record Loaded(BpfObject object, List<Probe> probes, boolean seedSequences) {
+    private ObjectLoader.Options loadOptions(AgentSettings s) {
+        boolean perf = s.transport == AgentSettings.Transport.PERF;
+        return new ObjectLoader.Options(s.btf, s.pinDir, !s.pids.isEmpty(),
+                !s.comms.isEmpty(), !s.cgroups.isEmpty(), s.syscallSampleRate, perf, s.argvMax,
+                s.effectiveRingbufWakeupBytes(), s.ringbufBytes);
     }
 
-    /**
-     * Opens, configures and loads the object. An optional program the verifier rejects (an older
-     * kernel's struct layout, say) is left out with a warning and the load retried; a pinned map from
-     * an incompatible build is replaced, with sequences seeded past anything it could have issued.
-     */
-    private Loaded loadObject(AgentSettings s, Plan plan) {
-        Path objectFile = extractObject();
-        List<Probe> probes = new ArrayList<>(plan.probes);
-        boolean seed = false;
-        String pinDir = preparePinDir(s.pinDir);
-        for (int attempt = 0; ; attempt++) {
-            LibbpfLog.clear();
-            BpfObject obj = BpfObject.open(objectFile, "/sys/kernel/btf/vmlinux".equals(s.btf) ? null : s.btf);
-            try {
-                configure(obj, s, probes, pinDir);
-                obj.load();
-                return new Loaded(obj, probes, seed);
-            } catch (ProbeException e) {
-                obj.close();
-                String libbpf = LibbpfLog.lastLines();
-                if (attempt < Probe.values().length && pinDir != null && libbpf.contains("reuse pinned map")) {
-                    warn("pinned maps in " + pinDir + " come from another build; replacing them (sequences restart past the old ones)");
-                    deletePins(pinDir);
-                    seed = true;
-                    continue;
-                }
-                Probe failed = failedProbe(libbpf);
-                if (attempt < Probe.values().length && failed != null && !failed.required() && probes.remove(failed)) {
-                    warn("the kernel rejected " + failed.program() + " (" + failed.family().wireName() + "); continuing without it");
-                    continue;
-                }
-                throw e;
-            }
+    /** Records each drain adds besides the maps': the host's CPU and memory, and the RSS of processes older than the agent. */
+    private List<DrainSource> drainSources(AgentStream stream, Set<Probe.Family> families) {
+        List<DrainSource> sources = new ArrayList<>();
+        sources.add(new HostSampler(stream));
+        if (families.contains(Probe.Family.MEMORY)) {
+            sources.add(new InitialMemory(stream, InitialMemory.filter(settings.pids, settings.comms, settings.cgroups)));
         }
+        return sources;
     }
 
     /** Credits every CPU's running task with its time so far, so interval CPU figures are exact. */
     private Runnable cpuFlusher(BpfObject obj) {
-        int fd = obj.programFd(CPU_FLUSH);
+        int fd = obj.programFd(ObjectLoader.CPU_FLUSH);
         int cpus = Runtime.getRuntime().availableProcessors();
         int possible = obj.lib().libbpf_num_possible_cpus();
         return () -> {
@@ -247,91 +232,6 @@ public final class Agent implements AutoCloseable {
     }
 
     private volatile boolean cpuFlushWarned;
-
-    private static Probe failedProbe(String libbpfLines) {
-        Matcher m = FAILED_PROG.matcher(libbpfLines);
-        return m.find() ? Probe.byProgram(m.group(1)) : null;
-    }
-
-    private void configure(BpfObject obj, AgentSettings s, List<Probe> probes, String pinDir) {
-        for (String prog : obj.programNames()) {
-            Probe p = Probe.byProgram(prog);
-            boolean cpuFlush = CPU_FLUSH.equals(prog) && probes.contains(Probe.SCHED_SWITCH);
-            obj.setAutoload(prog, cpuFlush || (p != null && probes.contains(p)));
-        }
-        ByteBuffer cfg = ByteBuffer.allocate(Layout.Config.SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        cfg.putInt(Layout.Config.SELF_PID, (int) ProcessHandle.current().pid());
-        cfg.putInt(Layout.Config.FILTER_PIDS, s.pids.isEmpty() ? 0 : 1);
-        cfg.putInt(Layout.Config.FILTER_COMMS, s.comms.isEmpty() ? 0 : 1);
-        cfg.putInt(Layout.Config.FILTER_CGROUPS, s.cgroups.isEmpty() ? 0 : 1);
-        cfg.putInt(Layout.Config.SYSCALL_SAMPLE_RATE, s.syscallSampleRate);
-        cfg.putInt(Layout.Config.USE_PERF, s.transport == AgentSettings.Transport.PERF ? 1 : 0);
-        cfg.putInt(Layout.Config.ARGV_MAX, s.argvMax);
-        cfg.putInt(Layout.Config.WAKEUP_BYTES, s.transport == AgentSettings.Transport.RINGBUF ? s.effectiveRingbufWakeupBytes() : 0);
-        obj.patchInitialValue(obj.rodataMapName(), cfg.array());
-        // the transport not in use keeps a token size
-        obj.setMaxEntries("events", s.transport == AgentSettings.Transport.RINGBUF ? s.ringbufBytes : 4096);
-        if (pinDir != null) {
-            obj.setPinPath("seqs", pinDir + "/seqs");
-            obj.setPinPath("agent_seq", pinDir + "/agent_seq");
-        }
-    }
-
-    /** Makes sure a BPF filesystem is mounted under the pin directory; null (no pinning) if it cannot be. */
-    private String preparePinDir(String pinDir) {
-        if (pinDir == null || pinDir.isBlank()) {
-            return null;
-        }
-        Path dir = Path.of(pinDir);
-        Path fs = dir.getParent() != null ? dir.getParent() : dir;
-        try {
-            if (!isBpfFs(fs)) {
-                Files.createDirectories(fs);
-                if (Native.libc().mount("bpf", fs.toString(), "bpf", 0, null) != 0) {
-                    warn("cannot mount a BPF filesystem at " + fs + " (" + Native.describeErrno(Native.errno())
-                            + "): sequence numbers restart when the agent restarts; mount one with: mount -t bpf bpf " + fs);
-                    return null;
-                }
-            }
-            PrivateDirectory.prepare(dir, "pin directory", "--pin-dir");
-            return dir.toString();
-        } catch (IOException e) {
-            warn("cannot use " + pinDir + " for pinned maps (" + e.getMessage() + "): sequence numbers restart when the agent restarts");
-            return null;
-        }
-    }
-
-    private static boolean isBpfFs(Path p) throws IOException {
-        String target = p.toAbsolutePath().normalize().toString();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
-            String[] f = line.split(" ");
-            if (f.length > 2 && f[1].equals(target) && f[2].equals("bpf")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void deletePins(String pinDir) {
-        for (String name : List.of("seqs", "agent_seq")) {
-            try {
-                Files.deleteIfExists(Path.of(pinDir, name));
-            } catch (IOException ignored) {
-                // the retry reports it if it matters
-            }
-        }
-    }
-
-    /** Fresh counters after replacing stale pins: start past any number the old ones could have reached. */
-    private static void seedSequences(BpfMap seqs, BpfMap agentSeq) {
-        long start = HostIdentity.boottimeNs();
-        ByteBuffer perCpu = ByteBuffer.allocate(seqs.valueBufferSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (int c = 0; c < seqs.cpus(); c++) {
-            perCpu.putLong(c * seqs.slotSize(), start);
-        }
-        seqs.update(BpfMap.u32Key(0), perCpu.array(), BpfMap.BPF_ANY);
-        agentSeq.update(BpfMap.u32Key(0), BpfMap.u64Key(start), BpfMap.BPF_ANY);
-    }
 
     private void fillFilters(Map<String, BpfMap> maps) {
         byte[] one = {1};
@@ -353,20 +253,6 @@ public final class Agent implements AutoCloseable {
                         "pass the cgroup v2 directory, e.g. /sys/fs/cgroup/system.slice/foo.service");
             }
             maps.get("filter_cgroups").update(BpfMap.u64Key(id), one, BpfMap.BPF_ANY);
-        }
-    }
-
-    private static Path extractObject() {
-        try (InputStream in = Agent.class.getResourceAsStream("/bpf/akmon.bpf.o")) {
-            if (in == null) {
-                throw new ProbeException("the agent jar has no BPF object (bpf/akmon.bpf.o)", "rebuild: ./akmon test builds everything");
-            }
-            Path tmp = Files.createTempFile("akmon", ".bpf.o");
-            tmp.toFile().deleteOnExit();
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            return tmp;
-        } catch (IOException e) {
-            throw new ProbeException("cannot unpack the BPF object: " + e.getMessage(), "make the temporary directory writable");
         }
     }
 
@@ -438,7 +324,14 @@ public final class Agent implements AutoCloseable {
 
     public Set<Probe.Family> runningFamilies() {
         Set<Probe.Family> f = EnumSet.noneOf(Probe.Family.class);
-        running.forEach(p -> f.add(p.family()));
+        Set<Probe.Family> enabled = settings.enabledFamilies();
+        for (Probe p : running) {
+            for (Probe.Family fam : enabled) {
+                if (p.serves(EnumSet.of(fam))) {
+                    f.add(fam);
+                }
+            }
+        }
         return f;
     }
 
@@ -461,9 +354,39 @@ public final class Agent implements AutoCloseable {
         return drainer.trackedKeys() + connections.tracked();
     }
 
+    /** Entries the last drain read because they changed; -1 if it read every entry (see MapDrainer). */
+    public int lastDrainVisited() {
+        return drainer.lastDrainVisited();
+    }
+
     /** Entries in the kernel's per-process maps now; zero once traced processes are gone and forgotten. */
     public int kernelProcessEntries() {
         return drainer.kernelEntries();
+    }
+
+    /**
+     * The kernel's cost of every program the agent loaded, totals since it attached them (empty when
+     * BPF statistics are off).
+     */
+    public List<ProgramCost> programCosts() {
+        return programStats.read();
+    }
+
+    /**
+     * Fields for the health record: {@code probe_stats} and {@code programs} (per program its totals,
+     * and ns per run and runs per second since the previous call).
+     */
+    public Map<String, Object> healthFigures() {
+        synchronized (healthLock) {
+            List<ProgramCost> now = programStats.read();
+            Map<String, Object> f = new java.util.LinkedHashMap<>();
+            f.put(Fields.PROBE_STATS, programStats.counting());
+            f.put(Fields.PROGRAMS, ProgramStats.healthEntries(now, healthBase));
+            Map<String, ProgramCost> base = new HashMap<>();
+            now.forEach(c -> base.put(c.program(), c));
+            healthBase = base;
+            return f;
+        }
     }
 
     public List<String> attachedPrograms() {
@@ -497,6 +420,7 @@ public final class Agent implements AutoCloseable {
         reader.close();      // reads what the kernel committed before detach
         drainer.drain(sink); // and the counters' last deltas
         sink.flush();
+        programStats.close();
         object.close();
     }
 }

@@ -70,6 +70,11 @@ public final class AgentSettings {
     public int metricsPort = -1;
     /** Address the Prometheus endpoint listens on. */
     public String metricsAddress = "127.0.0.1";
+    /**
+     * Have the kernel count run time and runs of the agent's programs (BPF_ENABLE_STATS) for the
+     * health record's per-program cost. Costs two clock reads per program run.
+     */
+    public boolean probeStats = true;
     /** Where records go: {@code stdout} or {@code kafka}. */
     public String sink = "stdout";
     /** Settings of the Kafka sink ({@code kafka:} section), used with {@code sink: kafka}. */

@@ -160,6 +160,7 @@ public final class LocalPipeline implements AutoCloseable {
         });
 
         agent = step("agent", () -> Agent.start(o.agent, sink, log));
+        sink.healthExtras(agent::healthFigures);
         started.push(agent);
     }
 

@@ -104,6 +104,10 @@ public final class AgentCommand implements Callable<Integer> {
             description = "BPF filesystem directory for sequence counters that survive restarts. Default: /sys/fs/bpf/akmon; empty disables.")
     String pinDir;
 
+    @Option(names = "--probe-stats", negatable = true, paramLabel = "BOOL", fallbackValue = "true",
+            description = "Have the kernel count each probe's runs and run time for the health record (--no-probe-stats: off). Default: on.")
+    Boolean probeStats;
+
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
 
@@ -140,6 +144,7 @@ public final class AgentCommand implements Callable<Integer> {
         if (host != null) s.host = host;
         if (btf != null) s.btf = btf;
         if (pinDir != null) s.pinDir = pinDir;
+        if (probeStats != null) s.probeStats = probeStats;
         if (sink != null) s.sink = sink.trim().toLowerCase(java.util.Locale.ROOT);
         s.verbose |= verbose;
         security.applyTo(s);
@@ -192,7 +197,10 @@ public final class AgentCommand implements Callable<Integer> {
                             return a.transportLost();
                         }
                     };
-                }, List::of));
+                }, () -> {
+                    Agent a = running.get();
+                    return a == null ? List.of() : a.programCosts();
+                }));
             } catch (ProbeException e) {
                 System.err.println("akmon agent: " + e.oneLine());
                 out.close();
@@ -212,6 +220,9 @@ public final class AgentCommand implements Callable<Integer> {
             return EXIT_ENVIRONMENT;
         }
         MetricsServer served = metrics;
+        if (out instanceof io.akmon.agent.publish.KafkaSink kafkaSink) {
+            kafkaSink.healthExtras(agent::healthFigures);
+        }
         // Ctrl-C and SIGTERM are the normal way to stop: handled here so the exit code is 0.
         CountDownLatch stopRequested = new CountDownLatch(1);
         for (String sig : new String[] {"INT", "TERM"}) {

@@ -55,15 +55,14 @@ public final class Layout {
 
     /** struct akmon_config, patched into .rodata at offset 0. */
     public static final class Config {
-        public static final int SELF_PID = 0;
-        public static final int FILTER_PIDS = 4;
-        public static final int FILTER_COMMS = 8;
-        public static final int FILTER_CGROUPS = 12;
-        public static final int SYSCALL_SAMPLE_RATE = 16;
-        public static final int USE_PERF = 20;
-        public static final int ARGV_MAX = 24;
-        public static final int WAKEUP_BYTES = 28;
-        public static final int SIZE = 32;
+        public static final int FILTER_PIDS = 0;
+        public static final int FILTER_COMMS = 4;
+        public static final int FILTER_CGROUPS = 8;
+        public static final int SYSCALL_SAMPLE_RATE = 12;
+        public static final int USE_PERF = 16;
+        public static final int ARGV_MAX = 20;
+        public static final int WAKEUP_BYTES = 24;
+        public static final int SIZE = 28;
     }
 
     /** struct akmon_hdr, at the start of every record. */
@@ -139,13 +138,32 @@ public final class Layout {
     public static final class SyscallVal {
         public static final int COUNT = 0;
         public static final int ERRORS = 8;
-        public static final int SIZE = 16;
+        public static final int EPOCH = 16;
+        public static final int SIZE = 24;
     }
 
-    public static final class MemVal {
-        public static final int RSS_BYTES = 0;
-        public static final int RSS_MAX_BYTES = 8;
+    /** struct akmon_changed_key, with enum akmon_changed_kind. */
+    public static final class ChangedKey {
+        public static final int KIND = 0;
+        public static final int PID = 4;
+        public static final int A = 8;
+        public static final int B = 12;
         public static final int SIZE = 16;
+        public static final int SYSCALL = 1;
+        public static final int PROC = 2;
+        public static final int DISK = 3;
+    }
+
+    /** struct akmon_proc_val: one per-CPU slot of proc_stats. */
+    public static final class ProcVal {
+        public static final int ON_CPU_NS = 0;
+        public static final int MIN_FLT = 8;
+        public static final int MAJ_FLT = 16;
+        public static final int RSS_BYTES = 24;
+        public static final int RSS_MAX_BYTES = 32;
+        public static final int READ_NS = 40;
+        public static final int EPOCH = 48;
+        public static final int SIZE = 56;
     }
 
     public static final class DiskKey {
@@ -160,7 +178,8 @@ public final class Layout {
         public static final int BYTES = 8;
         public static final int LATENCY_NS_SUM = 16;
         public static final int HIST = 24;
-        public static final int SIZE = 24 + 8 * LAT_BUCKETS;
+        public static final int EPOCH = HIST + 8 * LAT_BUCKETS;
+        public static final int SIZE = EPOCH + 8;
     }
 
     public static final class Conn {
@@ -181,7 +200,7 @@ public final class Layout {
     }
 
     static {
-        define("akmon_config", Config.SIZE, "self_pid", Config.SELF_PID, 4, "filter_pids", Config.FILTER_PIDS, 4,
+        define("akmon_config", Config.SIZE, "filter_pids", Config.FILTER_PIDS, 4,
                 "filter_comms", Config.FILTER_COMMS, 4, "filter_cgroups", Config.FILTER_CGROUPS, 4,
                 "syscall_sample_rate", Config.SYSCALL_SAMPLE_RATE, 4, "use_perf", Config.USE_PERF, 4,
                 "argv_max", Config.ARGV_MAX, 4, "wakeup_bytes", Config.WAKEUP_BYTES, 4);
@@ -202,11 +221,17 @@ public final class Layout {
                 "retransmits", Net.RETRANSMITS, 4, "saddr", Net.SADDR, ADDR_LEN, "daddr", Net.DADDR, ADDR_LEN,
                 "bytes_sent", Net.BYTES_SENT, 8, "bytes_received", Net.BYTES_RECEIVED, 8, "comm", Net.COMM, COMM_LEN);
         define("akmon_syscall_key", SyscallKey.SIZE, "pid", SyscallKey.PID, 4, "nr", SyscallKey.NR, 4);
-        define("akmon_syscall_val", SyscallVal.SIZE, "count", SyscallVal.COUNT, 8, "errors", SyscallVal.ERRORS, 8);
-        define("akmon_mem_val", MemVal.SIZE, "rss_bytes", MemVal.RSS_BYTES, 8, "rss_max_bytes", MemVal.RSS_MAX_BYTES, 8);
+        define("akmon_syscall_val", SyscallVal.SIZE, "count", SyscallVal.COUNT, 8, "errors", SyscallVal.ERRORS, 8,
+                "epoch", SyscallVal.EPOCH, 8);
+        define("akmon_changed_key", ChangedKey.SIZE, "kind", ChangedKey.KIND, 4, "pid", ChangedKey.PID, 4,
+                "a", ChangedKey.A, 4, "b", ChangedKey.B, 4);
+        define("akmon_proc_val", ProcVal.SIZE, "on_cpu_ns", ProcVal.ON_CPU_NS, 8, "min_flt", ProcVal.MIN_FLT, 8,
+                "maj_flt", ProcVal.MAJ_FLT, 8, "rss_bytes", ProcVal.RSS_BYTES, 8, "rss_max_bytes", ProcVal.RSS_MAX_BYTES, 8,
+                "read_ns", ProcVal.READ_NS, 8, "epoch", ProcVal.EPOCH, 8);
         define("akmon_disk_key", DiskKey.SIZE, "pid", DiskKey.PID, 4, "dev", DiskKey.DEV, 4, "op", DiskKey.OP, 4);
         define("akmon_disk_val", DiskVal.SIZE, "ops", DiskVal.OPS, 8, "bytes", DiskVal.BYTES, 8,
-                "latency_ns_sum", DiskVal.LATENCY_NS_SUM, 8, "hist", DiskVal.HIST, 8 * LAT_BUCKETS);
+                "latency_ns_sum", DiskVal.LATENCY_NS_SUM, 8, "hist", DiskVal.HIST, 8 * LAT_BUCKETS,
+                "epoch", DiskVal.EPOCH, 8);
         define("akmon_conn", Conn.SIZE, "id", Conn.ID, 8, "pid", Conn.PID, 4, "family", Conn.FAMILY, 1,
                 "passive", Conn.PASSIVE, 1, "announced", Conn.ANNOUNCED, 1, "sport", Conn.SPORT, 2,
                 "dport", Conn.DPORT, 2, "retransmits", Conn.RETRANSMITS, 4, "saddr", Conn.SADDR, ADDR_LEN,

@@ -3,6 +3,7 @@ package io.akmon.agent.drain;
 import io.akmon.agent.event.Event;
 import io.akmon.agent.host.HostIdentity;
 import io.akmon.agent.loader.BpfMap;
+import io.akmon.agent.loader.KernelMap;
 import io.akmon.schema.EventType;
 import io.akmon.schema.RecordId;
 
@@ -14,11 +15,11 @@ import io.akmon.schema.RecordId;
 public final class AgentStream {
     private static final byte[] KEY = BpfMap.u32Key(0);
 
-    private final BpfMap counter;
+    private final KernelMap counter;
     private final HostIdentity identity;
     private long next;
 
-    public AgentStream(BpfMap counter, HostIdentity identity) {
+    public AgentStream(KernelMap counter, HostIdentity identity) {
         this.counter = counter;
         this.identity = identity;
         var v = counter.lookup(KEY);

@@ -4,6 +4,7 @@ import io.akmon.agent.decode.Layout;
 import io.akmon.agent.decode.RecordDecoder;
 import io.akmon.agent.event.Event;
 import io.akmon.agent.loader.BpfMap;
+import io.akmon.agent.loader.KernelMap;
 import io.akmon.schema.EventType;
 import io.akmon.schema.Fields;
 
@@ -20,12 +21,12 @@ import java.util.function.LongFunction;
  * the close record as the remainder since the last stats.
  */
 public final class ConnectionTracker {
-    private final BpfMap conns;
+    private final KernelMap conns;
     private final ProcessTable processes;
     private final AgentStream stream;
     private final Map<Long, long[]> reported = new HashMap<>(); // conn id -> sent, received, retransmits
 
-    public ConnectionTracker(BpfMap conns, ProcessTable processes, AgentStream stream) {
+    public ConnectionTracker(KernelMap conns, ProcessTable processes, AgentStream stream) {
         this.conns = conns;
         this.processes = processes;
         this.stream = stream;

@@ -5,6 +5,8 @@ import io.akmon.agent.decode.SyscallNames;
 import io.akmon.agent.event.Event;
 import io.akmon.agent.host.HostIdentity;
 import io.akmon.agent.loader.BpfMap;
+import io.akmon.agent.loader.ChangedKeys;
+import io.akmon.agent.loader.KernelMap;
 import io.akmon.agent.publish.EventSink;
 import io.akmon.schema.EventType;
 import io.akmon.schema.Fields;
@@ -19,20 +21,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 
 /**
  * Turns the kernel's cumulative counters into interval records. Kernel maps only ever grow
  * (nothing is reset under a running program, which could lose increments); the drainer keeps the
- * last value it reported per key and emits the difference. Entries of exited processes are deleted
- * once their final figures have been drained.
+ * last value it reported per key and emits the difference, and nothing for a key whose figures did
+ * not change. Entries of exited processes are deleted once their final figures have been drained.
+ * The maps are {@link KernelMap}s, so this logic is tested without a kernel (MapDrainerTest).
  */
 public final class MapDrainer {
-    private final BpfMap syscalls;
-    private final BpfMap cpuTime;
-    private final BpfMap procMem;
-    private final BpfMap pageFaults;
-    private final BpfMap diskIo;
-    private final BpfMap drops;
+    private final KernelMap syscalls;
+    private final KernelMap procStats;
+    private final KernelMap diskIo;
+    private final KernelMap drops;
+    private final boolean cpuRecords;
+    private final boolean memoryRecords;
+    private final LongSupplier boottime;
+    private final List<DrainSource> sources;
+    private final ChangedKeys changed;
     private final ConnectionTracker connections;
     private final ProcessTable processes;
     private final AgentStream stream;
@@ -43,9 +50,8 @@ public final class MapDrainer {
 
     /** pid -> syscall nr -> {count, errors} last reported. Grouped by pid so an exit forgets in O(its keys). */
     private final Map<Integer, Map<Integer, long[]>> syscallBase = new HashMap<>();
-    private final Map<Integer, Long> cpuBase = new HashMap<>();
-    private final Map<Integer, long[]> memLast = new HashMap<>();     // pid -> rss, rss_max
-    private final Map<Integer, Long> faultBase = new HashMap<>();
+    /** pid -> {on-CPU ns, faults, rss, rss max} last reported. */
+    private final Map<Integer, long[]> procBase = new HashMap<>();
     /** pid -> disk key -> {ops, bytes, latency sum, histogram...} last reported. */
     private final Map<Integer, Map<DiskKey, long[]>> diskBase = new HashMap<>();
     private final long[][] dropBase;
@@ -53,42 +59,72 @@ public final class MapDrainer {
     private long decodeFailuresReported;
     private long lastDrainBoottimeNs;
     private long drains;
+    private int lastVisited = -1;
+    /** Changed keys above which, if they are also most of the entries, one batched walk beats a lookup each. */
+    private static final int WALK_ABOVE = 1024;
 
     private record DiskKey(int pid, int dev, int op) {
     }
 
-    public MapDrainer(Map<String, BpfMap> maps, ConnectionTracker connections, ProcessTable processes,
-                      AgentStream stream, SyscallNames syscallNames, int sampleRate, Runnable flushCpu) {
+    /** What the drainer reports; {@code cpu} and {@code memory} say whether those families are collected. */
+    public record Settings(int sampleRate, boolean cpu, boolean memory) {
+    }
+
+    public MapDrainer(Map<String, ? extends KernelMap> maps, ConnectionTracker connections, ProcessTable processes,
+                      AgentStream stream, SyscallNames syscallNames, Settings settings, Runnable flushCpu,
+                      List<DrainSource> sources, ChangedKeys changed) {
+        this(maps, connections, processes, stream, syscallNames, settings, flushCpu, sources, changed, HostIdentity::boottimeNs);
+    }
+
+    /** As above, with the clock interval figures are taken from (CLOCK_BOOTTIME ns). */
+    public MapDrainer(Map<String, ? extends KernelMap> maps, ConnectionTracker connections, ProcessTable processes,
+                      AgentStream stream, SyscallNames syscallNames, Settings settings, Runnable flushCpu,
+                      List<DrainSource> sources, ChangedKeys changed, LongSupplier boottime) {
         this.flushCpu = flushCpu;
+        this.changed = changed != null ? changed : () -> null;
+        this.sources = List.copyOf(sources);
+        this.boottime = boottime;
+        this.cpuRecords = settings.cpu();
+        this.memoryRecords = settings.memory();
         this.syscalls = maps.get("syscall_counts");
-        this.cpuTime = maps.get("cpu_time");
-        this.procMem = maps.get("proc_mem");
-        this.pageFaults = maps.get("page_faults");
+        this.procStats = maps.get("proc_stats");
         this.diskIo = maps.get("disk_io");
         this.drops = maps.get("drops");
         this.connections = connections;
         this.processes = processes;
         this.stream = stream;
         this.syscallNames = syscallNames;
-        this.sampleRate = sampleRate;
+        this.sampleRate = settings.sampleRate();
         this.dropBase = new long[Layout.DROP_REASONS.length][drops.cpus()];
-        this.lastDrainBoottimeNs = HostIdentity.boottimeNs();
+        this.lastDrainBoottimeNs = boottime.getAsLong();
     }
 
-    /** One drain round: reads every map, emits the deltas, forgets processes that are done. */
+    /** One drain round: the sources' records, then every map's deltas; forgets processes that are done. */
     public synchronized int drain(EventSink sink) {
         flushCpu.run();
-        long now = HostIdentity.boottimeNs();
+        long now = boottime.getAsLong();
         long interval = Math.max(1, now - lastDrainBoottimeNs);
         lastDrainBoottimeNs = now;
         long ts = stream.identity().toEpochNs(now);
         List<LongFunction<Event>> drafts = new ArrayList<>();
         Set<Integer> pidsSeen = new HashSet<>();
 
-        drainSyscalls(drafts, ts, interval, pidsSeen);
-        drainCpu(drafts, ts, interval, pidsSeen);
-        drainMemory(drafts, ts, interval, pidsSeen);
-        drainDisk(drafts, ts, interval, pidsSeen);
+        for (DrainSource s : sources) {
+            s.drain(drafts, ts, interval);
+        }
+        List<byte[]> changedKeys = changed.take();
+        if (changedKeys == null || (changedKeys.size() > WALK_ABOVE && changedKeys.size() * 2L > trackedKeysUnlocked())) {
+            // not known, or so many that one batched walk is cheaper than a lookup each
+            syscalls.forEach((k, v) -> syscallEntry(k, v, drafts, ts, interval, pidsSeen));
+            procStats.forEach((k, v) -> procEntry(k, v, drafts, ts, interval, pidsSeen));
+            diskIo.forEach((k, v) -> diskEntry(k, v, drafts, ts, interval, pidsSeen));
+            lastVisited = -1;
+        } else {
+            for (byte[] c : changedKeys) {
+                readChanged(c, drafts, ts, interval, pidsSeen);
+            }
+            lastVisited = changedKeys.size();
+        }
         drainDrops(drafts, ts);
         connections.drain(drafts, ts, interval);
 
@@ -99,91 +135,90 @@ public final class MapDrainer {
             }
         }
         if (++drains % 10 == 0) {
-            processes.sweepVanished(pidsSeen);
+            Set<Integer> known = new HashSet<>(procBase.keySet());
+            known.addAll(syscallBase.keySet());
+            known.addAll(diskBase.keySet());
+            processes.sweepVanished(known);
         }
         forget(processes.endDrain());
         return drafts.size();
     }
 
-    private void drainSyscalls(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
-        syscalls.forEach((key, val) -> {
-            ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
-            int pid = k.getInt(Layout.SyscallKey.PID);
-            int nr = k.getInt(Layout.SyscallKey.NR);
-            pids.add(pid);
-            long count = syscalls.sumU64(val, Layout.SyscallVal.COUNT);
-            long errors = syscalls.sumU64(val, Layout.SyscallVal.ERRORS);
-            long[] base = syscallBase.computeIfAbsent(pid, x -> new HashMap<>()).computeIfAbsent(nr, x -> new long[2]);
-            long dCount = count - base[0];
-            long dErrors = errors - base[1];
-            if (dCount == 0 && dErrors == 0) {
-                return;
-            }
-            base[0] = count;
-            base[1] = errors;
-            String comm = processes.comm(pid);
-            drafts.add(seq -> stream.event(EventType.SYSCALL, seq, ts, pid, comm)
-                    .put(Fields.SYSCALL, syscallNames.name(nr))
-                    .put(Fields.SYSCALL_NR, nr)
-                    .put(Fields.COUNT, dCount)
-                    .put(Fields.ERRORS, dErrors)
-                    .put(Fields.INTERVAL_NS, interval)
-                    .put(Fields.SAMPLE_RATE, sampleRate));
-        });
-    }
-
-    private void drainCpu(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
-        cpuTime.forEach((key, val) -> {
-            int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
-            pids.add(pid);
-            long total = cpuTime.sumU64(val, 0);
-            long delta = total - cpuBase.getOrDefault(pid, 0L);
-            if (delta == 0) {
-                return;
-            }
-            cpuBase.put(pid, total);
-            String comm = processes.comm(pid);
-            double pct = Math.round(delta * 10000.0 / interval) / 100.0;
-            drafts.add(seq -> stream.event(EventType.CPU, seq, ts, pid, comm)
-                    .put(Fields.ON_CPU_NS, delta)
-                    .put(Fields.INTERVAL_NS, interval)
-                    .put(Fields.CPU_PCT, pct));
-        });
-    }
-
-    private void drainMemory(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
-        Map<Integer, Long> faultDeltas = new HashMap<>();
-        pageFaults.forEach((key, val) -> {
-            int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
-            long total = pageFaults.sumU64(val, 0);
-            long delta = total - faultBase.getOrDefault(pid, 0L);
-            if (delta != 0) {
-                faultBase.put(pid, total);
-                faultDeltas.put(pid, delta);
-            }
-        });
-        procMem.forEach((key, val) -> {
-            int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
-            pids.add(pid);
-            long rss = val.getLong(Layout.MemVal.RSS_BYTES);
-            long max = val.getLong(Layout.MemVal.RSS_MAX_BYTES);
-            long[] last = memLast.get(pid);
-            Long faults = faultDeltas.remove(pid);
-            if (last != null && last[0] == rss && last[1] == max && faults == null) {
-                return; // nothing new: no record
-            }
-            memLast.put(pid, new long[] {rss, max});
-            drafts.add(memorySample(ts, interval, pid, rss, max, faults == null ? 0 : faults));
-        });
-        // faults of processes whose RSS never changed while traced
-        faultDeltas.forEach((pid, faults) -> {
-            long[] last = memLast.getOrDefault(pid, new long[2]);
-            drafts.add(memorySample(ts, interval, pid, last[0], last[1], faults));
-        });
-    }
-
-    private LongFunction<Event> memorySample(long ts, long interval, int pid, long rss, long max, long faults) {
+    private void syscallEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
+        int pid = k.getInt(Layout.SyscallKey.PID);
+        int nr = k.getInt(Layout.SyscallKey.NR);
+        pids.add(pid);
+        long count = syscalls.sumU64(val, Layout.SyscallVal.COUNT);
+        long errors = syscalls.sumU64(val, Layout.SyscallVal.ERRORS);
+        long[] base = syscallBase.computeIfAbsent(pid, x -> new HashMap<>()).computeIfAbsent(nr, x -> new long[2]);
+        long dCount = count - base[0];
+        long dErrors = errors - base[1];
+        if (dCount == 0 && dErrors == 0) {
+            return;
+        }
+        base[0] = count;
+        base[1] = errors;
         String comm = processes.comm(pid);
+        drafts.add(seq -> stream.event(EventType.SYSCALL, seq, ts, pid, comm)
+                .put(Fields.SYSCALL, syscallNames.name(nr))
+                .put(Fields.SYSCALL_NR, nr)
+                .put(Fields.COUNT, dCount)
+                .put(Fields.ERRORS, dErrors)
+                .put(Fields.INTERVAL_NS, interval)
+                .put(Fields.SAMPLE_RATE, sampleRate));
+    }
+
+    /**
+     * CPU time, faults and RSS per process, read by the scheduler switch into one per-CPU entry.
+     * Time and faults are summed over CPUs; the RSS is the reading of the CPU that read it last.
+     */
+    private void procEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        int slot = procStats.slotSize();
+        int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+        pids.add(pid);
+        long onCpu = procStats.sumU64(val, Layout.ProcVal.ON_CPU_NS);
+        long faults = procStats.sumU64(val, Layout.ProcVal.MIN_FLT) + procStats.sumU64(val, Layout.ProcVal.MAJ_FLT);
+        long readNs = 0;
+        long rss = 0;
+        long max = 0;
+        for (int c = 0; c < procStats.cpus(); c++) {
+            long r = val.getLong(c * slot + Layout.ProcVal.READ_NS);
+            if (r > readNs) {
+                readNs = r;
+                rss = val.getLong(c * slot + Layout.ProcVal.RSS_BYTES);
+            }
+            max = Math.max(max, val.getLong(c * slot + Layout.ProcVal.RSS_MAX_BYTES));
+        }
+        long[] base = procBase.computeIfAbsent(pid, x -> new long[] {0, 0, -1, -1});
+        String comm = null;
+        long dCpu = onCpu - base[0];
+        if (cpuRecords && dCpu != 0) {
+            comm = processes.comm(pid);
+            drafts.add(cpuSample(ts, interval, pid, comm, dCpu));
+        }
+        base[0] = onCpu;
+        long dFaults = faults - base[1];
+        boolean rssChanged = readNs != 0 && (rss != base[2] || max != base[3]);
+        if (memoryRecords && (dFaults != 0 || rssChanged)) {
+            drafts.add(memorySample(ts, interval, pid, comm != null ? comm : processes.comm(pid), rss, max, dFaults));
+        }
+        base[1] = faults;
+        if (readNs != 0) {
+            base[2] = rss;
+            base[3] = max;
+        }
+    }
+
+    private LongFunction<Event> cpuSample(long ts, long interval, int pid, String comm, long delta) {
+        double pct = Math.round(delta * 10000.0 / interval) / 100.0;
+        return seq -> stream.event(EventType.CPU, seq, ts, pid, comm)
+                .put(Fields.ON_CPU_NS, delta)
+                .put(Fields.INTERVAL_NS, interval)
+                .put(Fields.CPU_PCT, pct);
+    }
+
+    private LongFunction<Event> memorySample(long ts, long interval, int pid, String comm, long rss, long max, long faults) {
         return seq -> stream.event(EventType.MEMORY, seq, ts, pid, comm)
                 .put(Fields.EVENT, "sample")
                 .put(Fields.RSS_BYTES, rss)
@@ -192,42 +227,40 @@ public final class MapDrainer {
                 .put(Fields.INTERVAL_NS, interval);
     }
 
-    private void drainDisk(List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
-        diskIo.forEach((key, val) -> {
-            ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
-            DiskKey dk = new DiskKey(k.getInt(Layout.DiskKey.PID), k.getInt(Layout.DiskKey.DEV), k.getInt(Layout.DiskKey.OP));
-            pids.add(dk.pid());
-            long[] now = new long[3 + Layout.LAT_BUCKETS];
-            now[0] = diskIo.sumU64(val, Layout.DiskVal.OPS);
-            now[1] = diskIo.sumU64(val, Layout.DiskVal.BYTES);
-            now[2] = diskIo.sumU64(val, Layout.DiskVal.LATENCY_NS_SUM);
-            for (int b = 0; b < Layout.LAT_BUCKETS; b++) {
-                now[3 + b] = diskIo.sumU64(val, Layout.DiskVal.HIST + 8 * b);
-            }
-            Map<DiskKey, long[]> ofPid = diskBase.computeIfAbsent(dk.pid(), x -> new HashMap<>());
-            long[] base = ofPid.getOrDefault(dk, new long[now.length]);
-            if (Arrays.equals(now, base)) {
-                return;
-            }
-            ofPid.put(dk, now);
-            long[] hist = new long[Layout.LAT_BUCKETS];
-            for (int b = 0; b < hist.length; b++) {
-                hist[b] = now[3 + b] - base[3 + b];
-            }
-            long ops = now[0] - base[0];
-            long bytes = now[1] - base[1];
-            long lat = now[2] - base[2];
-            String comm = processes.comm(dk.pid());
-            drafts.add(seq -> stream.event(EventType.DISK, seq, ts, dk.pid(), comm)
-                    .put(Fields.DEV, DeviceNames.majorMinor(dk.dev()))
-                    .put(Fields.DEVICE, devices.name(dk.dev()))
-                    .put(Fields.OP, dk.op() == 0 ? "read" : "write")
-                    .put(Fields.OPS, ops)
-                    .put(Fields.BYTES, bytes)
-                    .put(Fields.LATENCY_NS_SUM, lat)
-                    .put(Fields.LATENCY_HIST_US, hist)
-                    .put(Fields.INTERVAL_NS, interval));
-        });
+    private void diskEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
+        DiskKey dk = new DiskKey(k.getInt(Layout.DiskKey.PID), k.getInt(Layout.DiskKey.DEV), k.getInt(Layout.DiskKey.OP));
+        pids.add(dk.pid());
+        long[] now = new long[3 + Layout.LAT_BUCKETS];
+        now[0] = diskIo.sumU64(val, Layout.DiskVal.OPS);
+        now[1] = diskIo.sumU64(val, Layout.DiskVal.BYTES);
+        now[2] = diskIo.sumU64(val, Layout.DiskVal.LATENCY_NS_SUM);
+        for (int b = 0; b < Layout.LAT_BUCKETS; b++) {
+            now[3 + b] = diskIo.sumU64(val, Layout.DiskVal.HIST + 8 * b);
+        }
+        Map<DiskKey, long[]> ofPid = diskBase.computeIfAbsent(dk.pid(), x -> new HashMap<>());
+        long[] base = ofPid.getOrDefault(dk, new long[now.length]);
+        if (Arrays.equals(now, base)) {
+            return;
+        }
+        ofPid.put(dk, now);
+        long[] hist = new long[Layout.LAT_BUCKETS];
+        for (int b = 0; b < hist.length; b++) {
+            hist[b] = now[3 + b] - base[3 + b];
+        }
+        long ops = now[0] - base[0];
+        long bytes = now[1] - base[1];
+        long lat = now[2] - base[2];
+        String comm = processes.comm(dk.pid());
+        drafts.add(seq -> stream.event(EventType.DISK, seq, ts, dk.pid(), comm)
+                .put(Fields.DEV, DeviceNames.majorMinor(dk.dev()))
+                .put(Fields.DEVICE, devices.name(dk.dev()))
+                .put(Fields.OP, dk.op() == 0 ? "read" : "write")
+                .put(Fields.OPS, ops)
+                .put(Fields.BYTES, bytes)
+                .put(Fields.LATENCY_NS_SUM, lat)
+                .put(Fields.LATENCY_HIST_US, hist)
+                .put(Fields.INTERVAL_NS, interval));
     }
 
     private void drainDrops(List<LongFunction<Event>> drafts, long ts) {
@@ -261,6 +294,47 @@ public final class MapDrainer {
         }
     }
 
+    /** Reads the one entry a changed key names and reports its delta. */
+    private void readChanged(byte[] changedKey, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        ByteBuffer c = ByteBuffer.wrap(changedKey).order(ByteOrder.LITTLE_ENDIAN);
+        int pid = c.getInt(Layout.ChangedKey.PID);
+        int a = c.getInt(Layout.ChangedKey.A);
+        switch (c.getInt(Layout.ChangedKey.KIND)) {
+            case Layout.ChangedKey.SYSCALL -> {
+                byte[] key = syscallKey(pid, a);
+                ByteBuffer v = syscalls.lookup(key);
+                if (v != null) {
+                    syscallEntry(key, v, drafts, ts, interval, pids);
+                }
+            }
+            case Layout.ChangedKey.PROC -> {
+                byte[] key = BpfMap.u32Key(pid);
+                ByteBuffer v = procStats.lookup(key);
+                if (v != null) {
+                    procEntry(key, v, drafts, ts, interval, pids);
+                }
+            }
+            case Layout.ChangedKey.DISK -> {
+                byte[] key = diskKey(new DiskKey(pid, a, c.getInt(Layout.ChangedKey.B)));
+                ByteBuffer v = diskIo.lookup(key);
+                if (v != null) {
+                    diskEntry(key, v, drafts, ts, interval, pids);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * Entries the last drain read one by one because they changed; -1 when it read every entry of
+     * every map instead. With changed-key tracking this follows the processes that did something,
+     * not all the processes there are.
+     */
+    public synchronized int lastDrainVisited() {
+        return lastVisited;
+    }
+
     /** A record the agent could not decode: reported as loss like any other. Any thread. */
     public void countDecodeFailure() {
         decodeFailures.incrementAndGet();
@@ -291,15 +365,11 @@ public final class MapDrainer {
                 }
             }
             pidKeys.add(BpfMap.u32Key(pid));
-            cpuBase.remove(pid);
-            memLast.remove(pid);
-            faultBase.remove(pid);
+            procBase.remove(pid);
         }
         syscalls.deleteAll(syscallKeys);
         diskIo.deleteAll(diskKeys);
-        cpuTime.deleteAll(pidKeys);
-        procMem.deleteAll(pidKeys);
-        pageFaults.deleteAll(pidKeys);
+        procStats.deleteAll(pidKeys);
     }
 
     private byte[] syscallKey(int pid, int nr) {
@@ -316,7 +386,7 @@ public final class MapDrainer {
     /** Entries in the kernel's per-process maps now; drains to zero as processes exit. */
     public synchronized int kernelEntries() {
         int[] n = {0};
-        for (BpfMap map : List.of(syscalls, cpuTime, procMem, pageFaults, diskIo)) {
+        for (KernelMap map : List.of(syscalls, procStats, diskIo)) {
             map.forEach((k, v) -> n[0]++);
         }
         return n[0];
@@ -324,7 +394,11 @@ public final class MapDrainer {
 
     /** Per-process state the drainer holds now; drains to zero as processes exit. */
     public synchronized int trackedKeys() {
-        int keys = cpuBase.size() + memLast.size() + faultBase.size();
+        return trackedKeysUnlocked();
+    }
+
+    private int trackedKeysUnlocked() {
+        int keys = procBase.size();
         for (Map<Integer, long[]> calls : syscallBase.values()) {
             keys += calls.size();
         }

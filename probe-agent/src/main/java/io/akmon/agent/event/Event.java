@@ -42,7 +42,7 @@ public final class Event {
         this.comm = comm;
     }
 
-    /** Adds a family field: a Number, String, Boolean, long[] or List of String. */
+    /** Adds a family field: a Number, String, Boolean, long[], or a List or Map of those. */
     public Event put(String name, Object value) {
         fields.add(name);
         fields.add(value);
@@ -204,6 +204,13 @@ public final class Event {
             g.writeBoolean(b);
         } else if (v instanceof long[] arr) {
             g.writeArray(arr, 0, arr.length);
+        } else if (v instanceof java.util.Map<?, ?> map) {
+            g.writeStartObject();
+            for (java.util.Map.Entry<?, ?> e : map.entrySet()) {
+                g.writeFieldName(e.getKey().toString());
+                writeValue(g, e.getValue());
+            }
+            g.writeEndObject();
         } else if (v instanceof List<?> list) {
             g.writeStartArray();
             for (Object o : list) {

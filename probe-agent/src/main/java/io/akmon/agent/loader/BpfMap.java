@@ -14,7 +14,7 @@ import java.util.function.BiConsumer;
  * A loaded map, read and written through the bpf() syscall. Per-CPU maps hand back one value slot
  * per possible CPU, each rounded up to 8 bytes, in CPU order.
  */
-public final class BpfMap {
+public final class BpfMap implements KernelMap {
     public static final int TYPE_PERCPU_HASH = 5;
     public static final int TYPE_PERCPU_ARRAY = 6;
     public static final int TYPE_LRU_PERCPU_HASH = 10;
@@ -57,6 +57,7 @@ public final class BpfMap {
         this.slot = perCpu ? (valueSize + 7) & ~7 : valueSize;
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -65,6 +66,7 @@ public final class BpfMap {
         return fd;
     }
 
+    @Override
     public int keySize() {
         return keySize;
     }
@@ -77,21 +79,23 @@ public final class BpfMap {
         return maxEntries;
     }
 
-    /** CPUs a per-CPU value spans (1 for ordinary maps). */
+    @Override
     public int cpus() {
         return cpus;
     }
 
-    /** Bytes from one CPU's slot to the next in a per-CPU value. */
+    @Override
     public int slotSize() {
         return slot;
     }
 
+    @Override
     public int valueBufferSize() {
         return slot * cpus;
     }
 
     /** Looks a key up; returns null if absent. The buffer is little-endian, per-CPU slots in CPU order. */
+    @Override
     public ByteBuffer lookup(byte[] key) {
         Pointer k = Memory.allocateDirect(runtime, keySize);
         k.put(0, key, 0, keySize);
@@ -104,6 +108,7 @@ public final class BpfMap {
         return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    @Override
     public void update(byte[] key, byte[] value, long flags) {
         Pointer k = Memory.allocateDirect(runtime, keySize);
         k.put(0, key, 0, keySize);
@@ -126,6 +131,7 @@ public final class BpfMap {
      * seen. Reads {@link #BATCH} entries per bpf() call where the kernel supports batched lookups
      * (5.6+), else walks key by key (two calls per entry).
      */
+    @Override
     public synchronized void forEach(BiConsumer<byte[], ByteBuffer> visitor) {
         if (batchSupported) {
             try {
@@ -223,6 +229,7 @@ public final class BpfMap {
      * Deletes these keys, in batches where the kernel supports it; keys already gone are skipped.
      * Returns how many were deleted.
      */
+    @Override
     public synchronized int deleteAll(List<byte[]> doomed) {
         if (doomed.isEmpty()) {
             return 0;
@@ -267,6 +274,7 @@ public final class BpfMap {
     }
 
     /** Sum over CPUs of the u64 at {@code offset} within each CPU's slot. */
+    @Override
     public long sumU64(ByteBuffer value, int offset) {
         long sum = 0;
         for (int c = 0; c < cpus; c++) {

@@ -75,6 +75,12 @@ public interface LibBpf {
 
     int bpf_link__destroy(Pointer link);
 
+    /** BPF_ENABLE_STATS: returns an fd; the kernel counts run time and runs of every program while it is open. */
+    int bpf_enable_stats(int type);
+
+    /** BPF_OBJ_GET_INFO_BY_FD; *infoLen (a __u32) is in/out. */
+    int bpf_obj_get_info_by_fd(int fd, Pointer info, Pointer infoLen);
+
     int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
 
     int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);

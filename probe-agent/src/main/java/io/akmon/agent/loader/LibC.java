@@ -25,5 +25,7 @@ public interface LibC {
 
     String strerror(int errnum);
 
+    int close(int fd);
+
     int mount(String source, String target, String fstype, long flags, Pointer data);
 }

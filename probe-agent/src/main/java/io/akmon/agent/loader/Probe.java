@@ -11,9 +11,8 @@ public enum Probe {
     EXEC("akmon_exec", Family.PROCESS, "sched_process_exec", true),
     EXIT("akmon_exit", Family.PROCESS, "sched_process_exit", true),
     SYSCALL_EXIT("akmon_sys_exit", Family.SYSCALL, "sys_exit", true),
+    /** Also reads each process's page faults and RSS from the task's own counters: memory needs it too. */
     SCHED_SWITCH("akmon_sched_switch", Family.CPU, "sched_switch", true),
-    RSS_STAT("akmon_rss_stat", Family.MEMORY, "rss_stat", false),
-    PAGE_FAULT("akmon_page_fault_user", Family.MEMORY, "page_fault_user", false),
     OOM("akmon_mark_victim", Family.MEMORY, "mark_victim", false),
     BLOCK_ISSUE("akmon_block_rq_issue", Family.DISK, "block_rq_issue", false),
     BLOCK_COMPLETE("akmon_block_rq_complete", Family.DISK, "block_rq_complete", false),
@@ -65,6 +64,11 @@ public enum Probe {
 
     public boolean required() {
         return required;
+    }
+
+    /** Whether collecting any of {@code families} needs this probe. */
+    public boolean serves(java.util.Set<Family> families) {
+        return families.contains(family) || (this == SCHED_SWITCH && families.contains(Family.MEMORY));
     }
 
     public static List<Probe> of(Family f) {

@@ -1,5 +1,6 @@
 package io.akmon.agent.metrics;
 
+import io.akmon.agent.loader.ProgramCost;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -87,16 +88,16 @@ public final class AgentCollector implements MultiCollector {
         long now = System.nanoTime();
         for (ProgramCost c : costs) {
             Labels l = Labels.of("program", c.program());
-            runs.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(c.runs()).build());
+            runs.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(c.runCount()).build());
             time.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(c.runTimeNs() / 1e9).build());
             nsPerRun.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(l).value(c.nsPerRun()).build());
             ProgramSample prev = lastSample.get(c.program());
             double rate = prev == null ? 0 : prev.runsPerSecond;
             if (prev != null && now - prev.nanoTime > 100_000_000L) {
-                rate = (c.runs() - prev.runs) * 1e9 / (now - prev.nanoTime);
+                rate = (c.runCount() - prev.runs) * 1e9 / (now - prev.nanoTime);
             }
             if (prev == null || now - prev.nanoTime > 100_000_000L) {
-                lastSample.put(c.program(), new ProgramSample(c.runs(), now, rate));
+                lastSample.put(c.program(), new ProgramSample(c.runCount(), now, rate));
             }
             runsPerSecond.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(l).value(rate).build());
         }

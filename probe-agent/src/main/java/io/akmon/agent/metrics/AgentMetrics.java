@@ -1,5 +1,6 @@
 package io.akmon.agent.metrics;
 
+import io.akmon.agent.loader.ProgramCost;
 import io.akmon.agent.publish.EventSink;
 import io.akmon.agent.publish.HealthRecord;
 import io.akmon.agent.publish.KafkaSink;

@@ -34,7 +34,7 @@ public final class HealthRecord {
 
     /** The sink's figures, then the extras (e.g. the agent's records read), in record order. */
     public static Map<String, Object> figures(KafkaSink.Stats s, long startedNs, long spoolMaxBytes,
-                                              Map<String, ? extends Number> extras) {
+                                              Map<String, ?> extras) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put(STARTED_NS, startedNs);
         m.put(RECORDS_ACCEPTED, s.accepted());
@@ -51,7 +51,7 @@ public final class HealthRecord {
         m.put(PRODUCER_ERRORS, s.producerErrors());
         m.put(KAFKA_CONNECTED, s.connected());
         if (extras != null) {
-            for (Map.Entry<String, ? extends Number> e : new LinkedHashMap<>(extras).entrySet()) {
+            for (Map.Entry<String, ?> e : new LinkedHashMap<String, Object>(extras).entrySet()) {
                 m.put(e.getKey(), e.getValue());
             }
         }

@@ -129,7 +129,7 @@ public final class KafkaSink implements EventSink {
     private final AtomicLong kernelLost = new AtomicLong();
     private final LossLedger losses = new LossLedger();
     private final Object reportLock = new Object();
-    private volatile Supplier<Map<String, ? extends Number>> healthExtras = Collections::emptyMap;
+    private volatile Supplier<Map<String, ?>> healthExtras = Collections::emptyMap;
     private long lastHealthNano;
 
     private final Thread publisher;
@@ -277,8 +277,8 @@ public final class KafkaSink implements EventSink {
         return (bytes >> 10) + " KiB";
     }
 
-    /** Further numeric fields for the health record (e.g. the agent's records read, transport losses). */
-    public void healthExtras(Supplier<Map<String, ? extends Number>> extras) {
+    /** Further fields for the health record (e.g. the agent's records read, the kernel's cost of each program). */
+    public void healthExtras(Supplier<Map<String, ?>> extras) {
         this.healthExtras = extras == null ? Collections::emptyMap : extras;
     }
 
@@ -390,13 +390,18 @@ public final class KafkaSink implements EventSink {
             long nano = System.nanoTime();
             long interval = lastHealthNano == 0 ? nano - startedNano : nano - lastHealthNano;
             lastHealthNano = nano;
-            append(HealthRecord.fill(health, interval, health()), true, false);
+            append(HealthRecord.fill(health, interval,
+                    HealthRecord.figures(stats(), startedNs, config.spoolMaxBytes, healthExtras.get())), true, false);
         }
     }
 
-    /** The figures of the health record as of now ({@link HealthRecord}), extras included. */
+    /**
+     * The sink's own figures of the health record as of now ({@link HealthRecord}), without the extras:
+     * those (e.g. per-program cost since the previous record) are read once per record, and a scrape of
+     * the metrics endpoint must not move their interval.
+     */
     public Map<String, Object> health() {
-        return HealthRecord.figures(stats(), startedNs, config.spoolMaxBytes, healthExtras.get());
+        return HealthRecord.figures(stats(), startedNs, config.spoolMaxBytes, Map.of());
     }
 
     /** A record of the sink's own stream, or null if no sequence number can be reserved durably. */

@@ -1,5 +1,6 @@
 package io.akmon.agent.metrics;
 
+import io.akmon.agent.loader.ProgramCost;
 import io.akmon.agent.event.Event;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.publish.CollectingSink;
@@ -29,7 +30,7 @@ class AgentCollectorTest {
         tap.accept(new Event(EventType.EXEC, "h", "b", 0, 1, 1, 7, "sh"));
         tap.accept(new Event(EventType.LOST, "h", "b", -1, 2, 1, 0, null).put(Fields.SOURCE, "output").put(Fields.LOST, 5L));
         tap.accept(new Event(EventType.LOST, "h", "b", -1, 3, 1, 0, null).put(Fields.SOURCE, "output").put(Fields.LOST, 2L));
-        List<ProgramCost> programs = List.of(new ProgramCost("handle_exec", 200, 30_000), new ProgramCost("handle_exit", 0, 0));
+        List<ProgramCost> programs = List.of(new ProgramCost("handle_exec", 200, 30_000, 1_000_000_000L), new ProgramCost("handle_exit", 0, 0, 1_000_000_000L));
         AgentCollector c = new AgentCollector(() -> health, Set.of("records_accepted"), () -> programs, tap::lostBySource, tap::recordsByType);
         try (MetricsServer server = MetricsServer.start("127.0.0.1", 0, c)) {
             assertTrue(server.url().matches("http://127\\.0\\.0\\.1:\\d+/metrics"), server.url());

@@ -14,6 +14,11 @@ import java.io.IOException;
  * reason to the dead-letter channel, counted, and the job goes on with the rest. At least once: every
  * checkpoint waits until the buffered documents are stored or dead-lettered; deterministic document
  * ids turn the repeated writes of a replay into overwrites.
+ *
+ * <p>Why not the connector's own {@code ElasticsearchSink}: its writer (flink-connector-elasticsearch7
+ * 3.0.1) fails the job on the first failed bulk item and takes no failure handler, so one mapping conflict
+ * halts both jobs; the deprecated SinkFunction's handler can only retry or throw. This sink keeps the
+ * connector's {@link ElasticsearchEmitter} and the Elasticsearch client, and adds the per-item judgement.
  */
 public final class EsBulkSink<T> implements Sink<T> {
     private static final long serialVersionUID = 1L;

@@ -1,10 +1,11 @@
 package io.akmon.flink;
 
 import io.akmon.flink.aggregate.Aggregate;
-import io.akmon.flink.aggregate.CoverageJoin;
-import io.akmon.flink.aggregate.Windows;
+import io.akmon.flink.aggregate.AggregateTypeInfo;
+import io.akmon.flink.aggregate.HostAggregate;
 import io.akmon.flink.config.JobOptions;
-import io.akmon.flink.dedup.Deduplicator;
+import io.akmon.flink.emit.ClusterWindow;
+import io.akmon.flink.fold.FoldOperator;
 import io.akmon.flink.ingest.DeadLetter;
 import io.akmon.flink.ingest.Envelope;
 import io.akmon.flink.ingest.EnvelopeDeserializer;
@@ -15,6 +16,7 @@ import io.akmon.flink.sink.KafkaSinks;
 import io.akmon.flink.sink.es.ElasticsearchSinks;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -39,9 +41,12 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * Kafka records -> parse (bad ones to the dead-letter sink) -> deduplicate per sequence stream ->
- * tumbling event-time windows per process, host, disk and connection, at each resolution -> coverage
- * stamped on every aggregate -> cluster roll-up -> aggregate sink.
+ * The path of one record: Kafka -> {@code ingest} (parse; bad records to the dead-letter sink) -> keyed
+ * by host, one operator ({@link FoldOperator}): {@code dedup} by (host, boot id, cpu, seq), {@code fold}
+ * into its host's windows in memory (flushed to keyed state as the watermark advances and before every
+ * checkpoint barrier), {@code emit} the host's documents (host, process, disk, connection, each with the
+ * host's coverage) when the watermark closes a window, at every resolution -> cluster roll-up of the host
+ * documents -> aggregate sinks.
  *
  * <p>Sources and sinks come in through the constructor so tests can drive the same topology;
  * {@link #main} wires Kafka from the options. Every operator has a fixed uid (suffixed with the window
@@ -181,50 +186,37 @@ public class AggregationJob {
     /** Adds the whole topology to the environment. */
     public void build(StreamExecutionEnvironment env) {
         env.enableCheckpointing(options.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        // No operator keeps a reference to a record it has passed on, so chained operators may share them;
+        // every type on the wire and in state has a real serializer, so a Kryo fallback is an error.
+        env.getConfig().enableObjectReuse();
+        env.getConfig().disableGenericTypes();
         if (options.parallelism > 0) {
             env.setParallelism(options.parallelism);
         }
-        long window = options.window.toMillis();
         long lateness = options.allowedLateness.toMillis();
 
         SingleOutputStreamOperator<Event> events = env
                 .fromSource(source, watermarks(options), "kafka-records").uid("kafka-records")
                 .process(new SplitDeadLetters()).name("parse").uid("parse");
 
-        SingleOutputStreamOperator<Event> unique = events
-                .keyBy(Event::streamKey)
-                .process(new Deduplicator(window, lateness, options.dedupHoldOrDefault().toMillis(),
-                        options.streamIdleTimeout.toMillis()))
-                .name("dedup").uid("dedup");
+        SingleOutputStreamOperator<Aggregate> folded = events
+                .keyBy(e -> e.host, Types.STRING)
+                .transform("fold", AggregateTypeInfo.INSTANCE, FoldOperator.of(options)).uid("fold");
 
         events.getSideOutput(SplitDeadLetters.DEAD_LETTERS)
-                .union(unique.getSideOutput(Deduplicator.LATE))
+                .union(folded.getSideOutput(FoldOperator.LATE))
                 .sinkTo(deadLetterSink).name("dead-letter-sink").uid("dead-letter-sink");
 
-        DataStream<Aggregate> all = null;
+        DataStream<Aggregate> all = folded;
         for (Duration size : options.resolutions()) {
-            DataStream<Aggregate> r = aggregate(unique, size, lateness);
-            all = all == null ? r : all.union(r);
+            String label = JobOptions.label(size);
+            DataStream<Aggregate> hosts = folded
+                    .filter(a -> a instanceof HostAggregate && a.resolution.equals(label))
+                    .name("host-aggregates-" + label).uid("host-aggregates-" + label);
+            all = all.union(ClusterWindow.cluster(hosts, size, Duration.ofMillis(lateness)));
         }
         for (Map.Entry<String, Sink<Aggregate>> sink : aggregateSinks.entrySet()) {
             all.sinkTo(sink.getValue()).name(sink.getKey()).uid(sink.getKey());
         }
-    }
-
-    /** All aggregates of one window size. */
-    private DataStream<Aggregate> aggregate(DataStream<Event> unique, Duration size, long lateness) {
-        String label = JobOptions.label(size);
-        Duration allowed = Duration.ofMillis(lateness);
-        DataStream<Aggregate> processes = Windows.processes(unique, size, allowed);
-        DataStream<Aggregate> hosts = Windows.hosts(unique, size, allowed, options.processIdleTimeout,
-                options.streamIdleTimeout);
-        DataStream<Aggregate> disks = Windows.disks(unique, size, allowed);
-        DataStream<Aggregate> connections = Windows.connections(unique, size, allowed);
-
-        SingleOutputStreamOperator<Aggregate> stamped = hosts.union(processes, disks, connections)
-                .keyBy(a -> a.host)
-                .process(new CoverageJoin(lateness), Windows.AGGREGATE)
-                .name("coverage-" + label).uid("coverage-" + label);
-        return stamped.union(Windows.cluster(stamped, size, allowed));
     }
 }

@@ -1,13 +1,20 @@
 package io.akmon.flink.aggregate;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.akmon.flink.sink.Json;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * What the job emits: one document per kind, key and window. {@link #id} is deterministic
  * ({@code <kind>/<resolution>/<host>/<key>/<window start>}), so a sink can upsert idempotently and a
  * late update of a window replaces the earlier version.
+ *
+ * <p>Between operators an aggregate travels as its JSON document ({@link AggregateTypeInfo}), and the
+ * receiving side keeps those bytes, so a sink writes the document without serializing it again.
+ * A document is not changed once emitted.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@TypeInfo(AggregateTypeInfo.Factory.class)
 public abstract class Aggregate {
     public String id;
     public String kind;
@@ -20,6 +27,21 @@ public abstract class Aggregate {
     public String host;
     /** Fraction of the host's records in this window that reached the job: 1.0 = complete. */
     public double coverage = 1.0;
+
+    /** The JSON document, once written or as received. */
+    private transient byte[] json;
+
+    /** The JSON document (snake_case fields), serialized once. */
+    public byte[] jsonBytes() {
+        if (json == null) {
+            json = Json.bytes(this);
+        }
+        return json;
+    }
+
+    void keepJson(byte[] bytes) {
+        this.json = bytes;
+    }
 
     protected void identify(String kind, String resolution, String host, String key, long start, long end) {
         this.kind = kind;

@@ -1,5 +1,7 @@
 package io.akmon.flink.aggregate;
 
+import io.akmon.flink.fold.ConnectionFigures;
+
 /** One connection in one window; its key is {@code <conn>@<boot id>} since conn ids are unique per boot. */
 public class ConnectionAggregate extends Aggregate {
     public static final String KIND = "connection";

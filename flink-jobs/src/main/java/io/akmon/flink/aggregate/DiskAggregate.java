@@ -1,5 +1,7 @@
 package io.akmon.flink.aggregate;
 
+import io.akmon.flink.fold.DiskFigures;
+
 /** One block device of one host in one window. Latency percentiles are log2 bucket upper bounds. */
 public class DiskAggregate extends Aggregate {
     public static final String KIND = "disk";

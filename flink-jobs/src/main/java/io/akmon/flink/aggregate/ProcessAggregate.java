@@ -1,5 +1,8 @@
 package io.akmon.flink.aggregate;
 
+import io.akmon.flink.fold.ProcessFold;
+
+import java.util.HashMap;
 import java.util.List;
 
 /** One process (host/pid) in one window. */
@@ -51,7 +54,7 @@ public class ProcessAggregate extends Aggregate {
     public ProcessAggregate() {
     }
 
-    public static ProcessAggregate of(String resolution, String host, int pid, long start, long end, Figures f) {
+    public static ProcessAggregate of(String resolution, String host, int pid, long start, long end, ProcessFold f) {
         ProcessAggregate a = new ProcessAggregate();
         a.identify(KIND, resolution, host, Integer.toString(pid), start, end);
         a.pid = pid;
@@ -60,20 +63,24 @@ public class ProcessAggregate extends Aggregate {
         a.onCpuNs = f.onCpuNs;
         a.cpuSeconds = f.onCpuNs / 1e9;
         a.cpuPct = cpuPercent(f.onCpuNs, end - start);
-        a.rssBytes = f.rssByPid.isEmpty() ? null : f.rssBytes();
+        a.rssBytes = f.has(ProcessFold.RSS) ? f.rssBytes : null;
         a.rssMaxBytes = f.rssMaxBytes;
         a.pageFaults = f.pageFaults;
         a.oomKills = f.oomKills;
-        a.syscallCount = f.syscallCount();
-        a.syscallErrors = f.syscallErrors();
-        a.syscalls = SyscallCount.ranked(f.syscalls);
+        List<SyscallCount> ranked = SyscallCount.ranked(f.syscalls == null ? new HashMap<>() : f.syscalls);
+        a.syscalls = ranked;
+        for (SyscallCount s : ranked) {
+            a.syscallCount += s.count;
+            a.syscallErrors += s.errors;
+        }
         a.diskReadBytes = f.diskReadBytes;
         a.diskWriteBytes = f.diskWriteBytes;
         a.diskReadOps = f.diskReadOps;
         a.diskWriteOps = f.diskWriteOps;
-        a.diskLatencyP50Us = Percentiles.upperBoundUs(f.diskLatencyHistUs, 0.50);
-        a.diskLatencyP95Us = Percentiles.upperBoundUs(f.diskLatencyHistUs, 0.95);
-        a.diskLatencyP99Us = Percentiles.upperBoundUs(f.diskLatencyHistUs, 0.99);
+        long[] hist = f.diskLatencyHistUs == null ? new long[ProcessFold.HIST_BUCKETS] : f.diskLatencyHistUs;
+        a.diskLatencyP50Us = Percentiles.upperBoundUs(hist, 0.50);
+        a.diskLatencyP95Us = Percentiles.upperBoundUs(hist, 0.95);
+        a.diskLatencyP99Us = Percentiles.upperBoundUs(hist, 0.99);
         a.netBytesSent = f.netBytesSent;
         a.netBytesReceived = f.netBytesReceived;
         a.netBytesSentPerSec = perSecond(f.netBytesSent, a.windowSeconds());
@@ -83,12 +90,12 @@ public class ProcessAggregate extends Aggregate {
         a.connectionsClosed = f.connectionsClosed;
         a.forks = f.forks;
         a.execs = f.execs;
-        if (f.exit != null) {
+        if (f.has(ProcessFold.EXIT)) {
             a.exited = true;
-            a.exitCode = (int) f.exit[1];
-            a.exitSignal = (int) f.exit[2];
-            a.coreDumped = f.exit[3] != 0;
-            a.lifetimeNs = f.exit[4];
+            a.exitCode = f.exitCode;
+            a.exitSignal = f.exitSignal;
+            a.coreDumped = f.coreDumped;
+            a.lifetimeNs = f.lifetimeNs;
         }
         return a;
     }

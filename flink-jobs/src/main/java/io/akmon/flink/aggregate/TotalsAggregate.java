@@ -1,5 +1,7 @@
 package io.akmon.flink.aggregate;
 
+import io.akmon.flink.fold.Totals;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -54,13 +56,13 @@ public abstract class TotalsAggregate extends Aggregate {
     public long lifetimeNsMax;
     public double lifetimeNsAvg;
 
-    protected void fill(Figures f, long missing, long liveProcesses) {
+    protected void fill(Totals f, long activeProcesses, long rssBytes, long missing, long liveProcesses) {
         this.records = f.records;
         this.missing = missing;
-        this.activeProcesses = f.pidsSeen.size();
+        this.activeProcesses = activeProcesses;
         this.liveProcesses = liveProcesses;
         this.onCpuNs = f.onCpuNs;
-        this.rssBytes = f.rssBytes();
+        this.rssBytes = rssBytes;
         this.pageFaults = f.pageFaults;
         this.oomKills = f.oomKills;
         this.diskReadBytes = f.diskReadBytes;

@@ -1,11 +1,13 @@
 package io.akmon.flink.ingest;
 
 import io.akmon.schema.RecordId;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
- * One parsed agent record. A flat Flink POJO (public fields, no-arg constructor) so it travels and
- * sits in state without Kryo; fields a family does not use keep their defaults.
+ * One parsed agent record: public fields, fields a family does not use keep their defaults. It travels
+ * between operators with {@link EventSerializer}.
  */
+@TypeInfo(EventSerializer.Factory.class)
 public class Event {
     public String type;
     public int schemaVersion;

@@ -1,7 +1,7 @@
 package io.akmon.flink.ingest;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import io.akmon.schema.EventType;
 import io.akmon.schema.Fields;
 
@@ -11,10 +11,14 @@ import java.io.Serializable;
 /**
  * Turns one JSON record into an {@link Event}, or explains why it cannot: the reason becomes the dead
  * letter's. Checks only what the aggregates rely on, so extra fields from a newer agent are harmless.
+ *
+ * <p>One streaming pass (Jackson's {@link JsonParser}, no tree): the fields the job reads land in a
+ * {@link Fieldset}, the rest are skipped, then the checks run in a fixed order, so a record with several
+ * problems always gets the same reason.
  */
 public final class RecordParser implements Serializable {
     private static final long serialVersionUID = 1L;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
     /** Default tolerance for clocks ahead of this machine's. */
     public static final long DEFAULT_MAX_FUTURE_MILLIS = 3_600_000L;
 
@@ -55,13 +59,13 @@ public final class RecordParser implements Serializable {
         if (payload == null || payload.length == 0) {
             return Result.bad("empty record");
         }
-        JsonNode root;
-        try {
-            root = JSON.readTree(payload);
+        Fieldset root;
+        try (JsonParser p = JSON.createParser(payload)) {
+            root = Fieldset.read(p);
         } catch (IOException e) {
             return Result.bad("not JSON: " + firstLine(e.getMessage()));
         }
-        if (root == null || !root.isObject()) {
+        if (root == null) {
             return Result.bad("not a JSON object");
         }
         try {
@@ -77,7 +81,7 @@ public final class RecordParser implements Serializable {
         }
     }
 
-    private static Event toEvent(JsonNode r) throws Invalid {
+    private static Event toEvent(Fieldset r) throws Invalid {
         Event e = new Event();
         e.schemaVersion = (int) requiredLong(r, Fields.SCHEMA);
         if (e.schemaVersion > Fields.SCHEMA_VERSION) {
@@ -143,7 +147,7 @@ public final class RecordParser implements Serializable {
                 e.ops = requiredLong(r, Fields.OPS);
                 e.bytes = requiredLong(r, Fields.BYTES);
                 e.latencyNsSum = optionalLong(r, Fields.LATENCY_NS_SUM, 0);
-                e.latencyHistUs = histogram(r.get(Fields.LATENCY_HIST_US));
+                e.latencyHistUs = histogram(r, Fields.LATENCY_HIST_US);
                 e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
             }
             case NET -> {
@@ -173,65 +177,66 @@ public final class RecordParser implements Serializable {
         return e;
     }
 
-    private static long[] histogram(JsonNode n) throws Invalid {
-        if (n == null || n.isNull()) {
+    private static long[] histogram(Fieldset r, String field) throws Invalid {
+        int kind = r.kind(field);
+        if (kind == Fieldset.ABSENT || kind == Fieldset.NULL) {
             return null;
         }
-        if (!n.isArray()) {
-            throw new Invalid(Fields.LATENCY_HIST_US + " is not an array");
+        if (kind != Fieldset.ARRAY) {
+            throw new Invalid(field + " is not an array");
         }
-        long[] h = new long[n.size()];
-        for (int i = 0; i < h.length; i++) {
-            JsonNode v = n.get(i);
-            if (!v.canConvertToLong() || !v.isIntegralNumber()) {
-                throw new Invalid(Fields.LATENCY_HIST_US + "[" + i + "] is not an integer");
-            }
-            h[i] = v.asLong();
+        if (r.histogramError >= 0) {
+            throw new Invalid(field + "[" + r.histogramError + "] is not an integer");
         }
-        return h;
+        return r.histogram;
     }
 
-    private static long requiredLong(JsonNode r, String field) throws Invalid {
-        JsonNode n = r.get(field);
-        if (n == null || n.isNull()) {
+    private static long requiredLong(Fieldset r, String field) throws Invalid {
+        int kind = r.kind(field);
+        if (kind == Fieldset.ABSENT || kind == Fieldset.NULL) {
             throw new Invalid("missing field " + field);
         }
-        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+        if (kind != Fieldset.INTEGER) {
             throw new Invalid("field " + field + " is not an integer");
         }
-        return n.asLong();
+        return r.number(field);
     }
 
-    private static long optionalLong(JsonNode r, String field, long dflt) throws Invalid {
-        JsonNode n = r.get(field);
-        if (n == null || n.isNull()) {
+    private static long optionalLong(Fieldset r, String field, long dflt) throws Invalid {
+        int kind = r.kind(field);
+        if (kind == Fieldset.ABSENT || kind == Fieldset.NULL) {
             return dflt;
         }
-        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+        if (kind != Fieldset.INTEGER) {
             throw new Invalid("field " + field + " is not an integer");
         }
-        return n.asLong();
+        return r.number(field);
     }
 
-    private static String requiredText(JsonNode r, String field) throws Invalid {
-        JsonNode n = r.get(field);
-        if (n == null || n.isNull()) {
+    private static String requiredText(Fieldset r, String field) throws Invalid {
+        int kind = r.kind(field);
+        if (kind == Fieldset.ABSENT || kind == Fieldset.NULL) {
             throw new Invalid("missing field " + field);
         }
-        if (!n.isTextual()) {
+        if (kind != Fieldset.TEXT) {
             throw new Invalid("field " + field + " is not a string");
         }
-        return n.asText();
+        return r.text(field);
     }
 
-    private static String optionalText(JsonNode r, String field) {
-        JsonNode n = r.get(field);
-        return n == null || n.isNull() ? null : n.asText();
+    /** Any value as text (numbers and booleans as written, objects and arrays as ""). */
+    private static String optionalText(Fieldset r, String field) {
+        int kind = r.kind(field);
+        return kind == Fieldset.ABSENT || kind == Fieldset.NULL ? null : r.text(field);
     }
 
-    private static boolean optionalBoolean(JsonNode r, String field) {
-        JsonNode n = r.get(field);
-        return n != null && n.asBoolean(false);
+    /** true, a non-zero integer or the text "true"; anything else is false. */
+    private static boolean optionalBoolean(Fieldset r, String field) {
+        return switch (r.kind(field)) {
+            case Fieldset.BOOLEAN, Fieldset.INTEGER -> r.number(field) != 0;
+            case Fieldset.TEXT -> "true".equals(r.text(field).trim());
+            default -> false;
+        };
     }
 
     private static String firstLine(String s) {

@@ -26,7 +26,7 @@ public final class KafkaSinks {
     public static KafkaSink<Aggregate> aggregates(JobOptions options) {
         String topic = options.aggregatesTopic;
         KafkaRecordSerializationSchema<Aggregate> schema = (a, ctx, ts) -> new ProducerRecord<>(topic,
-                a.id.getBytes(StandardCharsets.UTF_8), Json.bytes(a));
+                a.id.getBytes(StandardCharsets.UTF_8), a.jsonBytes());
         return exactlyOnce(KafkaSink.<Aggregate>builder().setRecordSerializer(schema), options, "-aggregates");
     }
 

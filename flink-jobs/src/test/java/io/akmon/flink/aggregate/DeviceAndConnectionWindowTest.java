@@ -16,9 +16,17 @@ class DeviceAndConnectionWindowTest {
     private static final Duration WINDOW = Duration.ofSeconds(10);
     private static final Duration LATENESS = Duration.ofSeconds(5);
 
+    /** Past the stream idle timeout (1 h) the host's deduplication and history state is gone too. */
+    private static void drained(org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness<String,
+            io.akmon.flink.ingest.Event, Aggregate> h) throws Exception {
+        h.processWatermark(Duration.ofHours(2).toMillis());
+        assertEquals(0, h.numKeyedStateEntries());
+        assertEquals(0, h.numEventTimeTimers());
+    }
+
     @Test
     void diskFiguresPerDeviceWithLatencyPercentiles() throws Exception {
-        try (var h = WindowHarness.of(in -> Windows.disks(in, WINDOW, LATENESS))) {
+        try (var h = WindowHarness.of(WINDOW, LATENESS)) {
             long[] reads = hist(2, 90);     // [2, 4) us
             reads[12] = 10;                 // [2048, 4096) us
             send(h, disk("h1", -1, 1, 1_000, 7, "a", "vda", "read", 60, 60 * 4096, 60_000_000, reads),
@@ -26,7 +34,7 @@ class DeviceAndConnectionWindowTest {
                     disk("h1", -1, 3, 2_000, 8, "b", "vda", "write", 5, 5 * 8192, 5_000, hist(0, 5)),
                     disk("h1", -1, 4, 2_000, 8, "b", "vdb", "write", 1, 512, 1_000, hist(1, 1)));
             h.processWatermark(9_999);
-            List<Aggregate> out = h.extractOutputValues();
+            List<DiskAggregate> out = WindowHarness.outputs(h, DiskAggregate.KIND);
             assertEquals(2, out.size());
             DiskAggregate vda = (DiskAggregate) out.stream().filter(a -> a.id.equals("disk/10s/h1/vda/0")).findFirst().get();
             assertEquals("vda", vda.device);
@@ -41,21 +49,21 @@ class DeviceAndConnectionWindowTest {
             assertEquals(5, vda.writeOps);
             assertEquals(1, vda.writeLatencyP99Us);
             h.processWatermark(9_999 + LATENESS.toMillis());
-            assertEquals(0, h.numKeyedStateEntries());
-            assertEquals(0, h.numEventTimeTimers());
+            assertEquals(0, WindowHarness.windowStateEntries(h, "10s"));
+            drained(h);
         }
     }
 
     @Test
     void connectionTotalsAreTheSumOfItsStatsAndClose() throws Exception {
-        try (var h = WindowHarness.of(in -> Windows.connections(in, WINDOW, LATENESS))) {
+        try (var h = WindowHarness.of(WINDOW, LATENESS)) {
             send(h, net("h1", 0, 1, 1_000, 7, "curl", "connect", "ab12", 0, 0, 0),
                     net("h1", -1, 1, 3_000, 7, "curl", "stats", "ab12", 1_000, 20_000, 2),
                     net("h1", -1, 2, 6_000, 7, "curl", "stats", "ab12", 500, 5_000, 0),
                     net("h1", 1, 1, 8_000, 7, "curl", "close", "ab12", 10, 30, 1),
                     net("h1", 0, 2, 12_000, 9, "srv", "accept", "cd34", 0, 0, 0));
             h.processWatermark(19_999);
-            List<Aggregate> out = h.extractOutputValues();
+            List<ConnectionAggregate> out = WindowHarness.outputs(h, ConnectionAggregate.KIND);
             assertEquals(2, out.size());
             ConnectionAggregate c = (ConnectionAggregate) out.get(0);
             assertEquals("connection/10s/h1/ab12@boot-1/0", c.id);
@@ -69,10 +77,10 @@ class DeviceAndConnectionWindowTest {
             assertEquals(25_030, c.bytesReceived);
             assertEquals(2_503.0, c.bytesReceivedPerSec, 1e-12);
             assertEquals(3, c.retransmits);
-            assertEquals("inbound", ((ConnectionAggregate) out.get(1)).direction);
+            assertEquals("inbound", out.get(1).direction);
             h.processWatermark(19_999 + LATENESS.toMillis());
-            assertEquals(0, h.numKeyedStateEntries());
-            assertEquals(0, h.numEventTimeTimers());
+            assertEquals(0, WindowHarness.windowStateEntries(h, "10s"));
+            drained(h);
         }
     }
 }

@@ -3,9 +3,8 @@ package io.akmon.flink.aggregate;
 import io.akmon.flink.ingest.Event;
 import io.akmon.flink.sink.Json;
 import io.akmon.flink.testing.WindowHarness;
-import org.apache.flink.api.common.ExecutionConfig;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
+import io.akmon.flink.fold.FoldSerializers;
+import io.akmon.flink.fold.Totals;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.StateBackend;
@@ -13,7 +12,6 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static io.akmon.flink.testing.Records.cpu;
@@ -26,17 +24,16 @@ import static io.akmon.flink.testing.WindowHarness.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The host window keeps its per-process figures in window state, one entry per process, and its
- * accumulator free of them: the figures are the same on either state backend, and what is read and
+ * The host keeps its per-process figures in window state, one entry per process, and its totals free
+ * of them: the figures are the same on either state backend, and what is read and
  * written per record does not grow with the processes on the host.
  */
 class HostWindowStateTest {
     private static final Duration WINDOW = Duration.ofSeconds(10);
     private static final Duration LATENESS = Duration.ofSeconds(5);
 
-    private static Figures accumulate(int processes) {
-        FiguresAggregate agg = new FiguresAggregate(true);
-        Figures acc = agg.createAccumulator();
+    private static Totals accumulate(int processes) {
+        Totals acc = new Totals();
         for (int i = 0; i < 1_000; i++) {
             int pid = 100 + i % processes;
             long ts = 1_000 + i;
@@ -47,23 +44,21 @@ class HostWindowStateTest {
                 case 3 -> cpu("h1", 0, i, ts, pid, "w", 1_000);
                 default -> exit("h1", 0, i, ts, pid, "w", 0, 0, 10);
             };
-            acc = agg.add(e, acc);
+            acc.add(e, e.streamKey());
         }
         return acc;
     }
 
-    private static int serializedSize(Figures f) throws Exception {
-        @SuppressWarnings("deprecation")
-        TypeSerializer<Figures> s = TypeInformation.of(Figures.class).createSerializer(new ExecutionConfig());
+    private static int serializedSize(Totals f) throws Exception {
         DataOutputSerializer out = new DataOutputSerializer(256);
-        s.serialize(f, out);
+        FoldSerializers.TotalsSerializer.INSTANCE.serialize(f, out);
         return out.length();
     }
 
     @Test
     void theHostAccumulatorDoesNotGrowWithTheProcessesOnTheHost() throws Exception {
-        Figures one = accumulate(1);
-        Figures many = accumulate(500);
+        Totals one = accumulate(1);
+        Totals many = accumulate(500);
         assertEquals(1_000, many.records);
         assertEquals(200, many.forks);
         assertEquals(serializedSize(one), serializedSize(many));
@@ -72,15 +67,15 @@ class HostWindowStateTest {
     /** Per-process figures across an on-time firing and two late ones; returns every emitted version. */
     private static List<HostAggregate> run(StateBackend backend) throws Exception {
         try (KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h = WindowHarness.of(
-                in -> Windows.hosts(in, WINDOW, LATENESS, Duration.ofSeconds(30), Duration.ofSeconds(60)), backend)) {
+                List.of(WINDOW), LATENESS, Duration.ofSeconds(30), Duration.ofSeconds(60), backend)) {
             send(h,
                     fork("h1", 0, 1, 1_000, 100, 1, "a"),
                     memory("h1", -1, 2, 3_000, 100, "a", 700, 700, 1),
                     // An older sample of 100 arriving after a newer one does not replace it.
                     memory("h1", -1, 1, 2_000, 100, "a", 500, 500, 1),
                     memory("h1", -1, 3, 4_000, 101, "b", 300, 300, 1),
-                    // Loss reports carry no process.
-                    lost("h1", 1, 5_000, "syscall_map", 2),
+                    // Loss reports carry no process (this one on a stream of its own: the operator deduplicates).
+                    lostOn(-2, lost("h1", 1, 5_000, "syscall_map", 2)),
                     exit("h1", 0, 2, 6_000, 101, "b", 0, 0, 1));
             h.processWatermark(9_999);
             // Late, within the allowed lateness: a new process, then a sample of 100 at the same time
@@ -88,18 +83,20 @@ class HostWindowStateTest {
             send(h, cpu("h1", -1, 4, 8_000, 102, "c", 1));
             send(h, memory("h1", -1, 5, 3_000, 100, "a", 900, 900, 1));
             h.processWatermark(9_999 + LATENESS.toMillis());
-            assertEquals(0, h.numEventTimeTimers());
+            assertEquals(1, h.numEventTimeTimers(), "only the host's idle timer");
             if (backend == null) {
-                // The window's per-process state went with the window: only the host's sequence map
-                // and its live-process map (100 and 102 live, 101's tombstone) remain.
+                // The window's per-process state went with the window: only the host's history (sequence
+                // map and live-process map: 100 and 102 live, 101's tombstone) and its dedup state remain.
+                assertEquals(0, WindowHarness.windowStateEntries(h, "10s"));
                 assertEquals(2, h.numKeyedStateEntries());
             }
-            List<HostAggregate> out = new ArrayList<>();
-            for (Aggregate a : h.extractOutputValues()) {
-                out.add((HostAggregate) a);
-            }
-            return out;
+            return WindowHarness.outputs(h, HostAggregate.KIND);
         }
+    }
+
+    private static Event lostOn(int cpu, Event e) {
+        e.cpu = cpu;
+        return e;
     }
 
     @Test

@@ -25,12 +25,12 @@ class HostWindowTest {
     private static final Duration STREAM_IDLE = Duration.ofSeconds(60);
 
     private static KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> harness() throws Exception {
-        return WindowHarness.of(in -> Windows.hosts(in, WINDOW, LATENESS, PROCESS_IDLE, STREAM_IDLE));
+        return WindowHarness.of(List.of(WINDOW), LATENESS, PROCESS_IDLE, STREAM_IDLE, null);
     }
 
     private static HostAggregate last(KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h) {
-        List<Aggregate> out = h.extractOutputValues();
-        return (HostAggregate) out.get(out.size() - 1);
+        List<HostAggregate> out = WindowHarness.outputs(h, HostAggregate.KIND);
+        return out.get(out.size() - 1);
     }
 
     @Test
@@ -111,7 +111,11 @@ class HostWindowTest {
             send(h, lost("h1", 11, 75_000, "decode", 1));
             h.processWatermark(79_999 + LATENESS.toMillis());
             assertEquals(0, last(h).liveProcesses);
-            assertEquals(1, h.numKeyedStateEntries(), "only the host's sequence map remains");
+            assertEquals(0, WindowHarness.windowStateEntries(h, "10s"), "no window state is left");
+            assertEquals(2, h.numKeyedStateEntries(), "only the host's history and deduplication state remain");
+            // Once the host has been silent for the stream idle timeout, nothing is left.
+            h.processWatermark(79_999 + STREAM_IDLE.toMillis() + 1_000);
+            assertEquals(0, h.numKeyedStateEntries());
             assertEquals(0, h.numEventTimeTimers());
         }
     }

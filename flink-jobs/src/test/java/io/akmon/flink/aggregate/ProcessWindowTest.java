@@ -18,17 +18,27 @@ import static io.akmon.flink.testing.Records.memory;
 import static io.akmon.flink.testing.Records.net;
 import static io.akmon.flink.testing.Records.oomKill;
 import static io.akmon.flink.testing.Records.syscall;
+import static io.akmon.flink.testing.WindowHarness.outputs;
 import static io.akmon.flink.testing.WindowHarness.send;
+import static io.akmon.flink.testing.WindowHarness.windowStateEntries;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Process documents of the keyed operator (dedup, fold, emit), one per process and window. */
 class ProcessWindowTest {
     private static final Duration WINDOW = Duration.ofSeconds(10);
     private static final Duration LATENESS = Duration.ofSeconds(5);
 
     private static KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> harness() throws Exception {
-        return WindowHarness.of(in -> Windows.processes(in, WINDOW, LATENESS));
+        return WindowHarness.of(WINDOW, LATENESS);
+    }
+
+    /** Past the stream idle timeout (1 h): the hosts' deduplication and history state is gone too. */
+    private static void assertDrained(KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h) throws Exception {
+        h.processWatermark(Duration.ofHours(2).toMillis());
+        assertEquals(0, h.numKeyedStateEntries());
+        assertEquals(0, h.numEventTimeTimers());
     }
 
     /** A whole process life inside one window, every family once or twice. */
@@ -62,7 +72,7 @@ class ProcessWindowTest {
             assertTrue(h.extractOutputValues().isEmpty(), "nothing before the window closes");
             h.processWatermark(9_999);
 
-            List<Aggregate> out = h.extractOutputValues();
+            List<ProcessAggregate> out = outputs(h, ProcessAggregate.KIND);
             assertEquals(2, out.size());
             ProcessAggregate p = (ProcessAggregate) out.stream().filter(a -> a.host.equals("h1")).findFirst().get();
             assertEquals("process/10s/h1/100/0", p.id);
@@ -109,10 +119,10 @@ class ProcessWindowTest {
             assertEquals(false, other.exited);
 
             // Window state is kept through the allowed lateness, then nothing is left.
-            assertTrue(h.numKeyedStateEntries() > 0);
+            assertTrue(windowStateEntries(h, "10s") > 0);
             h.processWatermark(9_999 + LATENESS.toMillis());
-            assertEquals(0, h.numKeyedStateEntries());
-            assertEquals(0, h.numEventTimeTimers());
+            assertEquals(0, windowStateEntries(h, "10s"));
+            assertDrained(h);
         }
     }
 
@@ -122,14 +132,14 @@ class ProcessWindowTest {
             send(h, cpu("h1", -1, 1, 2_000, 7, "a", 100_000_000L));
             h.processWatermark(12_000);
             send(h, cpu("h1", -1, 2, 9_000, 7, "a", 50_000_000L));     // late but within 5 s
-            List<Aggregate> out = h.extractOutputValues();
+            List<ProcessAggregate> out = outputs(h, ProcessAggregate.KIND);
             assertEquals(2, out.size());
             assertEquals(out.get(0).id, out.get(1).id, "the update replaces the same document");
             assertEquals(100_000_000L, ((ProcessAggregate) out.get(0)).onCpuNs);
             assertEquals(150_000_000L, ((ProcessAggregate) out.get(1)).onCpuNs);
             h.processWatermark(15_000);
-            assertEquals(0, h.numKeyedStateEntries());
-            assertEquals(0, h.numEventTimeTimers());
+            assertEquals(0, windowStateEntries(h, "10s"));
+            assertDrained(h);
         }
     }
 
@@ -139,7 +149,7 @@ class ProcessWindowTest {
             send(h, memory("h1", -1, 2, 6_000, 7, "a", 2_000, 2_000, 1),
                     memory("h1", -1, 1, 3_000, 7, "a", 9_000, 9_000, 1));
             h.processWatermark(9_999);
-            ProcessAggregate p = (ProcessAggregate) h.extractOutputValues().get(0);
+            ProcessAggregate p = WindowHarness.<ProcessAggregate>outputs(h, ProcessAggregate.KIND).get(0);
             assertEquals(2_000L, p.rssBytes);
             assertEquals(9_000, p.rssMaxBytes);
             assertEquals(2, p.pageFaults);

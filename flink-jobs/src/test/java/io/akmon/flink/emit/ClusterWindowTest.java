@@ -1,4 +1,11 @@
-package io.akmon.flink.aggregate;
+package io.akmon.flink.emit;
+
+import io.akmon.flink.aggregate.Aggregate;
+import io.akmon.flink.aggregate.AggregateTypeInfo;
+import io.akmon.flink.aggregate.ClusterAggregate;
+import io.akmon.flink.aggregate.HostAggregate;
+import io.akmon.flink.aggregate.SyscallCount;
+import io.akmon.flink.fold.Totals;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
@@ -16,20 +23,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ClusterWindowTest {
     private static HostAggregate host(String name, long onCpuNs, long records, long missing, long live) {
-        Figures f = new Figures(true);
+        Totals f = new Totals();
         f.onCpuNs = onCpuNs;
         f.records = records;
         f.syscalls.put("read", new long[] {10, 1});
         f.exitsByCode.put("0", 2L);
-        return HostAggregate.of("10s", name, 0, 10_000, f, missing, live);
+        return HostAggregate.of("10s", name, 0, 10_000, f, 0, 0, missing, live);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     @Test
     void sumsTheLatestVersionOfEachHost() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DataStream<Aggregate> in = env.fromData(List.<Aggregate>of(host("x", 0, 0, 0, 0)), Windows.AGGREGATE);
-        var t = (OneInputTransformation<Aggregate, Aggregate>) Windows.cluster(in, Duration.ofSeconds(10),
+        DataStream<Aggregate> in = env.fromData(List.<Aggregate>of(host("x", 0, 0, 0, 0)), AggregateTypeInfo.INSTANCE);
+        var t = (OneInputTransformation<Aggregate, Aggregate>) ClusterWindow.cluster(in, Duration.ofSeconds(10),
                 Duration.ofSeconds(5)).getTransformation();
         try (var h = new KeyedOneInputStreamOperatorTestHarness<String, Aggregate, Aggregate>(t.getOperatorFactory(),
                 (KeySelector) t.getStateKeySelector(), (TypeInformation) t.getStateKeyType())) {

@@ -1,9 +1,8 @@
-package io.akmon.flink.aggregate;
+package io.akmon.flink.fold;
 
 import io.akmon.flink.ingest.Event;
-import org.apache.flink.api.common.functions.AggregateFunction;
 
-/** Running sums of one connection in one window. */
+/** Running sums of one connection in one window (a Flink POJO). */
 public class ConnectionFigures {
     public int pid;
     public String comm;
@@ -44,18 +43,21 @@ public class ConnectionFigures {
         retransmits += e.retransmits;
     }
 
+    /** Adds a partial fold of the same connection whose records arrived after this one's (they win, as in {@link #add}). */
     public ConnectionFigures merge(ConnectionFigures o) {
-        if (pid == 0) {
+        if (o.pid > 0) {
             pid = o.pid;
+        }
+        if (o.comm != null) {
             comm = o.comm;
         }
-        if (saddr == null) {
+        if (o.saddr != null) {
             saddr = o.saddr;
             sport = o.sport;
             daddr = o.daddr;
             dport = o.dport;
         }
-        if (direction == null) {
+        if (o.direction != null) {
             direction = o.direction;
         }
         opened += o.opened;
@@ -64,31 +66,5 @@ public class ConnectionFigures {
         bytesReceived += o.bytesReceived;
         retransmits += o.retransmits;
         return this;
-    }
-
-    /** The incremental window function over net events. */
-    public static class Aggregator implements AggregateFunction<Event, ConnectionFigures, ConnectionFigures> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public ConnectionFigures createAccumulator() {
-            return new ConnectionFigures();
-        }
-
-        @Override
-        public ConnectionFigures add(Event value, ConnectionFigures acc) {
-            acc.add(value);
-            return acc;
-        }
-
-        @Override
-        public ConnectionFigures getResult(ConnectionFigures acc) {
-            return acc;
-        }
-
-        @Override
-        public ConnectionFigures merge(ConnectionFigures a, ConnectionFigures b) {
-            return a.merge(b);
-        }
     }
 }

@@ -1,0 +1,150 @@
+package io.akmon.flink.fold;
+
+import io.akmon.flink.ingest.Event;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The running sums of one host in one window, over all its records: everything a host document needs
+ * except what is kept per process ({@link ProcessFold}). Every field is a sum, a max or a map of sums,
+ * so folding does not depend on arrival order and two partial folds merge into the fold of both.
+ */
+public final class Totals {
+    public long records;
+    public long onCpuNs;
+    public long rssMaxBytes;
+    public long pageFaults;
+    public long oomKills;
+    /** syscall name -> {count, errors}. */
+    public Map<String, long[]> syscalls = new HashMap<>();
+    public long diskReadBytes;
+    public long diskWriteBytes;
+    public long diskReadOps;
+    public long diskWriteOps;
+    public long netBytesSent;
+    public long netBytesReceived;
+    public long netRetransmits;
+    public long connectionsOpened;
+    public long connectionsClosed;
+    public long forks;
+    public long execs;
+    public long exits;
+    public Map<String, Long> exitsByCode = new HashMap<>();
+    public Map<String, Long> exitsBySignal = new HashMap<>();
+    public long lifetimeNsSum;
+    public long lifetimeNsMax;
+    /** Sequence stream (host/boot/cpu) -> {records, min seq, max seq}. */
+    public Map<String, long[]> streams = new HashMap<>();
+    /** Losses the agent reported outside the sequence numbers (map overflows, decode errors). */
+    public long reportedLost;
+
+    /** Folds one record; {@code streamKey} is {@link Event#streamKey()}, computed once by the caller. */
+    public void add(Event e, String streamKey) {
+        records++;
+        long[] s = streams.get(streamKey);
+        if (s == null) {
+            streams.put(streamKey, new long[] {1, e.seq, e.seq});
+        } else {
+            s[0]++;
+            s[1] = Math.min(s[1], e.seq);
+            s[2] = Math.max(s[2], e.seq);
+        }
+        switch (e.type) {
+            case "fork" -> forks++;
+            case "exec" -> execs++;
+            case "exit" -> {
+                exits++;
+                exitsByCode.merge(Integer.toString(e.exitCode), 1L, Long::sum);
+                if (e.signal != 0) {
+                    exitsBySignal.merge(Integer.toString(e.signal), 1L, Long::sum);
+                }
+                lifetimeNsSum += e.lifetimeNs;
+                lifetimeNsMax = Math.max(lifetimeNsMax, e.lifetimeNs);
+            }
+            case "syscall" -> addSyscall(syscalls, e.syscall, e.count, e.errors);
+            case "cpu" -> onCpuNs += e.onCpuNs;
+            case "memory" -> {
+                if ("oom_kill".equals(e.event)) {
+                    oomKills++;
+                } else {
+                    pageFaults += e.pageFaults;
+                    rssMaxBytes = Math.max(rssMaxBytes, Math.max(e.rssMaxBytes, e.rssBytes));
+                }
+            }
+            case "disk" -> {
+                if ("read".equals(e.op)) {
+                    diskReadBytes += e.bytes;
+                    diskReadOps += e.ops;
+                } else {
+                    diskWriteBytes += e.bytes;
+                    diskWriteOps += e.ops;
+                }
+            }
+            case "net" -> {
+                switch (e.event) {
+                    case "connect", "accept" -> connectionsOpened++;
+                    case "close" -> connectionsClosed++;
+                    default -> { }
+                }
+                netBytesSent += e.bytesSent;
+                netBytesReceived += e.bytesReceived;
+                netRetransmits += e.retransmits;
+            }
+            case "lost" -> {
+                // "output" losses are the sequence gaps themselves; counting them again would double them.
+                if (!"output".equals(e.source)) {
+                    reportedLost += e.lost;
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** Adds another partial fold of the same host and window (or of a window inside this one). */
+    public void merge(Totals o) {
+        records += o.records;
+        onCpuNs += o.onCpuNs;
+        rssMaxBytes = Math.max(rssMaxBytes, o.rssMaxBytes);
+        pageFaults += o.pageFaults;
+        oomKills += o.oomKills;
+        o.syscalls.forEach((k, v) -> addSyscall(syscalls, k, v[0], v[1]));
+        diskReadBytes += o.diskReadBytes;
+        diskWriteBytes += o.diskWriteBytes;
+        diskReadOps += o.diskReadOps;
+        diskWriteOps += o.diskWriteOps;
+        netBytesSent += o.netBytesSent;
+        netBytesReceived += o.netBytesReceived;
+        netRetransmits += o.netRetransmits;
+        connectionsOpened += o.connectionsOpened;
+        connectionsClosed += o.connectionsClosed;
+        forks += o.forks;
+        execs += o.execs;
+        exits += o.exits;
+        o.exitsByCode.forEach((k, v) -> exitsByCode.merge(k, v, Long::sum));
+        o.exitsBySignal.forEach((k, v) -> exitsBySignal.merge(k, v, Long::sum));
+        lifetimeNsSum += o.lifetimeNsSum;
+        lifetimeNsMax = Math.max(lifetimeNsMax, o.lifetimeNsMax);
+        o.streams.forEach((k, v) -> {
+            long[] s = streams.get(k);
+            if (s == null) {
+                streams.put(k, v.clone());
+            } else {
+                s[0] += v[0];
+                s[1] = Math.min(s[1], v[1]);
+                s[2] = Math.max(s[2], v[2]);
+            }
+        });
+        reportedLost += o.reportedLost;
+    }
+
+    static void addSyscall(Map<String, long[]> into, String name, long count, long errors) {
+        long[] c = into.get(name);
+        if (c == null) {
+            into.put(name, new long[] {count, errors});
+        } else {
+            c[0] += count;
+            c[1] += errors;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.akmon.flink.fold;
+
+import io.akmon.flink.ingest.Event;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The records of one host in one base window since the last flush, folded in memory: the host's
+ * totals and one fold per process, device and connection. At a flush it is merged into keyed state for
+ * every resolution (the roll-up windows take the same partial), so a record is folded once.
+ */
+public final class WindowPartial {
+    public final Totals totals = new Totals();
+    public final Map<Integer, ProcessFold> processes = new HashMap<>();
+    public final Map<String, DiskFigures> disks = new HashMap<>(4);
+    public final Map<String, ConnectionFigures> connections = new HashMap<>(4);
+
+    /** Key of a connection's document: conn ids are unique per boot. */
+    public static String connectionKey(Event e) {
+        return e.conn + '@' + e.bootId;
+    }
+
+    public void add(Event e, String streamKey) {
+        totals.add(e, streamKey);
+        if (ProcessFold.concernsProcess(e)) {
+            ProcessFold p = processes.get(e.pid);
+            if (p == null) {
+                p = new ProcessFold();
+                processes.put(e.pid, p);
+            }
+            p.add(e);
+        }
+        if ("disk".equals(e.type)) {
+            disks.computeIfAbsent(e.device, k -> new DiskFigures()).add(e);
+        } else if ("net".equals(e.type)) {
+            connections.computeIfAbsent(connectionKey(e), k -> new ConnectionFigures()).add(e);
+        }
+    }
+}

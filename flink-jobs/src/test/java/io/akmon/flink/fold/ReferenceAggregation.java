@@ -1,0 +1,354 @@
+package io.akmon.flink.fold;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.akmon.flink.ingest.Event;
+import io.akmon.flink.sink.Json;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** The documents computed directly from the unique records, window by window. */
+final class ReferenceAggregation {
+    private final List<Event> records;
+
+    ReferenceAggregation(List<Event> records) {
+        this.records = records;
+    }
+
+    static long start(Event e, long size) {
+        long ms = e.timestampMillis();
+        return ms - Math.floorMod(ms, size);
+    }
+
+    static boolean processRecord(Event e) {
+        return e.pid > 0 && !e.type.equals("lost") && !e.type.equals("agent");
+    }
+
+    static long pct(long[] hist, double p) {
+        long total = 0;
+        for (long c : hist) {
+            total += c;
+        }
+        if (total == 0) {
+            return 0;
+        }
+        long rank = (long) Math.ceil(p * total);
+        long cum = 0;
+        for (int i = 0; i < hist.length; i++) {
+            cum += hist[i];
+            if (cum >= rank) {
+                return 1L << i;
+            }
+        }
+        return 1L << (hist.length - 1);
+    }
+
+    static ArrayNode syscalls(List<Event> es, int limit) {
+        Map<String, long[]> m = new TreeMap<>();
+        for (Event e : es) {
+            if (e.type.equals("syscall")) {
+                long[] c = m.computeIfAbsent(e.syscall, k -> new long[2]);
+                c[0] += e.count;
+                c[1] += e.errors;
+            }
+        }
+        List<Map.Entry<String, long[]>> l = new ArrayList<>(m.entrySet());
+        l.sort(Comparator.comparingLong((Map.Entry<String, long[]> x) -> -x.getValue()[0]).thenComparing(Map.Entry::getKey));
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (Map.Entry<String, long[]> x : l.subList(0, Math.min(limit, l.size()))) {
+            a.addObject().put("name", x.getKey()).put("count", x.getValue()[0]).put("errors", x.getValue()[1]);
+        }
+        return a;
+    }
+
+    static long sum(List<Event> es, String type, java.util.function.ToLongFunction<Event> f) {
+        return es.stream().filter(e -> type == null || e.type.equals(type)).mapToLong(f).sum();
+    }
+
+    static ObjectNode base(String kind, String res, String host, String key, long start, long size, double coverage) {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("id", kind + "/" + res + "/" + host + (key == null ? "" : "/" + key) + "/" + start);
+        n.put("kind", kind);
+        n.put("resolution", res);
+        n.put("timestamp", start);
+        n.put("window_end", start + size);
+        n.put("host", host);
+        n.put("coverage", coverage);
+        return n;
+    }
+
+    Map<String, ObjectNode> documents(long size, String res) {
+        // By host and window, in window order.
+        Map<String, TreeMap<Long, List<Event>>> byHost = new TreeMap<>();
+        for (Event e : records) {
+            byHost.computeIfAbsent(e.host, k -> new TreeMap<>()).computeIfAbsent(start(e, size), k -> new ArrayList<>()).add(e);
+        }
+        // Sequence gaps: each belongs to the window of the record after it.
+        Map<String, List<Event>> streams = new HashMap<>();
+        for (Event e : records) {
+            streams.computeIfAbsent(e.streamKey(), k -> new ArrayList<>()).add(e);
+        }
+        Map<String, Long> gaps = new HashMap<>();
+        for (List<Event> s : streams.values()) {
+            s.sort(Comparator.comparingLong(e -> e.seq));
+            for (int i = 1; i < s.size(); i++) {
+                gaps.merge(s.get(i).host + "/" + start(s.get(i), size), s.get(i).seq - s.get(i - 1).seq - 1, Long::sum);
+            }
+        }
+        Map<String, ObjectNode> docs = new TreeMap<>();
+        for (Map.Entry<String, TreeMap<Long, List<Event>>> h : byHost.entrySet()) {
+            String host = h.getKey();
+            Set<Integer> everSeen = new HashSet<>();
+            Set<Integer> exited = new HashSet<>();
+            for (Map.Entry<Long, List<Event>> w : h.getValue().entrySet()) {
+                long start = w.getKey();
+                List<Event> es = w.getValue();
+                double secs = size / 1000.0;
+                long recs = es.size();
+                long missing = gaps.getOrDefault(host + "/" + start, 0L)
+                        + es.stream().filter(e -> e.type.equals("lost") && !"output".equals(e.source)).mapToLong(e -> e.lost).sum();
+                double coverage = recs + missing == 0 ? 1.0 : (double) recs / (recs + missing);
+                Map<Integer, List<Event>> byPid = new TreeMap<>();
+                for (Event e : es) {
+                    if (processRecord(e)) {
+                        byPid.computeIfAbsent(e.pid, k -> new ArrayList<>()).add(e);
+                    }
+                }
+                everSeen.addAll(byPid.keySet());
+                es.stream().filter(e -> e.type.equals("exit")).forEach(e -> exited.add(e.pid));
+                long rss = 0;
+                for (Map.Entry<Integer, List<Event>> p : byPid.entrySet()) {
+                    ObjectNode d = process(res, host, p.getKey(), start, size, p.getValue(), coverage);
+                    docs.put(d.get("id").asText(), d);
+                    if (d.has("rss_bytes")) {
+                        rss += d.get("rss_bytes").asLong();
+                    }
+                }
+                ObjectNode n = base("host", res, host, null, start, size, coverage);
+                n.put("records", recs);
+                n.put("missing", missing);
+                n.put("active_processes", byPid.size());
+                n.put("live_processes", everSeen.stream().filter(p -> !exited.contains(p)).count());
+                long onCpu = sum(es, "cpu", e -> e.onCpuNs);
+                n.put("on_cpu_ns", onCpu);
+                n.put("cpu_seconds", onCpu / 1e9);
+                n.put("cpu_pct", onCpu / (size * 1_000_000.0) * 100.0);
+                n.put("rss_bytes", rss);
+                n.put("page_faults", sum(es, "memory", e -> e.pageFaults));
+                n.put("oom_kills", es.stream().filter(e -> "oom_kill".equals(e.event)).count());
+                n.put("syscall_count", sum(es, "syscall", e -> e.count));
+                n.put("syscall_errors", sum(es, "syscall", e -> e.errors));
+                n.set("syscalls", syscalls(es, Integer.MAX_VALUE));
+                n.set("top_syscalls", syscalls(es, 10));
+                n.put("disk_read_bytes", es.stream().filter(e -> "read".equals(e.op)).mapToLong(e -> e.bytes).sum());
+                n.put("disk_write_bytes", es.stream().filter(e -> "write".equals(e.op)).mapToLong(e -> e.bytes).sum());
+                n.put("disk_read_ops", es.stream().filter(e -> "read".equals(e.op)).mapToLong(e -> e.ops).sum());
+                n.put("disk_write_ops", es.stream().filter(e -> "write".equals(e.op)).mapToLong(e -> e.ops).sum());
+                long sent = sum(es, "net", e -> e.bytesSent);
+                long received = sum(es, "net", e -> e.bytesReceived);
+                n.put("net_bytes_sent", sent);
+                n.put("net_bytes_received", received);
+                n.put("net_bytes_sent_per_sec", sent / secs);
+                n.put("net_bytes_received_per_sec", received / secs);
+                n.put("net_retransmits", sum(es, "net", e -> e.retransmits));
+                n.put("connections_opened", es.stream().filter(e -> e.type.equals("net")
+                        && (e.event.equals("connect") || e.event.equals("accept"))).count());
+                n.put("connections_closed", es.stream().filter(e -> e.type.equals("net") && e.event.equals("close")).count());
+                n.put("process_starts", es.stream().filter(e -> e.type.equals("fork")).count());
+                n.put("execs", es.stream().filter(e -> e.type.equals("exec")).count());
+                long exits = es.stream().filter(e -> e.type.equals("exit")).count();
+                n.put("process_exits", exits);
+                ObjectNode codes = n.putObject("exits_by_code");
+                ObjectNode signals = n.putObject("exits_by_signal");
+                Map<String, Long> byCode = new TreeMap<>();
+                Map<String, Long> bySignal = new TreeMap<>();
+                long lifeSum = 0;
+                long lifeMax = 0;
+                for (Event e : es) {
+                    if (e.type.equals("exit")) {
+                        byCode.merge(Integer.toString(e.exitCode), 1L, Long::sum);
+                        if (e.signal != 0) {
+                            bySignal.merge(Integer.toString(e.signal), 1L, Long::sum);
+                        }
+                        lifeSum += e.lifetimeNs;
+                        lifeMax = Math.max(lifeMax, e.lifetimeNs);
+                    }
+                }
+                byCode.forEach(codes::put);
+                bySignal.forEach(signals::put);
+                n.put("lifetime_ns_sum", lifeSum);
+                n.put("lifetime_ns_max", lifeMax);
+                n.put("lifetime_ns_avg", exits == 0 ? 0.0 : (double) lifeSum / exits);
+                docs.put(n.get("id").asText(), n);
+
+                for (Map.Entry<String, List<Event>> d : group(es, "disk", e -> e.device).entrySet()) {
+                    ObjectNode x = disk(res, host, d.getKey(), start, size, d.getValue(), coverage);
+                    docs.put(x.get("id").asText(), x);
+                }
+                for (Map.Entry<String, List<Event>> c : group(es, "net", e -> e.conn + "@" + e.bootId).entrySet()) {
+                    ObjectNode x = connection(res, host, c.getKey(), start, size, c.getValue(), coverage);
+                    docs.put(x.get("id").asText(), x);
+                }
+            }
+        }
+        return docs;
+    }
+
+    static Map<String, List<Event>> group(List<Event> es, String type, java.util.function.Function<Event, String> key) {
+        Map<String, List<Event>> m = new TreeMap<>();
+        for (Event e : es) {
+            if (e.type.equals(type)) {
+                m.computeIfAbsent(key.apply(e), k -> new ArrayList<>()).add(e);
+            }
+        }
+        return m;
+    }
+
+    static Event latest(List<Event> es, java.util.function.Predicate<Event> which) {
+        Event best = null;
+        for (Event e : es) {
+            if (which.test(e) && (best == null || e.ts > best.ts || (e.ts == best.ts && e.seq >= best.seq))) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
+    static ObjectNode process(String res, String host, int pid, long start, long size, List<Event> es, double coverage) {
+        double secs = size / 1000.0;
+        ObjectNode n = base("process", res, host, Integer.toString(pid), start, size, coverage);
+        n.put("pid", pid);
+        Event named = null;
+        for (Event e : es) {
+            if (e.comm != null && (named == null || e.ts >= named.ts)) {
+                named = e;
+            }
+        }
+        if (named != null) {
+            n.put("comm", named.comm);
+        }
+        n.put("records", es.size());
+        long onCpu = sum(es, "cpu", e -> e.onCpuNs);
+        n.put("on_cpu_ns", onCpu);
+        n.put("cpu_seconds", onCpu / 1e9);
+        n.put("cpu_pct", onCpu / (size * 1_000_000.0) * 100.0);
+        Event sample = latest(es, e -> e.type.equals("memory") && !"oom_kill".equals(e.event));
+        if (sample != null) {
+            n.put("rss_bytes", sample.rssBytes);
+        }
+        n.put("rss_max_bytes", es.stream().filter(e -> e.type.equals("memory") && !"oom_kill".equals(e.event))
+                .mapToLong(e -> Math.max(e.rssBytes, e.rssMaxBytes)).max().orElse(0));
+        n.put("page_faults", es.stream().filter(e -> e.type.equals("memory") && !"oom_kill".equals(e.event))
+                .mapToLong(e -> e.pageFaults).sum());
+        n.put("oom_kills", es.stream().filter(e -> "oom_kill".equals(e.event)).count());
+        n.put("syscall_count", sum(es, "syscall", e -> e.count));
+        n.put("syscall_errors", sum(es, "syscall", e -> e.errors));
+        n.set("syscalls", syscalls(es, Integer.MAX_VALUE));
+        n.put("disk_read_bytes", es.stream().filter(e -> "read".equals(e.op)).mapToLong(e -> e.bytes).sum());
+        n.put("disk_write_bytes", es.stream().filter(e -> "write".equals(e.op)).mapToLong(e -> e.bytes).sum());
+        n.put("disk_read_ops", es.stream().filter(e -> "read".equals(e.op)).mapToLong(e -> e.ops).sum());
+        n.put("disk_write_ops", es.stream().filter(e -> "write".equals(e.op)).mapToLong(e -> e.ops).sum());
+        long[] h = new long[32];
+        es.stream().filter(e -> e.type.equals("disk")).forEach(e -> {
+            for (int i = 0; i < 32; i++) {
+                h[i] += e.latencyHistUs[i];
+            }
+        });
+        n.put("disk_latency_p50_us", pct(h, 0.50));
+        n.put("disk_latency_p95_us", pct(h, 0.95));
+        n.put("disk_latency_p99_us", pct(h, 0.99));
+        long sent = sum(es, "net", e -> e.bytesSent);
+        long received = sum(es, "net", e -> e.bytesReceived);
+        n.put("net_bytes_sent", sent);
+        n.put("net_bytes_received", received);
+        n.put("net_bytes_sent_per_sec", sent / secs);
+        n.put("net_bytes_received_per_sec", received / secs);
+        n.put("net_retransmits", sum(es, "net", e -> e.retransmits));
+        n.put("connections_opened", es.stream().filter(e -> e.type.equals("net")
+                && (e.event.equals("connect") || e.event.equals("accept"))).count());
+        n.put("connections_closed", es.stream().filter(e -> e.type.equals("net") && e.event.equals("close")).count());
+        n.put("forks", es.stream().filter(e -> e.type.equals("fork")).count());
+        n.put("execs", es.stream().filter(e -> e.type.equals("exec")).count());
+        Event exit = null;
+        for (Event e : es) {
+            if (e.type.equals("exit") && (exit == null || e.ts >= exit.ts)) {
+                exit = e;
+            }
+        }
+        n.put("exited", exit != null);
+        if (exit != null) {
+            n.put("exit_code", exit.exitCode);
+            n.put("exit_signal", exit.signal);
+            n.put("core_dumped", exit.coreDumped);
+            n.put("lifetime_ns", exit.lifetimeNs);
+        }
+        return n;
+    }
+
+    static ObjectNode disk(String res, String host, String device, long start, long size, List<Event> es,
+                           double coverage) {
+        double secs = size / 1000.0;
+        ObjectNode n = base("disk", res, host, device, start, size, coverage);
+        n.put("device", device);
+        n.put("dev", es.get(es.size() - 1).dev);
+        for (String op : List.of("read", "write")) {
+            List<Event> o = es.stream().filter(e -> e.op.equals(op)).toList();
+            long ops = o.stream().mapToLong(e -> e.ops).sum();
+            long bytes = o.stream().mapToLong(e -> e.bytes).sum();
+            long latency = o.stream().mapToLong(e -> e.latencyNsSum).sum();
+            long[] h = new long[32];
+            o.forEach(e -> {
+                for (int i = 0; i < 32; i++) {
+                    h[i] += e.latencyHistUs[i];
+                }
+            });
+            n.put(op + "_ops", ops);
+            n.put(op + "_bytes", bytes);
+            n.put(op + "_iops", ops / secs);
+            n.put(op + "_bytes_per_sec", bytes / secs);
+            n.put(op + "_latency_avg_us", ops == 0 ? 0.0 : latency / 1000.0 / ops);
+            n.put(op + "_latency_p50_us", pct(h, 0.50));
+            n.put(op + "_latency_p95_us", pct(h, 0.95));
+            n.put(op + "_latency_p99_us", pct(h, 0.99));
+        }
+        return n;
+    }
+
+    static ObjectNode connection(String res, String host, String key, long start, long size, List<Event> es,
+                                 double coverage) {
+        double secs = size / 1000.0;
+        ObjectNode n = base("connection", res, host, key, start, size, coverage);
+        Event any = es.get(0);
+        n.put("conn", any.conn);
+        n.put("pid", any.pid);
+        n.put("comm", any.comm);
+        n.put("saddr", any.saddr);
+        n.put("sport", any.sport);
+        n.put("daddr", any.daddr);
+        n.put("dport", any.dport);
+        for (Iterator<Event> it = es.iterator(); it.hasNext(); ) {
+            Event e = it.next();
+            if (e.event.equals("connect") || e.event.equals("accept")) {
+                n.put("direction", e.event.equals("connect") ? "outbound" : "inbound");
+            }
+        }
+        n.put("opened", es.stream().filter(e -> e.event.equals("connect") || e.event.equals("accept")).count());
+        n.put("closed", es.stream().filter(e -> e.event.equals("close")).count());
+        long sent = es.stream().mapToLong(e -> e.bytesSent).sum();
+        long received = es.stream().mapToLong(e -> e.bytesReceived).sum();
+        n.put("bytes_sent", sent);
+        n.put("bytes_received", received);
+        n.put("bytes_sent_per_sec", sent / secs);
+        n.put("bytes_received_per_sec", received / secs);
+        n.put("retransmits", es.stream().mapToLong(e -> e.retransmits).sum());
+        return n;
+    }
+}

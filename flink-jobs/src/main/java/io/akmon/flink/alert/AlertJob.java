@@ -3,7 +3,7 @@ package io.akmon.flink.alert;
 import io.akmon.flink.AggregationJob;
 import io.akmon.flink.alert.rules.InvalidRulesException;
 import io.akmon.flink.config.CommandLines;
-import io.akmon.flink.dedup.Deduplicator;
+import io.akmon.flink.dedup.StreamDeduplicator;
 import io.akmon.flink.ingest.DeadLetter;
 import io.akmon.flink.ingest.Event;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -211,11 +211,11 @@ public class AlertJob {
         long hold = options.dedupHold.toMillis();
         SingleOutputStreamOperator<Event> unique = parsed
                 .keyBy(Event::streamKey)
-                .process(new Deduplicator(1, hold - 1, hold, options.streamIdleTimeout.toMillis()))
+                .process(new StreamDeduplicator(hold, options.streamIdleTimeout.toMillis()))
                 .name("alert-dedup").uid("alert-dedup");
         DataStream<Fact> facts = unique.map(Facts::of, FACT).name("alert-event-facts").uid("alert-event-facts");
         DataStream<DeadLetter> dead = parsed.getSideOutput(SplitDeadLetters.DEAD_LETTERS)
-                .union(unique.getSideOutput(Deduplicator.LATE));
+                .union(unique.getSideOutput(StreamDeduplicator.LATE));
         if (aggregates != null) {
             SingleOutputStreamOperator<Fact> aggregateFacts = env.fromSource(aggregates,
                     WatermarkStrategy.<Fact>forBoundedOutOfOrderness(options.outOfOrderness)

@@ -59,11 +59,11 @@ public final class ElasticsearchCluster implements AutoCloseable {
                 String health = es.url(i + 1) + "/_cluster/health?wait_for_status=yellow&timeout=1s";
                 JvmProcess node = new JvmProcess(name, dir.resolve(name), List.of("-Xms512m", "-Xmx512m",
                         "-Dlog4j2.configurationFile=" + Logging.config(dir, "WARN")),
-                        EmbeddedElasticsearch.class.getName(), args, Map.of(), () -> Http.answers(health), Duration.ofSeconds(180));
+                        EmbeddedElasticsearch.class.getName(), args, Map.of(), () -> Http.answers(health), Duration.ofSeconds(300));
                 es.nodes.add(node);
             }
             Parallel.run(es.nodes.stream().<Runnable>map(node -> node::start).toList());
-            es.awaitNodes(n, Duration.ofSeconds(120));
+            es.awaitNodes(n, Duration.ofSeconds(180));
             return es;
         } catch (RuntimeException | Error e) {
             es.close();

@@ -96,10 +96,14 @@ public final class FlinkCluster implements AutoCloseable {
         c.put("taskmanager.bind-host", "127.0.0.1");
         c.put("taskmanager.host", "127.0.0.1");
         // small processes: this machine runs the whole deployment
-        c.put("jobmanager.memory.process.size", "640m");
+        // the JobManager holds both jobs' graphs (the alert job has an operator per rule), checkpoint
+        // statistics and the REST metrics: at 640m (about 190 MB of heap) it ran out of heap under the fault tests
+        c.put("jobmanager.memory.process.size", "1200m");
         c.put("taskmanager.memory.process.size", "1024m");
         c.put("taskmanager.numberOfTaskSlots", "2");
         c.put("taskmanager.cpu.cores", "1");
+        // Flink extracts its RPC system there; a directory of the deployment's own, not a shared /tmp
+        c.put("io.tmp.dirs", dir.resolve("tmp").toString());
         c.put("parallelism.default", "1");
         // one job's slots on different TaskManagers where possible, so one loss costs one job at most
         c.put("cluster.evenly-spread-out-slots", "true");
@@ -126,6 +130,7 @@ public final class FlinkCluster implements AutoCloseable {
         settings().forEach((k, v) -> yaml.append(k).append(": ").append(quote(v)).append('\n'));
         try {
             Files.createDirectories(conf);
+            Files.createDirectories(dir.resolve("tmp"));
             Files.createDirectories(checkpointDir());
             Files.createDirectories(savepointDir());
             Files.writeString(conf.resolve("config.yaml"), yaml.toString());
@@ -174,7 +179,7 @@ public final class FlinkCluster implements AutoCloseable {
         flags.addAll(commonFlags());
         jobManager = new JvmProcess("jobmanager", dir.resolve("jobmanager"), flags,
                 "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-                List.of("--configDir", conf.toString()), Map.of(), () -> Http.answers(restUrl() + "/overview"), Duration.ofSeconds(120));
+                List.of("--configDir", conf.toString()), Map.of(), () -> Http.answers(restUrl() + "/overview"), Duration.ofSeconds(240));
         jobManager.start();
     }
 
@@ -195,7 +200,7 @@ public final class FlinkCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         JvmProcess tm = new JvmProcess(id, home, flags, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", args, Map.of(),
-                () -> taskManagerIds().contains(id), Duration.ofSeconds(120));
+                () -> taskManagerIds().contains(id), Duration.ofSeconds(240));
         taskManagers.put(id, tm);
         tm.start();
         return tm;
@@ -253,7 +258,7 @@ public final class FlinkCluster implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JAVA17_OPENS);
-        cmd.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-Dlog4j2.configurationFile=" + conf.resolve("log4j-cli.properties"),
+        cmd.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + dir.resolve("tmp"), "-Dlog4j2.configurationFile=" + conf.resolve("log4j-cli.properties"),
                 "-cp", Classpath.runtime(), "org.apache.flink.client.cli.CliFrontend"));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -290,7 +295,7 @@ public final class FlinkCluster implements AutoCloseable {
         }
         args.addAll(List.of("-c", mainClass, jar.toAbsolutePath().toString()));
         args.addAll(jobArgs);
-        CliResult r = flink(args, Duration.ofSeconds(180));
+        CliResult r = flink(args, Duration.ofSeconds(300));
         Matcher m = JOB_ID.matcher(r.output());
         if (r.exit() != 0 || !m.find()) {
             throw new IllegalStateException("flink run " + mainClass + " failed (" + r.exit() + "):\n" + r.output());
@@ -311,7 +316,7 @@ public final class FlinkCluster implements AutoCloseable {
 
     /** {@code flink cancel JOB}. */
     public void cancel(String jobId) {
-        CliResult r = flink(List.of("cancel", "-m", address(), jobId), Duration.ofSeconds(120));
+        CliResult r = flink(List.of("cancel", "-m", address(), jobId), Duration.ofSeconds(240));
         if (r.exit() != 0) {
             throw new IllegalStateException("flink cancel " + jobId + " failed (" + r.exit() + "):\n" + r.output());
         }

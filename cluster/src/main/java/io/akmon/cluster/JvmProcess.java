@@ -105,6 +105,14 @@ public class JvmProcess extends ServerLifecycle {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
+        // a temporary directory of its own: other programs on the machine clean /tmp of what Flink extracts there
+        Path tmp = dataDir().resolve("tmp");
+        try {
+            java.nio.file.Files.createDirectories(tmp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + tmp, e);
+        }
+        cmd.add("-Djava.io.tmpdir=" + tmp);
         cmd.add("-cp");
         cmd.add(classpath != null ? classpath : Classpath.runtime());
         cmd.add(mainClass);

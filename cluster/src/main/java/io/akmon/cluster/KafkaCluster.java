@@ -63,7 +63,7 @@ public final class KafkaCluster implements AutoCloseable {
             }
             // all at once: a quorum forms only when a majority of the controllers is up
             Parallel.run(k.brokers.stream().<Runnable>map(b -> b::start).toList());
-            k.awaitBrokers(n, Duration.ofSeconds(120));
+            k.awaitBrokers(n, Duration.ofSeconds(240));
             return k;
         } catch (RuntimeException | Error e) {
             k.close();
@@ -136,7 +136,7 @@ public final class KafkaCluster implements AutoCloseable {
         return new JvmProcess("kafka-" + id, home,
                 List.of("-Xms256m", "-Xmx256m", "-XX:+UseSerialGC", "-Dlog4j2.configurationFile=" + Logging.config(dir, "WARN")),
                 "kafka.Kafka", List.of(props.toString()), Map.of(),
-                () -> ServerLifecycle.listening(controllerPort) && ServerLifecycle.listening(brokerPort), Duration.ofSeconds(120));
+                () -> ServerLifecycle.listening(controllerPort) && ServerLifecycle.listening(brokerPort), Duration.ofSeconds(240));
     }
 
     private static void format(Path props, String clusterId, Path home) {

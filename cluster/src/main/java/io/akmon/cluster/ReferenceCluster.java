@@ -140,7 +140,7 @@ public final class ReferenceCluster implements AutoCloseable {
     /** {@code flink run} of the aggregation job; returns its job id once it runs. */
     public String submitAggregation(int parallelism, String window, String fromSavepoint, List<String> extra) {
         String id = flink.run(jobsJar, AGGREGATION_MAIN, fromSavepoint, aggregationArgs(parallelism, window, extra));
-        flink.awaitRunning(id, Duration.ofSeconds(120));
+        flink.awaitRunning(id, Duration.ofSeconds(180));
         return id;
     }
 
@@ -152,7 +152,7 @@ public final class ReferenceCluster implements AutoCloseable {
     /** {@code flink run [-s fromSavepoint]} of the alert job; returns its job id once it runs. */
     public String submitAlerts(String window, String fromSavepoint) {
         String id = flink.run(jobsJar, ALERT_MAIN, fromSavepoint, alertArgs(window));
-        flink.awaitRunning(id, Duration.ofSeconds(120));
+        flink.awaitRunning(id, Duration.ofSeconds(180));
         return id;
     }
 

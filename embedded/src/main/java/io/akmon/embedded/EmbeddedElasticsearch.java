@@ -144,7 +144,7 @@ public final class EmbeddedElasticsearch extends ServerLifecycle {
 
     /** Waits until the REST API answers, so callers can use {@link #httpUrl()} right away. */
     private void awaitHttp() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         IOException last = null;
         while (System.nanoTime() < deadline) {
             try {

@@ -40,11 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-// Opt-in (./akmon test --only cluster sets it) until the totals hold under every fault: on the loaded
-// 2-core machine the broker, TaskManager and rescale faults left windows short with coverage < 1
-// (records late behind the watermark) and once one burst missing from the syscall topic.
-@EnabledIfSystemProperty(named = "akmon.cluster.faults", matches = "true")
 class ClusterFaultsIT {
+    /** The faults whose totals have not held in every run yet (cluster/README.md): only with ./akmon test --only cluster. */
+    private static final String ALL_FAULTS = "akmon.cluster.faults";
     private static final Path JOBS_JAR = Path.of(System.getProperty("akmon.jobs.jar", "../flink-jobs/target/akmon-flink-jobs.jar"));
     private static final long CALLS = 20_000;
     private static final int BURSTS = 6;
@@ -109,6 +107,7 @@ class ClusterFaultsIT {
 
     // ---- 1 -------------------------------------------------------------------------------------
 
+    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(1)
     void killingTheBrokerThatLeadsTheAgentsPartitionsLosesAndDuplicatesNothing() {
@@ -207,6 +206,7 @@ class ClusterFaultsIT {
 
     // ---- several agents -----------------------------------------------------------------------
 
+    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(4)
     void threeAgentsWithTheirOwnHostNamesAreExactPerHostAndInTheClusterTotals() throws Exception {
@@ -258,6 +258,7 @@ class ClusterFaultsIT {
 
     // ---- 5 -------------------------------------------------------------------------------------
 
+    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(5)
     void killingAnElasticsearchNodeWhileDocumentsAreWrittenLeavesThemCompleteWithoutDuplicates() {
@@ -284,6 +285,7 @@ class ClusterFaultsIT {
 
     // ---- 4 -------------------------------------------------------------------------------------
 
+    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(6)
     void killingTheAgentAndRestartingItWithTheSameSpoolAndPinsDeliversWhatItAcceptedOnce() {
@@ -310,6 +312,7 @@ class ClusterFaultsIT {
 
     // ---- 7 -------------------------------------------------------------------------------------
 
+    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(7)
     void checkpointStorageUnwritableForAWhileThenBackKeepsTheTotalsExact() throws Exception {
@@ -356,6 +359,7 @@ class ClusterFaultsIT {
      * keeps them); with {@code high-availability.type: zookeeper} or {@code kubernetes} the new JobManager
      * recovers the jobs by itself (README, "Deployment at scale").
      */
+    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(8)
     void killingTheJobManagerAndResumingTheJobsFromTheirRetainedCheckpointsKeepsTheTotals() {

@@ -40,6 +40,7 @@ public class JvmProcess extends ServerLifecycle {
     private final Duration startTimeout;
     private String classpath;
     private Process process;
+    private volatile long logLinesAtStart;
 
     /** A server on the {@link Classpath#runtime() servers' classpath}. */
     public JvmProcess(String name, Path dataDir, List<String> jvmFlags, String mainClass, List<String> args,
@@ -73,6 +74,11 @@ public class JvmProcess extends ServerLifecycle {
 
     public Path logFile() {
         return dataDir().resolve(name + ".log");
+    }
+
+    /** Lines the log file had when this incarnation started (the log is appended to across restarts). */
+    public long logLinesAtStart() {
+        return logLinesAtStart;
     }
 
     /** The operating-system pid of the running process. */
@@ -113,6 +119,15 @@ public class JvmProcess extends ServerLifecycle {
             throw new UncheckedIOException("cannot create " + tmp, e);
         }
         cmd.add("-Djava.io.tmpdir=" + tmp);
+        try {
+            if (java.nio.file.Files.exists(logFile())) {
+                try (var lines = java.nio.file.Files.lines(logFile(), StandardCharsets.ISO_8859_1)) {
+                    logLinesAtStart = lines.count();
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            logLinesAtStart = 0;
+        }
         cmd.add("-cp");
         cmd.add(classpath != null ? classpath : Classpath.runtime());
         cmd.add(mainClass);

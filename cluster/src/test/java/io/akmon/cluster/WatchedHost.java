@@ -64,9 +64,11 @@ final class WatchedHost implements AutoCloseable {
         return this;
     }
 
+    /** The agent says "running N probes" once every probe is attached and its filter set; programs alone come earlier. */
     private static boolean attached(JvmProcess p) {
         try {
-            return p.alive() && BpfPrograms.heldBy(p.pid()).size() >= 6;
+            return p.alive() && BpfPrograms.heldBy(p.pid()).size() >= 6
+                    && Files.readString(p.logFile()).lines().skip(p.logLinesAtStart()).anyMatch(l -> l.startsWith("akmon agent: running"));
         } catch (IOException | RuntimeException e) {
             return false;
         }

@@ -6,12 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -22,32 +22,36 @@ import java.util.concurrent.TimeUnit;
  * <p>{@link #stop()} shuts the node down and keeps its port and data; {@link #restart()} brings it back
  * with the same port, data and documents, which is how tests simulate an outage. Run with
  * {@code -da:org.elasticsearch...}: an ES assertion trips on some cgroup layouts.
+ *
+ * <p>{@link #start(Path, Map)} takes further node settings, so the same starter runs one node of a
+ * multi-node cluster (node name, {@code transport.port}, {@code discovery.seed_hosts},
+ * {@code cluster.initial_master_nodes}), as the reference deployment in module {@code cluster} does.
  */
-public final class EmbeddedElasticsearch implements AutoCloseable {
+public final class EmbeddedElasticsearch extends ServerLifecycle {
     private static final String CLUSTER_NAME = "akmon-embedded";
 
-    private final Path dataDir;
-    private final boolean temporary;
     private final int httpPort;
     private final int transportPort;
+    private final Map<String, String> nodeSettings;
     private ElasticsearchClusterRunner runner;
-    private boolean closed;
 
-    private EmbeddedElasticsearch(Path dataDir, boolean temporary) throws IOException {
-        this.dataDir = dataDir;
-        this.temporary = temporary;
-        this.httpPort = freePort();
-        int t = freePort();
-        while (t == httpPort) {
-            t = freePort();
-        }
-        this.transportPort = t;
+    private EmbeddedElasticsearch(Path dataDir, boolean temporary, Map<String, String> nodeSettings) {
+        super(dataDir, temporary);
+        this.nodeSettings = new LinkedHashMap<>(nodeSettings);
+        int[] ports = freePorts(2);
+        this.httpPort = port(nodeSettings, "http.port", ports[0]);
+        this.transportPort = port(nodeSettings, "transport.port", ports[1]);
+    }
+
+    private static int port(Map<String, String> settings, String key, int otherwise) {
+        String v = settings.get(key);
+        return v == null ? otherwise : Integer.parseInt(v);
     }
 
     /** Starts a node whose data lives in a new temporary directory, deleted by {@link #close()}. */
     public static EmbeddedElasticsearch start() {
         try {
-            return start(Files.createTempDirectory("akmon-es-"), true);
+            return start(Files.createTempDirectory("akmon-es-"), true, Map.of());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a temporary directory for Elasticsearch", e);
         }
@@ -55,23 +59,20 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
 
     /** Starts a node keeping its data in {@code dataDir} (reused if it exists); {@link #close()} keeps it. */
     public static EmbeddedElasticsearch start(Path dataDir) {
-        return start(dataDir, false);
+        return start(dataDir, false, Map.of());
     }
 
-    private static EmbeddedElasticsearch start(Path dataDir, boolean temporary) {
-        EmbeddedElasticsearch es;
-        try {
-            Files.createDirectories(dataDir);
-            es = new EmbeddedElasticsearch(dataDir.toAbsolutePath(), temporary);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare Elasticsearch data directory " + dataDir, e);
-        }
-        try {
-            es.launch();
-        } catch (RuntimeException | Error e) {
-            es.close();
-            throw e;
-        }
+    /**
+     * Starts a node keeping its data in {@code dataDir}, with further node settings that override the
+     * defaults here ({@code http.port} and {@code transport.port} included; {@code cluster.name} too).
+     */
+    public static EmbeddedElasticsearch start(Path dataDir, Map<String, String> nodeSettings) {
+        return start(dataDir, false, nodeSettings);
+    }
+
+    private static EmbeddedElasticsearch start(Path dataDir, boolean temporary, Map<String, String> nodeSettings) {
+        EmbeddedElasticsearch es = new EmbeddedElasticsearch(dataDir, temporary, nodeSettings);
+        es.startOrClose();
         return es;
     }
 
@@ -84,57 +85,30 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
         return httpPort;
     }
 
-    public Path dataDir() {
-        return dataDir;
+    @Override
+    protected String name() {
+        return "EmbeddedElasticsearch";
     }
 
-    public synchronized boolean isRunning() {
-        return runner != null;
-    }
-
-    /** Shuts the node down; port and data are kept for {@link #restart()}. */
-    public synchronized void stop() {
-        if (runner == null) {
-            return;
-        }
+    @Override
+    protected void halt() {
         ElasticsearchClusterRunner r = runner;
         runner = null;
+        if (r == null) {
+            return;
+        }
         try {
             r.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stop Elasticsearch", e);
         }
-        awaitPortFree();
-    }
-
-    /** Starts the node again on the same port with the same data (stopping it first if it runs). */
-    public synchronized void restart() {
-        if (closed) {
-            throw new IllegalStateException("EmbeddedElasticsearch is closed");
-        }
-        stop();
-        launch();
-    }
-
-    /** Stops the node; deletes its data if it lives in a temporary directory made by {@link #start()}. */
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            stop();
-        } finally {
-            if (temporary) {
-                EmbeddedKafka.deleteRecursively(dataDir);
-            }
-        }
+        awaitPortFree(httpPort, Duration.ofSeconds(30));
     }
 
     // ---------------------------------------------------------------------------------------
 
-    private void launch() {
+    @Override
+    protected void launch() {
         ElasticsearchClusterRunner r = new ElasticsearchClusterRunner() {
             @Override
             public void print(String line) {
@@ -149,28 +123,28 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
             // Tests share small, busy disks: never turn indices read-only for disk watermarks.
             settings.put("cluster.routing.allocation.disk.threshold_enabled", "false");
             settings.put("bootstrap.memory_lock", "false");
+            nodeSettings.forEach(settings::put);
         });
         r.setMaxHttpPort(httpPort);
         r.build(ElasticsearchClusterRunner.newConfigs()
-                .basePath(dataDir.toString())
+                .basePath(dataDir().toString())
                 .numOfNode(1)
                 .baseHttpPort(httpPort - 1)
-                .clusterName(CLUSTER_NAME)
+                .clusterName(nodeSettings.getOrDefault("cluster.name", CLUSTER_NAME))
                 .disableESLogger()
                 .printOnFailure());
         runner = r;
         try {
-            r.ensureYellow();
             awaitHttp();
         } catch (RuntimeException e) {
-            stop();
+            halt();
             throw new IllegalStateException("Elasticsearch did not start on " + httpUrl() + ": " + e, e);
         }
     }
 
     /** Waits until the REST API answers, so callers can use {@link #httpUrl()} right away. */
     private void awaitHttp() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         IOException last = null;
         while (System.nanoTime() < deadline) {
             try {
@@ -194,42 +168,21 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
         throw new IllegalStateException("Elasticsearch REST API on " + httpUrl() + " is not answering", last);
     }
 
-    private void awaitPortFree() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(true);
-                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort));
-                return;
-            } catch (IOException e) {
-                sleep(100);
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
     /**
      * Runs a node until the process is stopped, for {@code java -cp ... io.akmon.embedded.EmbeddedElasticsearch
-     * [data dir]}; prints the HTTP URL on the first line of standard output.
+     * [data dir [setting=value ...]]}; prints the HTTP URL on the first line of standard output.
      */
     public static void main(String[] args) throws InterruptedException {
-        EmbeddedElasticsearch es = args.length > 0 ? start(Path.of(args[0])) : start();
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq <= 0) {
+                System.err.println("akmon: node setting '" + args[i] + "' is not KEY=VALUE; fix: e.g. node.name=es-1");
+                System.exit(2);
+            }
+            settings.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        EmbeddedElasticsearch es = args.length > 0 ? start(Path.of(args[0]), settings) : start();
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             es.close();
@@ -242,6 +195,6 @@ public final class EmbeddedElasticsearch implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "EmbeddedElasticsearch[" + httpUrl() + ", " + dataDir + (isRunning() ? ", running" : ", stopped") + "]";
+        return "EmbeddedElasticsearch[" + httpUrl() + ", " + dataDir() + (isRunning() ? ", running" : ", stopped") + "]";
     }
 }

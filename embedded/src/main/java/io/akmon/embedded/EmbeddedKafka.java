@@ -15,15 +15,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -50,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * The broker's own logging goes through SLF4J; what is printed is up to the binding on the
  * classpath (the tests of this module use slf4j-simple at WARN).
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka extends ServerLifecycle {
 
     /** Settings for {@link #start(Path, Options)}. */
     public static final class Options {
@@ -101,24 +95,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private static final int NODE_ID = 1;
 
-    private final Path dataDir;
-    private final boolean temporary;
     private final Options options;
     private final int brokerPort;
     private final int controllerPort;
     private KafkaRaftServer server;
-    private boolean closed;
 
-    private EmbeddedKafka(Path dataDir, boolean temporary, Options options) throws IOException {
-        this.dataDir = dataDir;
-        this.temporary = temporary;
+    private EmbeddedKafka(Path dataDir, boolean temporary, Options options) {
+        super(dataDir, temporary);
         this.options = options;
-        this.brokerPort = freePort();
-        int c = freePort();
-        while (c == brokerPort) {
-            c = freePort();
-        }
-        this.controllerPort = c;
+        int[] ports = freePorts(2);
+        this.brokerPort = ports[0];
+        this.controllerPort = ports[1];
     }
 
     /** Starts a broker whose data lives in a new temporary directory, deleted by {@link #close()}. */
@@ -147,20 +134,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static EmbeddedKafka start(Path dataDir, boolean temporary, Options options) {
-        EmbeddedKafka kafka;
-        try {
-            Files.createDirectories(dataDir);
-            kafka = new EmbeddedKafka(dataDir.toAbsolutePath(), temporary, options);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare Kafka data directory " + dataDir, e);
-        }
-        try {
-            kafka.format();
-            kafka.launch();
-        } catch (RuntimeException | Error e) {
-            kafka.close();
-            throw e;
-        }
+        EmbeddedKafka kafka = new EmbeddedKafka(dataDir, temporary, options);
+        kafka.startOrClose();
         return kafka;
     }
 
@@ -173,47 +148,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         return brokerPort;
     }
 
-    public Path dataDir() {
-        return dataDir;
+    @Override
+    protected String name() {
+        return "EmbeddedKafka";
     }
 
-    public synchronized boolean isRunning() {
-        return server != null;
-    }
-
-    /** Shuts the broker down; the port stays reserved for {@link #restart()} and the data is kept. */
-    public synchronized void stop() {
-        if (server == null) {
-            return;
-        }
+    @Override
+    protected void halt() {
         KafkaRaftServer s = server;
         server = null;
-        s.shutdown();
-        s.awaitShutdown();
-    }
-
-    /** Starts the broker again on the same port with the same data (stopping it first if it runs). */
-    public synchronized void restart() {
-        if (closed) {
-            throw new IllegalStateException("EmbeddedKafka is closed");
-        }
-        stop();
-        launch();
-    }
-
-    /** Stops the broker; deletes its data if it lives in a temporary directory made by {@link #start()}. */
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            stop();
-        } finally {
-            if (temporary) {
-                deleteRecursively(dataDir);
-            }
+        if (s != null) {
+            s.shutdown();
+            s.awaitShutdown();
         }
     }
 
@@ -254,7 +200,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     // ---------------------------------------------------------------------------------------
 
     private Path logDir() {
-        return dataDir.resolve("kafka-logs");
+        return dataDir().resolve("kafka-logs");
     }
 
     private Map<String, String> config() {
@@ -295,7 +241,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (Files.exists(logDir().resolve("meta.properties"))) {
             return;
         }
-        Path configFile = dataDir.resolve("server.properties");
+        Path configFile = dataDir().resolve("server.properties");
         Properties props = new Properties();
         props.putAll(config());
         try (OutputStream out = Files.newOutputStream(configFile)) {
@@ -316,7 +262,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private void launch() {
+    @Override
+    protected void launch() {
+        format();
         KafkaConfig config = new KafkaConfig(config(), false);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
@@ -377,48 +325,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         return false;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + root, e);
-        }
-    }
-
     @Override
     public String toString() {
-        return "EmbeddedKafka[" + bootstrapServers() + ", " + dataDir + (isRunning() ? ", running" : ", stopped") + "]";
+        return "EmbeddedKafka[" + bootstrapServers() + ", " + dataDir() + (isRunning() ? ", running" : ", stopped") + "]";
     }
 }

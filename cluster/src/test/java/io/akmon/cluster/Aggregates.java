@@ -1,0 +1,279 @@
+package io.akmon.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.akmon.embedded.ServerLifecycle;
+import io.akmon.flink.sink.es.IndexNames;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The aggregation job's output, read where users read it: the aggregates topic (read_committed, the latest
+ * version of each document id) and the metrics indices of Elasticsearch. Sums the getppid calls of one host
+ * over its host documents, so a record counted twice or lost shows as a wrong total.
+ */
+final class Aggregates {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String WINDOW = "2s";
+
+    private final ReferenceCluster cluster;
+
+    Aggregates(ReferenceCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    /** Every aggregate in the topic, latest version per id. */
+    Map<String, JsonNode> fromKafka() {
+        return read(ReferenceCluster.AGGREGATES_TOPIC, a -> a.path("id").asText());
+    }
+
+    /** Records of one topic (read_committed), by key; {@code key} null keeps every record. */
+    private Map<String, JsonNode> read(String topic, java.util.function.Function<JsonNode, String> key) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.kafka().bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        Map<String, JsonNode> byId = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            c.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && !caughtUp(c, end)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    JsonNode a = JSON.readTree(r.value());
+                    byId.put(key != null ? key.apply(a) : r.partition() + "@" + r.offset(), a);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return byId;
+    }
+
+    private static boolean caughtUp(KafkaConsumer<?, ?> c, Map<TopicPartition, Long> end) {
+        for (var e : end.entrySet()) {
+            if (c.position(e.getKey(), Duration.ofSeconds(10)) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What the agent of {@code host} wrote, for a failure message: getppid calls per pid in the syscall
+     * topic, the pids with an exit record, the loss reports and the agent's last health record.
+     */
+    String rawRecords(String host, List<Integer> pids) {
+        try {
+            Map<Integer, Long> calls = new java.util.TreeMap<>();
+            for (JsonNode r : read("akmon.syscall", null).values()) {
+                if (host.equals(r.path("host").asText()) && "getppid".equals(r.path("syscall").asText())) {
+                    calls.merge(r.path("pid").asInt(), r.path("count").asLong(), Long::sum);
+                }
+            }
+            Set<Integer> exited = new java.util.TreeSet<>();
+            for (JsonNode r : read("akmon.exit", null).values()) {
+                if (host.equals(r.path("host").asText()) && pids.contains(r.path("pid").asInt())) {
+                    exited.add(r.path("pid").asInt());
+                }
+            }
+            List<String> lost = new ArrayList<>();
+            for (JsonNode r : read("akmon.lost", null).values()) {
+                if (host.equals(r.path("host").asText())) {
+                    lost.add(r.toString());
+                }
+            }
+            JsonNode health = null;
+            for (JsonNode r : read("akmon.agent", null).values()) {
+                if (host.equals(r.path("host").asText()) && (health == null || r.path("seq").asLong() > health.path("seq").asLong())) {
+                    health = r;
+                }
+            }
+            return "workload pids " + pids + "; getppid calls per pid in akmon.syscall " + calls + "; pids with an exit record "
+                    + exited + "; loss reports " + lost + "; last agent health " + health;
+        } catch (RuntimeException e) {
+            return "(raw records unreadable: " + e + ")";
+        }
+    }
+
+    /** Host documents of {@code host} in Elasticsearch, asked of any live node. */
+    List<JsonNode> fromElasticsearch(String host, String kind) {
+        String index = IndexNames.defaults().alias(IndexNames.METRICS);
+        String q = URLEncoder.encode("kind:\"" + kind + "\" AND host:\"" + host + "\" AND resolution:\"" + WINDOW + "\"", StandardCharsets.UTF_8);
+        ElasticsearchCluster es = cluster.elasticsearch();
+        for (int i = 1; i <= es.size(); i++) {
+            if (!es.node(i).alive()) {
+                continue;
+            }
+            try {
+                Http.call("POST", es.url(i) + "/" + index + "/_refresh", null);
+                Http.Response r = Http.call("GET", es.url(i) + "/" + index + "/_search?size=10000&q=" + q, null);
+                if (r.status() == 404) {
+                    return List.of();
+                }
+                if (r.ok()) {
+                    List<JsonNode> docs = new ArrayList<>();
+                    r.body().path("hits").path("hits").forEach(h -> docs.add(h.path("_source")));
+                    return docs;
+                }
+            } catch (RuntimeException e) {
+                // next node
+            }
+        }
+        return List.of();
+    }
+
+    static List<JsonNode> ofHost(Collection<JsonNode> all, String host, String kind) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode a : all) {
+            if (kind.equals(a.path("kind").asText()) && host.equals(a.path("host").asText()) && WINDOW.equals(a.path("resolution").asText())) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    /** getppid calls summed over documents. */
+    static long getppid(Collection<JsonNode> docs) {
+        long n = 0;
+        for (JsonNode a : docs) {
+            for (JsonNode s : a.path("syscalls")) {
+                if ("getppid".equals(s.path("name").asText())) {
+                    n += s.path("count").asLong();
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Waits until the host's getppid total is {@code truth} in the topic and in Elasticsearch, then checks it
+     * stays there two checkpoints later (a duplicate would push it over), that every host window has
+     * coverage 1.0 and that Elasticsearch holds one document per window.
+     */
+    void assertExact(WatchedHost h) {
+        assertExact(h.name, h.calls(), h.pids());
+    }
+
+    void assertExact(String host, long truth, List<Integer> pids) {
+        long[] seen = {-1, -1};
+        boolean reached = ServerLifecycle.await(Duration.ofSeconds(150), () -> {
+            seen[0] = getppid(ofHost(fromKafka().values(), host, "host"));
+            if (seen[0] != truth) {
+                return false;
+            }
+            seen[1] = getppid(fromElasticsearch(host, "host"));
+            return seen[1] == truth;
+        });
+        if (!reached) {
+            throw new AssertionError(host + ": getppid calls in the aggregates topic " + seen[0] + ", in Elasticsearch " + seen[1]
+                    + ", truth " + truth + "; " + rawRecords(host, pids));
+        }
+        ServerLifecycle.sleep(5000); // two more checkpoints: anything counted twice would arrive now
+        List<JsonNode> kafka = ofHost(fromKafka().values(), host, "host");
+        List<JsonNode> es = fromElasticsearch(host, "host");
+        assertEquals(truth, getppid(kafka), host + ": getppid calls in the aggregates topic");
+        assertEquals(truth, getppid(es), host + ": getppid calls in Elasticsearch");
+        Set<String> ids = new HashSet<>();
+        es.forEach(d -> ids.add(d.path("id").asText()));
+        assertEquals(es.size(), ids.size(), host + ": one Elasticsearch document per window");
+        Set<String> counted = new HashSet<>();
+        kafka.stream().filter(d -> getppid(List.of(d)) > 0).forEach(d -> counted.add(d.path("id").asText()));
+        assertTrue(ids.containsAll(counted), host + ": every window with calls is in Elasticsearch too");
+        for (JsonNode d : kafka) {
+            assertEquals(1.0, d.path("coverage").asDouble(), 1e-12, host + ": coverage of " + d.path("id").asText());
+        }
+    }
+
+    /** Polls {@code value} until it reaches {@code min}; fails with {@code what} otherwise. */
+    static long awaitAtLeast(String what, long min, Duration timeout, LongSupplier value) {
+        long[] v = {Long.MIN_VALUE};
+        boolean ok = ServerLifecycle.await(timeout, () -> {
+            try {
+                v[0] = value.getAsLong();
+            } catch (RuntimeException e) {
+                return false;
+            }
+            return v[0] >= min;
+        });
+        assertTrue(ok, what + ": expected at least " + min + ", saw " + v[0]);
+        return v[0];
+    }
+
+    /** Sequence numbers of one host's records in the event topics: how many are missing inside each (boot, cpu) stream. */
+    record SeqGaps(long records, long missing, Map<String, Long> missingByStream) {
+    }
+
+    SeqGaps seqGaps(String host) {
+        Map<String, java.util.TreeSet<Long>> streams = new HashMap<>();
+        for (String topic : ReferenceCluster.eventTopics()) {
+            for (JsonNode r : read(topic, null).values()) {
+                if (host.equals(r.path("host").asText())) {
+                    streams.computeIfAbsent(r.path("boot_id").asText() + "/" + r.path("cpu").asInt(), k -> new java.util.TreeSet<>())
+                            .add(r.path("seq").asLong());
+                }
+            }
+        }
+        long records = 0;
+        long missing = 0;
+        Map<String, Long> byStream = new java.util.TreeMap<>();
+        for (var e : streams.entrySet()) {
+            java.util.TreeSet<Long> seqs = e.getValue();
+            long m = seqs.last() - seqs.first() + 1 - seqs.size();
+            records += seqs.size();
+            missing += m;
+            if (m > 0) {
+                byStream.put(e.getKey(), m);
+            }
+        }
+        return new SeqGaps(records, missing, byStream);
+    }
+
+    /**
+     * After a loss: the host windows report exactly the records missing from the topics (the sum of their
+     * {@code missing} is the gap in the sequence numbers), coverage is records / (records + missing) in each,
+     * and nothing is counted twice (the getppid total stays at or below the truth).
+     */
+    void assertLossReported(WatchedHost h, SeqGaps gaps) {
+        long[] missing = {-1};
+        boolean reported = ServerLifecycle.await(Duration.ofSeconds(150), () -> {
+            missing[0] = ofHost(fromKafka().values(), h.name, "host").stream().mapToLong(d -> d.path("missing").asLong()).sum();
+            return missing[0] == gaps.missing();
+        });
+        assertTrue(reported, h.name + ": missing records in the host windows " + missing[0] + ", gap in the topics " + gaps);
+        List<JsonNode> docs = ofHost(fromKafka().values(), h.name, "host");
+        for (JsonNode d : docs) {
+            double records = d.path("records").asDouble();
+            double expected = records / (records + d.path("missing").asDouble());
+            assertEquals(expected, d.path("coverage").asDouble(), 1e-9, h.name + ": coverage of " + d.path("id").asText());
+        }
+        assertTrue(docs.stream().anyMatch(d -> d.path("coverage").asDouble() < 1.0), h.name + ": a window reports the loss");
+        assertTrue(getppid(docs) <= h.calls(), h.name + ": getppid calls " + getppid(docs) + " at most the truth " + h.calls());
+        assertEquals(getppid(docs), getppid(fromElasticsearch(h.name, "host")), h.name + ": the same total in Elasticsearch");
+    }
+}

@@ -137,7 +137,8 @@ public final class Agent implements AutoCloseable {
             this.running = List.copyOf(attached);
             this.programStats = ProgramStats.start(object, settings.probeStats);
             if (settings.probeStats && programStats.problem() != null) {
-                warn("no per-program cost figures: " + programStats.problem());
+                // expected when least-privileged (BPF_ENABLE_STATS takes CAP_SYS_ADMIN): said, not a warning
+                note("no per-program cost figures: " + programStats.problem());
             }
             reader.start();
             this.drainThread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -207,7 +208,9 @@ public final class Agent implements AutoCloseable {
     /** Records each drain adds besides the maps': the host's CPU and memory, and the RSS of processes older than the agent. */
     private List<DrainSource> drainSources(AgentStream stream, Set<Probe.Family> families) {
         List<DrainSource> sources = new ArrayList<>();
-        sources.add(new HostSampler(stream));
+        if (families.contains(Probe.Family.CPU) || families.contains(Probe.Family.MEMORY)) {
+            sources.add(new HostSampler(stream)); // the host's share of the cpu and memory families
+        }
         if (families.contains(Probe.Family.MEMORY)) {
             sources.add(new InitialMemory(stream, InitialMemory.filter(settings.pids, settings.comms, settings.cgroups)));
         }
@@ -308,6 +311,12 @@ public final class Agent implements AutoCloseable {
             drainThread.submit(this::drainQuietly).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("drain did not complete", e);
+        }
+    }
+
+    private void note(String message) {
+        if (log != null) {
+            log.println("akmon: note: " + message);
         }
     }
 

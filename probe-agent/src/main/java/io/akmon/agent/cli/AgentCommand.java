@@ -113,6 +113,8 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Mixin
     SecurityOptions security = new SecurityOptions();
+
+    @Mixin
     MetricsOptions metricsOptions = new MetricsOptions();
 
     @Mixin
@@ -242,7 +244,7 @@ public final class AgentCommand implements Callable<Integer> {
         // attached, maps and buffers open: give up what is no longer needed, then say what is in effect
         try {
             AuditRecord.emit(out, s, "kafka".equals(s.sink) ? kafka.applyTo(s.kafka) : null, config, agent,
-                    Hardening.afterStart(s.seccomp, System.err));
+                    Hardening.afterStart(s.seccomp, served != null, System.err));
         } catch (ProbeException e) {
             System.err.println("akmon agent: " + e.oneLine());
             agent.close();

@@ -1,6 +1,7 @@
 package io.akmon.agent.security;
 
 import java.io.PrintStream;
+import java.util.List;
 
 /**
  * What the agent does once its programs are attached and its maps and buffers are open: give up
@@ -26,9 +27,14 @@ public final class Hardening {
     }
 
     public static Result afterStart(boolean seccomp, PrintStream log) {
+        return afterStart(seccomp, false, log);
+    }
+
+    /** As {@link #afterStart(boolean, PrintStream)}; {@code servesScrapes}: the metrics endpoint is listening. */
+    public static Result afterStart(boolean seccomp, boolean servesScrapes, PrintStream log) {
         Capabilities.Sets before = Capabilities.ofCurrentThread();
         Capabilities.Sets after = Capabilities.keepOnly(keptWhileRunning(System.getProperty("os.version")));
-        int allowed = seccomp ? SyscallFilter.install() : 0;
+        int allowed = seccomp ? SyscallFilter.install(servesScrapes ? List.of("accept", "accept4") : List.of()) : 0;
         Result r = new Result(Capabilities.names(before.effective()), Capabilities.names(after.effective()), seccomp, allowed);
         if (log != null) {
             log.println("akmon agent: dropped capabilities [" + r.capabilitiesBefore() + "], now holding ["

@@ -85,6 +85,17 @@ public final class SyscallFilter {
      * @return how many system calls it allows
      */
     public static int install() {
+        return install(List.of());
+    }
+
+    /**
+     * Installs the filter with {@code extra} system calls allowed besides the list: {@code accept} and
+     * {@code accept4} while the metrics endpoint serves scrapes on the socket it bound before the filter
+     * (bind and listen stay denied, so no new listening socket can be opened).
+     *
+     * @return how many system calls it allows
+     */
+    public static int install(List<String> extra) {
         LibSeccomp lib = load();
         Pointer ctx = lib.seccomp_init(ACT_ERRNO_EPERM);
         if (ctx == null) {
@@ -94,7 +105,9 @@ public final class SyscallFilter {
             check(lib.seccomp_attr_set(ctx, ATTR_CTL_NNP, 1), "set no_new_privs");
             check(lib.seccomp_attr_set(ctx, ATTR_CTL_TSYNC, 1), "apply it to every thread");
             int count = 0;
-            for (String name : allowed()) {
+            List<String> names = new java.util.ArrayList<>(allowed());
+            names.addAll(extra);
+            for (String name : names) {
                 int nr = lib.seccomp_syscall_resolve_name(name);
                 if (nr < 0) {
                     continue; // not a system call on this architecture

@@ -105,6 +105,7 @@ public final class Agent implements AutoCloseable {
                     new MapDrainer.Settings(settings.syscallSampleRate, families.contains(Probe.Family.CPU),
                             families.contains(Probe.Family.MEMORY)), flushCpu, drainSources(stream, families),
                     ChangedSet.install(object));
+            this.drainer.exactRss(io.akmon.agent.host.ProcRss::read);
 
             RecordHandler handler = new RecordHandler() {
                 @Override

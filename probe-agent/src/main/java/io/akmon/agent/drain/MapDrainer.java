@@ -47,6 +47,8 @@ public final class MapDrainer {
     private final DeviceNames devices = new DeviceNames();
     private final int sampleRate;
     private final Runnable flushCpu;
+    /** Exact RSS of a live process ({rss, peak}, null if gone); null: the kernel's per-CPU-counter reading. */
+    private volatile java.util.function.IntFunction<long[]> exactRss;
 
     /** pid -> syscall nr -> {count, errors} last reported. Grouped by pid so an exit forgets in O(its keys). */
     private final Map<Integer, Map<Integer, long[]>> syscallBase = new HashMap<>();
@@ -201,13 +203,23 @@ public final class MapDrainer {
         long dFaults = faults - base[1];
         boolean rssChanged = readNs != 0 && (rss != base[2] || max != base[3]);
         if (memoryRecords && (dFaults != 0 || rssChanged)) {
-            drafts.add(memorySample(ts, interval, pid, comm != null ? comm : processes.comm(pid), rss, max, dFaults));
+            long[] exact = exactRss != null ? exactRss.apply(pid) : null;
+            drafts.add(memorySample(ts, interval, pid, comm != null ? comm : processes.comm(pid),
+                    exact != null ? exact[0] : rss, exact != null ? Math.max(exact[1], max) : max, dFaults));
         }
         base[1] = faults;
         if (readNs != 0) {
             base[2] = rss;
             base[3] = max;
         }
+    }
+
+    /**
+     * Where memory samples of live processes take their RSS from: the kernel side says which processes
+     * changed, this gives the exact figure (e.g. {@code ProcRss::read}).
+     */
+    public void exactRss(java.util.function.IntFunction<long[]> reader) {
+        this.exactRss = reader;
     }
 
     private LongFunction<Event> cpuSample(long ts, long interval, int pid, String comm, long delta) {

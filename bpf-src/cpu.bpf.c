@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * CPU time, page faults and resident memory per process, read from the task's own counters at each
- * scheduler switch: no probe per page fault or RSS change. Time is measured between switches;
+ * scheduler switch: no probe per page fault or RSS change. Time is the growth of se.sum_exec_runtime;
  * faults are the growth of task->min_flt/maj_flt since they were last credited (the counters
  * /proc/<pid>/stat reports, which only the task itself increments); RSS is read from the mm's
  * counters as /proc/<pid>/status reads them.
@@ -25,6 +25,7 @@ struct {
 struct flt_base {
 	__u64 min_flt;
 	__u64 maj_flt;
+	__u64 runtime; /* se.sum_exec_runtime when last credited */
 };
 
 struct {
@@ -43,7 +44,7 @@ struct {
 
 static __always_inline struct flt_base *flt_base_of(struct task_struct *t)
 {
-	struct flt_base init = {.min_flt = t->min_flt, .maj_flt = t->maj_flt};
+	struct flt_base init = {.min_flt = t->min_flt, .maj_flt = t->maj_flt, .runtime = t->se.sum_exec_runtime};
 
 	return bpf_task_storage_get(&task_flt, t, &init, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
@@ -68,10 +69,17 @@ static __always_inline void account(struct task_struct *prev, struct task_struct
 	if (*since && tgid && traced_tgid(tgid)) {
 		v = lookup_or_init(&proc_stats, &tgid, &init, AKMON_DROP_CPU_MAP);
 		if (v) {
-			/* a per-CPU slot, written only here with interrupts off: plain adds are exact */
-			v->on_cpu_ns += now - *since;
+			/*
+			 * A per-CPU slot, written only here with interrupts off: plain adds are exact. Time is the
+			 * task's own se.sum_exec_runtime (what /proc reports), not the clock between switches,
+			 * which would also count a hypervisor's steal time; without task storage, the clock.
+			 */
 			base = flt_base_of(prev);
+			if (!base)
+				v->on_cpu_ns += now - *since;
 			if (base) { /* else credited at a later switch: the baseline stays where it was */
+				v->on_cpu_ns += prev->se.sum_exec_runtime - base->runtime;
+				base->runtime = prev->se.sum_exec_runtime;
 				v->min_flt += prev->min_flt - base->min_flt;
 				v->maj_flt += prev->maj_flt - base->maj_flt;
 				base->min_flt = prev->min_flt;

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with rules that compile into patterns, or rejected with located reasons.
  */
 class RuleParserFuzzTest {
-    static final int INPUTS = 10_000;
+    static final int INPUTS = 100_000;
 
     static List<String> seeds() throws Exception {
         String text;
@@ -93,5 +93,12 @@ class RuleParserFuzzTest {
         RuleParser.Result r = RuleParser.parse(rules, "deep.yaml", Map.of());
         assertFalse(r.valid());
         assertTrue(r.errors().get(0).message().contains("parentheses nested deeper than 64"), r.errors().toString());
+    }
+
+    /** Found by the fuzzing at 100,000 inputs: SnakeYAML names an unexpected line break as the character itself. */
+    @Test
+    void aProblemNamingALineBreakStillFormatsAsOneLine() {
+        String line = new RuleError("a\nb", 3, 4, "not valid YAML: unexpected character found \n(10)").format("r.yaml");
+        assertEquals("r.yaml:3:4: rule 'a\\nb': not valid YAML: unexpected character found \\n(10)", line);
     }
 }

@@ -68,8 +68,12 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("akmon run: " + e.oneLine());
             return 2;
         } catch (java.io.IOException e) {
-            System.err.println("akmon run: cannot use --data-dir " + dataDir + ": " + e.getClass().getSimpleName()
-                    + " " + e.getMessage() + "; fix: point --data-dir at a writable directory");
+            // createDirectories reports a file in the way as "already exists": say what it means
+            String why = e instanceof java.nio.file.FileAlreadyExistsException
+                    ? "Not a directory: " + e.getMessage() + " is a file"
+                    : e.getClass().getSimpleName() + " " + e.getMessage();
+            System.err.println("akmon run: cannot use --data-dir " + dataDir + ": " + why
+                    + "; fix: point --data-dir at a writable directory");
             return 2;
         }
         System.setProperty("akmon.log.file", dataDir.resolve("akmon.log").toString());

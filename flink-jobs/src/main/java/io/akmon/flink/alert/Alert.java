@@ -1,5 +1,6 @@
 package io.akmon.flink.alert;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.util.LinkedHashMap;
@@ -11,6 +12,7 @@ import java.util.Map;
  * of the same alert (more matches suppressed in its throttle interval) replaces it where it is stored.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@TypeInfo(AlertSerializer.Factory.class)
 public class Alert {
     public String id;
     public String rule;

@@ -162,6 +162,10 @@ public class AlertJob {
     /** Checkpointing, parallelism, and the whole topology with its sinks. */
     public void configure(StreamExecutionEnvironment env) {
         env.enableCheckpointing(options.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        // Facts are built fresh per record and never changed after, so chained rule inputs can share them;
+        // every type has its own serializer, so a Kryo fallback is a bug and fails the job at build time.
+        env.getConfig().enableObjectReuse();
+        env.getConfig().disableGenericTypes();
         if (options.parallelism > 0) {
             env.setParallelism(options.parallelism);
         }

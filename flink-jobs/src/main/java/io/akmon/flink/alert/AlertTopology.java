@@ -8,13 +8,15 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.cep.CEP;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Facts -> one CEP operator per rule (keyed by the rule's key) -> throttle per rule and key -> alerts.
+ * Facts -> one operator per rule (keyed by the rule's key): CEP, or for a counting rule the
+ * {@link CountRuleOperator} that finds the same matches -> throttle per rule and key -> alerts.
  * Facts must carry event-time timestamps and watermarks: patterns, windows and throttles run in event
  * time, so a replay over history fires exactly what the live job fired.
  */
@@ -26,18 +28,25 @@ public final class AlertTopology {
     }
 
     public static DataStream<Alert> alerts(DataStream<Fact> facts, RuleSet rules) {
+        return alerts(facts, rules, true);
+    }
+
+    /**
+     * @param countingOperator counting rules run on {@link CountRuleOperator}, the rest on CEP; false runs
+     *                         every rule on CEP (the reference the counting operator is tested against)
+     */
+    public static DataStream<Alert> alerts(DataStream<Fact> facts, RuleSet rules, boolean countingOperator) {
         DataStream<Alert> all = null;
         Map<String, Long> throttles = new HashMap<>();
         for (Rule r : rules.rules) {
             throttles.put(r.name, r.throttle.toMillis());
             String uid = r.uid();
-            DataStream<Alert> fired = CEP.pattern(
-                            facts.filter(new RuleInput(r)).name("input-" + r.name).uid("input-" + uid)
-                                    .keyBy(new RuleKey(r)),
-                            RulePatterns.compile(r))
-                    .inEventTime()
-                    .process(new MatchToAlert(r), ALERT)
-                    .name(uid).uid(uid);
+            KeyedStream<Fact, String> input = facts.filter(new RuleInput(r)).name("input-" + r.name)
+                    .uid("input-" + uid).keyBy(new RuleKey(r));
+            DataStream<Alert> fired = countingOperator && CountRuleOperator.applies(r)
+                    ? input.transform(uid, ALERT, new CountRuleOperator(r)).uid(uid)
+                    : CEP.pattern(input, RulePatterns.compile(r)).inEventTime()
+                            .process(new MatchToAlert(r), ALERT).name(uid).uid(uid);
             all = all == null ? fired : all.union(fired);
         }
         if (all == null) {

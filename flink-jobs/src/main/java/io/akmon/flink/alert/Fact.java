@@ -1,5 +1,6 @@
 package io.akmon.flink.alert;
 
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -8,6 +9,7 @@ import java.util.Map;
  * {@code process_window}, {@code host_window}...), its event time and its scalar fields by their JSON (snake_case)
  * names. Numbers are {@link Long} or {@link Double}, the rest {@link String} or {@link Boolean}.
  */
+@TypeInfo(FactSerializer.Factory.class)
 public class Fact {
     public String type;
     /** Event time, epoch milliseconds. */

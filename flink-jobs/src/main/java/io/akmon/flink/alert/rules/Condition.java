@@ -23,6 +23,9 @@ public abstract class Condition implements Serializable {
     /** Fields this condition reads from the fact it tests. */
     public abstract void fields(List<String> out);
 
+    /** Whether the condition reads the events earlier steps matched, so it needs the partial match. */
+    public abstract boolean referencesSteps();
+
     public enum Op {
         EQ("eq"), NE("ne"), GT("gt"), GE("ge"), LT("lt"), LE("le"), IN("in"), NOT_IN("not_in"),
         MATCHES("matches"), CONTAINS("contains"), STARTS_WITH("starts_with"), ENDS_WITH("ends_with");
@@ -73,6 +76,11 @@ public abstract class Condition implements Serializable {
         public void fields(List<String> out) {
             parts.forEach(p -> p.fields(out));
         }
+
+        @Override
+        public boolean referencesSteps() {
+            return parts.stream().anyMatch(Condition::referencesSteps);
+        }
     }
 
     public static final class Any extends Condition {
@@ -97,6 +105,11 @@ public abstract class Condition implements Serializable {
         public void fields(List<String> out) {
             parts.forEach(p -> p.fields(out));
         }
+
+        @Override
+        public boolean referencesSteps() {
+            return parts.stream().anyMatch(Condition::referencesSteps);
+        }
     }
 
     public static final class Not extends Condition {
@@ -115,6 +128,11 @@ public abstract class Condition implements Serializable {
         @Override
         public void fields(List<String> out) {
             inner.fields(out);
+        }
+
+        @Override
+        public boolean referencesSteps() {
+            return inner.referencesSteps();
         }
     }
 
@@ -149,6 +167,11 @@ public abstract class Condition implements Serializable {
             if (!out.contains(field)) {
                 out.add(field);
             }
+        }
+
+        @Override
+        public boolean referencesSteps() {
+            return refStep != null;
         }
 
         @Override

@@ -12,7 +12,6 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -26,8 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Reads a rules file into a {@link RuleSet}, reporting every problem with the rule's name, the line and
@@ -39,7 +36,6 @@ public final class RuleParser {
     static final Set<String> AFTER_MATCH = Set.of("skip_past_last_event", "no_skip", "skip_to_next");
     static final Duration DEFAULT_THROTTLE = Duration.ofMinutes(5);
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]*");
-    private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("\\{([^{}]*)}");
     private static final List<String> TOP_KEYS = List.of("params", "rules");
     private static final List<String> RULE_KEYS = List.of("name", "description", "enabled", "severity", "key",
             "within", "throttle", "after_match", "filter", "message", "steps");
@@ -64,6 +60,8 @@ public final class RuleParser {
     private final Map<String, Object> params = new LinkedHashMap<>();
     private String rule;
     private final YamlNodes yaml = new YamlNodes(this::error, this::expression);
+    private final MessageTemplates templates = new MessageTemplates(params, this::error);
+    private final ConditionParser conditions = new ConditionParser(yaml, this::error, this::expression);
 
     private RuleParser() {
     }
@@ -239,14 +237,14 @@ public final class RuleParser {
         readKey(r, m.get("key"), node);
         if (m.containsKey("filter")) {
             for (String type : r.types()) {
-                r.filter = condition(m.get("filter"), type, null, r);
+                r.filter = conditions.condition(m.get("filter"), type, null, r);
             }
         }
         Node messageNode = m.get("message");
         r.message = yaml.required(m, node, "message");
         if (r.message != null) {
-            r.message = substituteParams(r.message, messageNode);
-            checkTemplate(r, messageNode);
+            r.message = templates.substituteParams(r.message, messageNode);
+            templates.check(r, messageNode);
         }
         if (errorsFor(r.name) == 0) {
             compile(r, node);
@@ -364,7 +362,7 @@ public final class RuleParser {
             error(node, s.contiguity.yaml + " steps take no quantifier and cannot be optional");
         }
         if (m.containsKey("where")) {
-            s.where = condition(m.get("where"), s.type, s, r);
+            s.where = conditions.condition(m.get("where"), s.type, s, r);
         }
         return s;
     }
@@ -444,231 +442,6 @@ public final class RuleParser {
         }
     }
 
-    private void checkTemplate(Rule r, Node node) {
-        Matcher m = PLACEHOLDER.matcher(r.message);
-        while (m.find()) {
-            String p = m.group(1);
-            String[] parts = p.split("\\.", -1);
-            String problem = null;
-            if (parts.length == 1) {
-                if (!List.of("rule", "severity", "key").contains(p)) {
-                    problem = "expected {rule}, {severity}, {key}, {key.<field>} or {<step>.<field>}";
-                }
-            } else if (parts[0].equals("key")) {
-                if (parts.length != 2 || !r.keyNames.contains(parts[1])) {
-                    problem = "the key has no part '" + parts[parts.length - 1] + "' (it has " + r.keyNames + ")";
-                }
-            } else {
-                Step s = r.step(parts[0]);
-                if (s == null) {
-                    problem = "no step named '" + parts[0] + "'";
-                } else if (parts.length == 2 && parts[1].equals("count")) {
-                    problem = null;
-                } else if (parts.length == 2) {
-                    problem = fieldProblem(s.type, parts[1]);
-                } else if (parts.length == 3 && List.of("first", "last", "min", "max", "sum", "distinct")
-                        .contains(parts[1])) {
-                    problem = fieldProblem(s.type, parts[2]);
-                    if (problem == null && !parts[1].equals("first") && !parts[1].equals("last")
-                            && !parts[1].equals("distinct")
-                            && FactSchema.fields(s.type).get(parts[2]) != Kind.NUMBER) {
-                        problem = "type mismatch: " + parts[1] + " needs a number field, '" + parts[2] + "' is "
-                                + kindName(FactSchema.fields(s.type).get(parts[2]));
-                    }
-                } else {
-                    problem = "expected {<step>.<field>}, {<step>.count} or "
-                            + "{<step>.first|last|min|max|sum|distinct.<field>}";
-                }
-            }
-            if (problem != null) {
-                error(node, "bad placeholder {" + p + "} in message: " + problem);
-            }
-        }
-    }
-
-    private static String fieldProblem(String type, String field) {
-        return FactSchema.fields(type).containsKey(field) ? null
-                : "unknown field '" + field + "' for type '" + type + "'";
-    }
-
-    // ---- conditions -------------------------------------------------------------------------------
-
-    private Condition condition(Node node, String type, Step step, Rule r) {
-        if (node instanceof SequenceNode seq) {
-            List<Condition> parts = new ArrayList<>();
-            for (Node n : seq.getValue()) {
-                parts.add(condition(n, type, step, r));
-            }
-            return new Condition.All(parts);
-        }
-        if (!(node instanceof MappingNode map)) {
-            error(node, "a condition must be a mapping of field: value, or and / or / not");
-            return new Condition.All(List.of());
-        }
-        List<Condition> parts = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (NodeTuple t : map.getValue()) {
-            String key = yaml.scalarText(t.getKeyNode());
-            Node value = t.getValueNode();
-            if (key != null && !seen.add(key)) {
-                error(t.getKeyNode(), "duplicate key '" + key + "' in a condition: use 'and' to combine conditions on one field");
-                continue;
-            }
-            switch (key == null ? "" : key) {
-                case "and", "or" -> {
-                    if (!(value instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
-                        error(value, "'" + key + "' takes a non-empty list of conditions");
-                        continue;
-                    }
-                    List<Condition> sub = new ArrayList<>();
-                    for (Node n : seq.getValue()) {
-                        sub.add(condition(n, type, step, r));
-                    }
-                    parts.add(key.equals("and") ? new Condition.All(sub) : new Condition.Any(sub));
-                }
-                case "not" -> parts.add(new Condition.Not(condition(value, type, step, r)));
-                default -> {
-                    Kind kind = FactSchema.fields(type).get(key);
-                    if (kind == null) {
-                        error(t.getKeyNode(), "unknown field '" + key + "' for type '" + type + "'");
-                        continue;
-                    }
-                    if (value instanceof MappingNode ops) {
-                        for (NodeTuple o : ops.getValue()) {
-                            String opName = yaml.scalarText(o.getKeyNode());
-                            Condition.Op op = Condition.Op.of(opName);
-                            if (op == null) {
-                                error(o.getKeyNode(), "unknown comparison '" + opName + "': expected eq, ne, gt, "
-                                        + "ge, lt, le, in, not_in, matches, contains, starts_with or ends_with");
-                                continue;
-                            }
-                            Condition c = compare(key, kind, op, o.getValueNode(), type, step, r);
-                            if (c != null) {
-                                parts.add(c);
-                            }
-                        }
-                    } else {
-                        Condition c = compare(key, kind, Condition.Op.EQ, value, type, step, r);
-                        if (c != null) {
-                            parts.add(c);
-                        }
-                    }
-                }
-            }
-        }
-        return parts.size() == 1 ? parts.get(0) : new Condition.All(parts);
-    }
-
-    private Condition compare(String field, Kind kind, Condition.Op op, Node valueNode, String type, Step step,
-                              Rule r) {
-        if (op.ordering() && kind != Kind.NUMBER) {
-            error(valueNode, "type mismatch: '" + op.yaml + "' needs a number field, '" + field + "' is "
-                    + kindName(kind));
-            return null;
-        }
-        if (op.text() && kind != Kind.STRING) {
-            error(valueNode, "type mismatch: '" + op.yaml + "' needs a string field, '" + field + "' is "
-                    + kindName(kind));
-            return null;
-        }
-        // A reference to what a step has already matched: @step.field.
-        if (valueNode instanceof ScalarNode s && s.getValue().startsWith("@") && s.getTag().equals(Tag.STR)) {
-            String ref = s.getValue().substring(1);
-            int dot = ref.indexOf('.');
-            if (step == null) {
-                error(valueNode, "a filter cannot refer to matched steps");
-                return null;
-            }
-            if (dot < 0) {
-                error(valueNode, "a reference must be @<step>.<field>");
-                return null;
-            }
-            String refStep = ref.substring(0, dot);
-            String refField = ref.substring(dot + 1);
-            Step target = refStep.equals(step.name) ? step : r.step(refStep);
-            if (target == null) {
-                error(valueNode, "reference to step '" + refStep + "', which is neither this step nor an earlier one");
-                return null;
-            }
-            Kind refKind = FactSchema.fields(target.type).get(refField);
-            if (refKind == null) {
-                error(valueNode, "unknown field '" + refField + "' for type '" + target.type + "'");
-                return null;
-            }
-            if (refKind != kind) {
-                error(valueNode, "type mismatch: '" + field + "' is " + kindName(kind) + ", @" + ref + " is "
-                        + kindName(refKind));
-                return null;
-            }
-            if (op.text()) {
-                error(valueNode, "'" + op.yaml + "' takes a literal, not a reference");
-                return null;
-            }
-            return new Condition.Compare(field, op, null, null, refStep, refField);
-        }
-        if (op == Condition.Op.IN || op == Condition.Op.NOT_IN) {
-            if (!(valueNode instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
-                error(valueNode, "'" + op.yaml + "' takes a non-empty list of values or a reference @<step>.<field>");
-                return null;
-            }
-            List<Object> values = new ArrayList<>();
-            for (Node n : seq.getValue()) {
-                Object v = typedValue(n, field, kind);
-                if (v != null) {
-                    values.add(v);
-                }
-            }
-            return new Condition.Compare(field, op, null, values, null, null);
-        }
-        Object v = typedValue(valueNode, field, kind);
-        if (v == null) {
-            return null;
-        }
-        if (op == Condition.Op.MATCHES) {
-            try {
-                java.util.regex.Pattern.compile((String) v);
-            } catch (PatternSyntaxException e) {
-                error(valueNode, "bad regular expression: " + e.getDescription());
-                return null;
-            }
-        }
-        return new Condition.Compare(field, op, v, null, null, null);
-    }
-
-    /** A literal or parameter expression, checked against the field's kind; null after an error. */
-    private Object typedValue(Node node, String field, Kind kind) {
-        if (!(node instanceof ScalarNode s)) {
-            error(node, "expected a value for '" + field + "'");
-            return null;
-        }
-        Object v = YamlNodes.literal(s);
-        if (v instanceof String str && str.contains("${")) {
-            v = expression(str, node);
-            if (v == null) {
-                return null;
-            }
-        }
-        Kind actual = v instanceof Number ? Kind.NUMBER : v instanceof Boolean ? Kind.BOOLEAN : Kind.STRING;
-        if (actual != kind) {
-            error(node, "type mismatch: '" + field + "' is " + kindName(kind) + ", the value '" + s.getValue()
-                    + "' is " + kindName(actual));
-            return null;
-        }
-        if (RESOLUTION.equals(field) && v instanceof String str) {
-            // Aggregates are labelled with the normal form of their window: 10000ms and 10s both mean "10s".
-            try {
-                return io.akmon.schema.Durations.normalize(str);
-            } catch (IllegalArgumentException e) {
-                error(node, "bad value for '" + field + "': " + e.getMessage());
-                return null;
-            }
-        }
-        return v;
-    }
-
-    private static final String RESOLUTION = "resolution";
-
-
     /**
      * {@code ${name}} alone stands for the parameter's value, whatever its type; otherwise the text is
      * arithmetic over numbers and numeric parameters: + - * / and parentheses.
@@ -682,29 +455,6 @@ public final class RuleParser {
         }
     }
 
-    private String substituteParams(String text, Node node) {
-        Matcher m = java.util.regex.Pattern.compile("\\{param\\.([A-Za-z0-9_]+)}").matcher(text);
-        StringBuilder b = new StringBuilder();
-        while (m.find()) {
-            Object v = params.get(m.group(1));
-            if (v == null) {
-                error(node, "unknown parameter '" + m.group(1) + "' in message");
-                v = "";
-            }
-            m.appendReplacement(b, Matcher.quoteReplacement(v.toString()));
-        }
-        m.appendTail(b);
-        return b.toString();
-    }
-
-
-    private static String kindName(Kind k) {
-        return switch (k) {
-            case NUMBER -> "a number";
-            case STRING -> "a string";
-            default -> "a boolean";
-        };
-    }
 
     private void error(Node node, String message) {
         Mark m = node.getStartMark();

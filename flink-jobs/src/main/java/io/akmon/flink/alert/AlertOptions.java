@@ -123,6 +123,10 @@ public class AlertOptions implements Serializable {
     @Mixin
     public EsSinkOptions es = new EsSinkOptions();
 
+    /** TLS, mTLS and SASL of the Kafka source and sinks; merged into {@link #kafkaProperties} by validate(). */
+    @Mixin
+    public io.akmon.schema.security.KafkaSecurityOptions kafkaSecurity = new io.akmon.schema.security.KafkaSecurityOptions();
+
     /**
      * Parses flags, with defaults from the --config file. Returns null after --help/--version. Bad usage
      * throws {@link CommandLines.UsageException} whose message is the one line to print.
@@ -141,6 +145,8 @@ public class AlertOptions implements Serializable {
     }
 
     public void validate() {
+        // --kafka-property wins over the named security options.
+        kafkaSecurity.clientProperties().forEach(kafkaProperties::putIfAbsent);
         for (String sink : sinks) {
             if (!sink.equals("kafka") && !sink.equals("elasticsearch")) {
                 throw new IllegalArgumentException("--sinks takes kafka and/or elasticsearch, got " + sink);

@@ -35,20 +35,20 @@ public class KafkaSecurityOptions implements Serializable {
     @Option(names = "--kafka-ca", paramLabel = "FILE",
             description = "CA certificates the brokers' certificates must chain to: PEM, or a PKCS12/JKS truststore "
                     + "(password from --kafka-ca-password-file or $" + ENV_TRUSTSTORE_PASSWORD + "). Default: the JVM's CAs.")
-    public Path caFile;
+    public String caFile;
 
     @Option(names = "--kafka-ca-password-file", paramLabel = "FILE",
             description = "File holding the password of a PKCS12/JKS --kafka-ca.")
-    public Path caPasswordFile;
+    public String caPasswordFile;
 
     @Option(names = "--kafka-keystore", paramLabel = "FILE",
             description = "Client certificate and key for mutual TLS, PKCS12 or JKS "
                     + "(password from --kafka-keystore-password-file or $" + ENV_KEYSTORE_PASSWORD + ").")
-    public Path keystore;
+    public String keystore;
 
     @Option(names = "--kafka-keystore-password-file", paramLabel = "FILE",
             description = "File holding the password of --kafka-keystore (and of its key).")
-    public Path keystorePasswordFile;
+    public String keystorePasswordFile;
 
     @Option(names = "--kafka-sasl-mechanism", paramLabel = "MECHANISM",
             description = "SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN. Default: SCRAM-SHA-512 (with --kafka-user).")
@@ -59,7 +59,7 @@ public class KafkaSecurityOptions implements Serializable {
 
     @Option(names = "--kafka-password-file", paramLabel = "FILE",
             description = "File holding the SASL password (one line). Default: $" + ENV_SASL_PASSWORD + ".")
-    public Path passwordFile;
+    public String passwordFile;
 
     /** True when any option is set, i.e. the client is not plain PLAINTEXT. */
     public boolean isSet() {
@@ -140,13 +140,15 @@ public class KafkaSecurityOptions implements Serializable {
         return p;
     }
 
-    private static void readable(Path file, String option) {
+    private static void readable(String name, String option) {
+        Path file = Path.of(name);
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw new IllegalArgumentException(option + " " + file + " is not a readable file; fix: check the path and its permissions");
         }
     }
 
-    static String storeType(Path file) {
+    static String storeType(String location) {
+        Path file = Path.of(location);
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".jks")) {
             return "JKS";
@@ -165,9 +167,10 @@ public class KafkaSecurityOptions implements Serializable {
         }
     }
 
-    private static String secret(Path file, String option, String envName, Function<String, String> env, String what) {
-        if (file != null) {
-            readable(file, option);
+    private static String secret(String name, String option, String envName, Function<String, String> env, String what) {
+        if (name != null) {
+            readable(name, option);
+            Path file = Path.of(name);
             try {
                 String s = Files.readString(file, StandardCharsets.UTF_8).strip();
                 if (s.isEmpty()) {

@@ -98,6 +98,15 @@ public class AlertOptions implements Serializable {
             description = "Topic for records the job cannot use (bad, too large, duplicate-free but too late, undecodable aggregates). Default: ${DEFAULT-VALUE}.")
     public String deadLetterTopic = "akmon.deadletter";
 
+    @Option(names = "--audit-topic", paramLabel = "TOPIC", defaultValue = "akmon.audit",
+            description = "Topic of the audit record written at start: who started the job, where, when, the rules file's SHA-256 "
+                    + "and the rules added, changed or removed since the previous start. Default: ${DEFAULT-VALUE}.")
+    public String auditTopic = "akmon.audit";
+
+    @Option(names = "--audit", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write that audit record; the job does not start if it cannot. Default: ${DEFAULT-VALUE}.")
+    public boolean audit = true;
+
     @Option(names = "--max-record-size", defaultValue = "1mb", converter = JobOptions.SizeConverter.class, paramLabel = "SIZE",
             description = "Records larger than this go to the dead-letter topic unparsed. Default: ${DEFAULT-VALUE}.")
     public long maxRecordBytes = io.akmon.flink.ingest.EnvelopeDeserializer.DEFAULT_MAX_RECORD_BYTES;

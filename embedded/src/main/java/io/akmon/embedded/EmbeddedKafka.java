@@ -52,6 +52,7 @@ public final class EmbeddedKafka extends ServerLifecycle {
         private boolean autoCreateTopics = false;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
+        private final Map<String, String> extraListeners = new LinkedHashMap<>();
 
         public static Options defaults() {
             return new Options();
@@ -84,6 +85,16 @@ public final class EmbeddedKafka extends ServerLifecycle {
             return this;
         }
 
+        /**
+         * A further listener on its own free port of 127.0.0.1, e.g. {@code ("SECURE", "SASL_SSL")}; its
+         * settings go in as {@code listener.name.secure.*} broker properties. The plaintext listener stays
+         * for inter-broker traffic and {@link #admin()}.
+         */
+        public Options listener(String name, String securityProtocol) {
+            extraListeners.put(name.toUpperCase(java.util.Locale.ROOT), securityProtocol);
+            return this;
+        }
+
         public int partitions() {
             return partitions;
         }
@@ -98,14 +109,19 @@ public final class EmbeddedKafka extends ServerLifecycle {
     private final Options options;
     private final int brokerPort;
     private final int controllerPort;
+    private final Map<String, Integer> extraPorts = new LinkedHashMap<>();
     private KafkaRaftServer server;
 
     private EmbeddedKafka(Path dataDir, boolean temporary, Options options) {
         super(dataDir, temporary);
         this.options = options;
-        int[] ports = freePorts(2);
+        int[] ports = freePorts(2 + options.extraListeners.size());
         this.brokerPort = ports[0];
         this.controllerPort = ports[1];
+        int i = 2;
+        for (String name : options.extraListeners.keySet()) {
+            extraPorts.put(name, ports[i++]);
+        }
     }
 
     /** Starts a broker whose data lives in a new temporary directory, deleted by {@link #close()}. */
@@ -146,6 +162,15 @@ public final class EmbeddedKafka extends ServerLifecycle {
 
     public int port() {
         return brokerPort;
+    }
+
+    /** {@code host:port} of a listener added with {@link Options#listener}. */
+    public String listenerAddress(String name) {
+        Integer port = extraPorts.get(name.toUpperCase(java.util.Locale.ROOT));
+        if (port == null) {
+            throw new IllegalArgumentException("no listener " + name + "; listeners: " + extraPorts.keySet());
+        }
+        return "127.0.0.1:" + port;
     }
 
     @Override
@@ -207,9 +232,17 @@ public final class EmbeddedKafka extends ServerLifecycle {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(NODE_ID));
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + brokerPort);
+        StringBuilder advertised = new StringBuilder(listeners);
+        StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        options.extraListeners.forEach((name, protocol) -> {
+            listeners.append(',').append(name).append("://127.0.0.1:").append(extraPorts.get(name));
+            advertised.append(',').append(name).append("://127.0.0.1:").append(extraPorts.get(name));
+            protocols.append(',').append(name).append(':').append(protocol);
+        });
+        p.put("listeners", listeners + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", advertised.toString());
+        p.put("listener.security.protocol.map", protocols.toString());
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);

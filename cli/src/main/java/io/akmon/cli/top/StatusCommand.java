@@ -20,6 +20,9 @@ public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
     String bootstrap;
 
+    @picocli.CommandLine.Mixin
+    io.akmon.schema.security.KafkaSecurityOptions kafkaSecurity = new io.akmon.schema.security.KafkaSecurityOptions();
+
     @Option(names = "--flink", paramLabel = "URL", description = "Flink REST address (e.g. http://jobmanager:8081).")
     String flink;
 
@@ -29,7 +32,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PipelineView view = new PipelineView("10s");
-        try (TopFeed feed = new TopFeed(view, bootstrap, List.of("akmon.aggregates", "akmon.agent"), group, flink,
+        try (TopFeed feed = new TopFeed(view, bootstrap, kafkaSecurity.clientProperties(), List.of("akmon.aggregates", "akmon.agent"), group, flink,
                 Duration.ofMinutes(1))) {
             new CountDownLatch(1).await(4, java.util.concurrent.TimeUnit.SECONDS); // let the feed read the last minute
             feed.refreshJobStatus();

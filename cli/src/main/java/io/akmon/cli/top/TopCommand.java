@@ -16,6 +16,9 @@ public final class TopCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", required = true, description = "Kafka bootstrap servers.")
     String bootstrap;
 
+    @picocli.CommandLine.Mixin
+    io.akmon.schema.security.KafkaSecurityOptions kafkaSecurity = new io.akmon.schema.security.KafkaSecurityOptions();
+
     @Option(names = "--flink", paramLabel = "URL", description = "Flink REST address, for job state and checkpoints (e.g. http://jobmanager:8081).")
     String flink;
 
@@ -42,7 +45,7 @@ public final class TopCommand implements Callable<Integer> {
         for (String sig : new String[] {"INT", "TERM"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
         }
-        try (TopFeed feed = new TopFeed(view, bootstrap, List.of("akmon.aggregates", "akmon.alerts", "akmon.agent"), group, flink,
+        try (TopFeed feed = new TopFeed(view, bootstrap, kafkaSecurity.clientProperties(), List.of("akmon.aggregates", "akmon.alerts", "akmon.agent"), group, flink,
                 Duration.ofMinutes(1))) {
             Screen.loop(view, feed, System.out, !noUi, refresh, duration, stop);
         }

@@ -35,14 +35,22 @@ public final class TopFeed implements AutoCloseable {
 
     private final PipelineView view;
     private final String bootstrap;
+    private final Map<String, String> clientProperties;
     private final String groupId;
     private final String flinkRest;
     private final Thread thread;
     private volatile boolean running = true;
 
     public TopFeed(PipelineView view, String bootstrap, List<String> topics, String groupId, String flinkRest, Duration lookBack) {
+        this(view, bootstrap, Map.of(), topics, groupId, flinkRest, lookBack);
+    }
+
+    /** As above, with further Kafka client properties (TLS, SASL: {@code KafkaSecurityOptions}). */
+    public TopFeed(PipelineView view, String bootstrap, Map<String, String> clientProperties, List<String> topics,
+                   String groupId, String flinkRest, Duration lookBack) {
         this.view = view;
         this.bootstrap = bootstrap;
+        this.clientProperties = Map.copyOf(clientProperties);
         this.groupId = groupId;
         this.flinkRest = flinkRest;
         this.thread = new Thread(() -> consume(topics, lookBack), "akmon-top-feed");
@@ -53,6 +61,7 @@ public final class TopFeed implements AutoCloseable {
     private void consume(List<String> topics, Duration lookBack) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(clientProperties);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "akmon-top-" + UUID.randomUUID());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
@@ -96,6 +105,7 @@ public final class TopFeed implements AutoCloseable {
         long lag = -1;
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(clientProperties);
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
         try (Admin admin = Admin.create(p)) {

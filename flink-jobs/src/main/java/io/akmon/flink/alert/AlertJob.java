@@ -96,6 +96,15 @@ public class AlertJob {
             System.exit(CommandLines.EXIT_USAGE);
             return;
         }
+        if (options.audit) {
+            try {
+                RulesAudit.publish(options, rules);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                System.err.println(AlertOptions.COMMAND + ": " + e.getMessage());
+                System.exit(1);
+                return;
+            }
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
         boolean useAggregates = options.aggregatesTopic != null && !options.aggregatesTopic.isEmpty();
         new AlertJob(options, rules, eventSource(options, null, null),

@@ -98,6 +98,15 @@ public class AlertOptions implements Serializable {
             description = "Topic for records the job cannot use (bad, too large, duplicate-free but too late, undecodable aggregates). Default: ${DEFAULT-VALUE}.")
     public String deadLetterTopic = "akmon.deadletter";
 
+    @Option(names = "--audit-topic", paramLabel = "TOPIC", defaultValue = "akmon.audit",
+            description = "Topic of the audit record written at start: who started the job, where, when, the rules file's SHA-256 "
+                    + "and the rules added, changed or removed since the previous start. Default: ${DEFAULT-VALUE}.")
+    public String auditTopic = "akmon.audit";
+
+    @Option(names = "--audit", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write that audit record; the job does not start if it cannot. Default: ${DEFAULT-VALUE}.")
+    public boolean audit = true;
+
     @Option(names = "--max-record-size", defaultValue = "1mb", converter = JobOptions.SizeConverter.class, paramLabel = "SIZE",
             description = "Records larger than this go to the dead-letter topic unparsed. Default: ${DEFAULT-VALUE}.")
     public long maxRecordBytes = io.akmon.flink.ingest.EnvelopeDeserializer.DEFAULT_MAX_RECORD_BYTES;
@@ -123,6 +132,10 @@ public class AlertOptions implements Serializable {
     @Mixin
     public EsSinkOptions es = new EsSinkOptions();
 
+    /** TLS, mTLS and SASL of the Kafka source and sinks; merged into {@link #kafkaProperties} by validate(). */
+    @Mixin
+    public io.akmon.schema.security.KafkaSecurityOptions kafkaSecurity = new io.akmon.schema.security.KafkaSecurityOptions();
+
     /**
      * Parses flags, with defaults from the --config file. Returns null after --help/--version. Bad usage
      * throws {@link CommandLines.UsageException} whose message is the one line to print.
@@ -141,6 +154,8 @@ public class AlertOptions implements Serializable {
     }
 
     public void validate() {
+        // --kafka-property wins over the named security options.
+        kafkaSecurity.clientProperties().forEach(kafkaProperties::putIfAbsent);
         for (String sink : sinks) {
             if (!sink.equals("kafka") && !sink.equals("elasticsearch")) {
                 throw new IllegalArgumentException("--sinks takes kafka and/or elasticsearch, got " + sink);

@@ -145,6 +145,10 @@ public class JobOptions implements Serializable {
     @Mixin
     public EsSinkOptions es = new EsSinkOptions();
 
+    /** TLS, mTLS and SASL of the Kafka source and sinks; merged into {@link #kafkaProperties} by validate(). */
+    @Mixin
+    public io.akmon.schema.security.KafkaSecurityOptions kafkaSecurity = new io.akmon.schema.security.KafkaSecurityOptions();
+
     public boolean sinksTo(String sink) {
         return sinks.contains(sink);
     }
@@ -173,6 +177,8 @@ public class JobOptions implements Serializable {
     }
 
     public void validate() {
+        // --kafka-property wins over the named security options.
+        kafkaSecurity.clientProperties().forEach(kafkaProperties::putIfAbsent);
         for (String sink : sinks) {
             if (!sink.equals("kafka") && !sink.equals("elasticsearch")) {
                 throw new IllegalArgumentException("--sinks takes kafka and/or elasticsearch, got " + sink);

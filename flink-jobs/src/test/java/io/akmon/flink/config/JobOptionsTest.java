@@ -78,4 +78,23 @@ class JobOptionsTest {
             assertTrue(usage.contains(option), option + " missing from --help");
         }
     }
+
+    @Test
+    void bothJobsTakeTheNamedKafkaSecurityOptionsAndAKafkaPropertyWinsOverThem(@TempDir Path dir) throws Exception {
+        Path pw = Files.writeString(dir.resolve("pw"), "secret\n");
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        String[] args = {"--kafka-user", "akmon", "--kafka-password-file", pw.toString(), "--kafka-ca", ca.toString(),
+                "--kafka-property", "sasl.mechanism=SCRAM-SHA-256"};
+        for (java.util.Map<String, String> p : List.of(JobOptions.parse(args).kafkaProperties,
+                io.akmon.flink.alert.AlertOptions.parse(args).kafkaProperties)) {
+            assertEquals("SASL_SSL", p.get("security.protocol"));
+            assertEquals(ca.toString(), p.get("ssl.truststore.location"));
+            assertEquals("SCRAM-SHA-256", p.get("sasl.mechanism"));
+            assertTrue(p.get("sasl.jaas.config").contains("username=\"akmon\" password=\"secret\""), p.get("sasl.jaas.config"));
+        }
+        CommandLines.UsageException e = assertThrows(CommandLines.UsageException.class,
+                () -> JobOptions.parse("--kafka-user", "akmon", "--kafka-password-file", dir.resolve("none").toString()));
+        assertTrue(e.getMessage().startsWith("akmon-aggregation-job: --kafka-password-file " + dir.resolve("none")
+                + " is not a readable file; fix: "), e.getMessage());
+    }
 }

@@ -2,6 +2,8 @@ package io.akmon.agent.publish;
 
 import io.akmon.agent.cli.DurationConverter;
 import io.akmon.agent.loader.ProbeException;
+import io.akmon.schema.security.KafkaSecurityOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -61,6 +63,9 @@ public final class KafkaOptions {
             description = "Further Kafka client property, e.g. security.protocol=SSL (repeatable).")
     Map<String, String> properties;
 
+    @Mixin
+    KafkaSecurityOptions security = new KafkaSecurityOptions();
+
     /** {@code base} (from the config file, or defaults if null) with the options given applied, validated. */
     public KafkaSinkConfig applyTo(KafkaSinkConfig base) {
         KafkaSinkConfig c = base != null ? base : new KafkaSinkConfig();
@@ -77,9 +82,12 @@ public final class KafkaOptions {
             c.shedOrder = shedOrder.size() == 1 && "none".equals(shedOrder.get(0)) ? new ArrayList<>() : new ArrayList<>(shedOrder);
         }
         if (healthInterval != null) c.healthIntervalMs = healthInterval.toMillis();
-        if (properties != null) {
+        if (security.isSet() || properties != null) {
             Map<String, String> merged = new LinkedHashMap<>(c.properties);
-            merged.putAll(properties);
+            merged.putAll(securityProperties());
+            if (properties != null) {
+                merged.putAll(properties);
+            }
             c.properties = merged;
         }
         return c.validate();
@@ -98,6 +106,16 @@ public final class KafkaOptions {
     /** As {@link #open(KafkaSinkConfig, String, PrintStream)}, logging through SLF4J (logger {@code akmon.kafka}). */
     public KafkaSink open(KafkaSinkConfig base, String hostOverride) {
         return KafkaSink.open(applyTo(base), host(hostOverride), KafkaSink.localBootId());
+    }
+
+    private Map<String, String> securityProperties() {
+        try {
+            return security.clientProperties();
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            int fix = m.indexOf("; fix: ");
+            throw fix < 0 ? new ProbeException(m, null, e) : new ProbeException(m.substring(0, fix), m.substring(fix + 7), e);
+        }
     }
 
     private static String host(String hostOverride) {

@@ -45,6 +45,39 @@ final class TopicSetup {
     static Set<String> ensure(Admin admin, KafkaSinkConfig config, Collection<String> topics, long timeoutMs)
             throws Unreachable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMs));
+        Set<String> created = ensureExist(admin, config, topics, timeoutMs);
+        checkWritable(admin, config, topics, deadline);
+        return created;
+    }
+
+    /**
+     * An ACL that lets the client see a topic but not write it would only show as failed sends, again
+     * and again; the brokers say up front which operations this principal may do.
+     */
+    private static void checkWritable(Admin admin, KafkaSinkConfig config, Collection<String> topics, long deadline)
+            throws Unreachable {
+        Map<String, org.apache.kafka.clients.admin.TopicDescription> described = get(admin.describeTopics(topics,
+                        new org.apache.kafka.clients.admin.DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames(),
+                deadline, config, "describe topics");
+        Set<String> denied = new TreeSet<>();
+        described.forEach((name, d) -> {
+            Set<org.apache.kafka.common.acl.AclOperation> ops = d.authorizedOperations();
+            if (ops != null && !ops.contains(org.apache.kafka.common.acl.AclOperation.WRITE)
+                    && !ops.contains(org.apache.kafka.common.acl.AclOperation.ALL)) {
+                denied.add(name);
+            }
+        });
+        if (!denied.isEmpty()) {
+            throw new ProbeException("not allowed to write kafka topics " + denied + " at " + config.bootstrap
+                    + " (the brokers' ACLs deny this client WRITE)",
+                    "grant the agent's principal WRITE and DESCRIBE on them, e.g. kafka-acls.sh --add --allow-principal User:NAME "
+                            + "--operation Write --operation Describe --topic " + config.topicPrefix + " --resource-pattern-type prefixed");
+        }
+    }
+
+    private static Set<String> ensureExist(Admin admin, KafkaSinkConfig config, Collection<String> topics, long timeoutMs)
+            throws Unreachable {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMs));
         Collection<Node> nodes = get(admin.describeCluster().nodes(), deadline, config, "describe the cluster");
         Set<String> existing = get(admin.listTopics().names(), deadline, config, "list topics");
         Set<String> missing = new TreeSet<>(topics);

@@ -47,7 +47,7 @@ public class DocumentEmitter<T> implements ElasticsearchEmitter<T> {
     public void open() {
         if (options.setup) {
             // Fails the task while ES is unreachable; the job's restart strategy retries it.
-            try (EsClient es = new EsClient(options.httpHosts())) {
+            try (EsClient es = EsClient.of(options)) {
                 IndexTemplates.install(es, options, Instant.now());
             }
         }
@@ -63,7 +63,7 @@ public class DocumentEmitter<T> implements ElasticsearchEmitter<T> {
     }
 
     private void applyRetention() {
-        try (EsClient es = new EsClient(options.httpHosts())) {
+        try (EsClient es = EsClient.of(options)) {
             var deleted = Retention.apply(es, options, Instant.now());
             if (!deleted.isEmpty()) {
                 LOG.info("retention of {} days deleted {}", options.retentionDays, deleted);

@@ -25,6 +25,9 @@ public class EsAdminOptions {
             description = "Index per day or month (daily, monthly); must match the job's. Default: ${DEFAULT-VALUE}.")
     public EsSinkOptions.IndexPeriod indexPeriod;
 
+    @CommandLine.Mixin
+    public EsSecurityOptions security = new EsSecurityOptions();
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     public boolean json;
 
@@ -34,6 +37,7 @@ public class EsAdminOptions {
         o.retentionDays = retentionDays;
         o.indexPrefix = indexPrefix;
         o.indexPeriod = indexPeriod;
+        o.security = security;
         return o;
     }
 
@@ -52,9 +56,12 @@ public class EsAdminOptions {
     }
 
     int fail(CommandLine.Model.CommandSpec spec, EsClient.EsException e) {
-        String fix = e.status <= 0
+        String fix = e.status <= 0 && tlsProblem(e)
+                ? "check that --es-ca holds the CA of the nodes' certificates and that the names in --es match them"
+                : e.status <= 0
                 ? "check that Elasticsearch answers at " + String.join(",", toSinkOptions().hosts) + " (--es URL)"
-                : e.status == 401 || e.status == 403 ? "use a user allowed to manage index templates and indices"
+                : e.status == 401 ? "check the credentials: --es-user with --es-password-file, or --es-api-key-file"
+                : e.status == 403 ? "use a user allowed to manage index templates and indices"
                 : "see the error above; the node's log has the details";
         if (json) {
             ObjectNode r = report("error");
@@ -68,5 +75,14 @@ public class EsAdminOptions {
             spec.commandLine().getErr().flush();
         }
         return 1;
+    }
+
+    private static boolean tlsProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

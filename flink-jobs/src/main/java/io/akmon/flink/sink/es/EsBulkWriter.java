@@ -77,9 +77,9 @@ final class EsBulkWriter<T> implements SinkWriter<T> {
         this.emitter = emitter;
         this.time = time;
         this.maxBulkBytes = (long) options.bulkSizeMb << 20;
-        this.client = new RestHighLevelClient(RestClient.builder(options.httpHosts())
+        this.client = new RestHighLevelClient(options.security.configure(RestClient.builder(options.httpHosts())
                 .setRequestConfigCallback(c -> c.setConnectTimeout(5_000)
-                        .setSocketTimeout((int) options.socketTimeout.toMillis())));
+                        .setSocketTimeout((int) options.socketTimeout.toMillis()))));
         this.stored = metrics.counter("esDocuments");
         this.deadLettered = metrics.counter("esDeadLetters");
         this.retries = metrics.counter("esRetries");

@@ -21,9 +21,18 @@ public final class EsClient implements AutoCloseable {
     private final RestClient rest;
 
     public EsClient(HttpHost... hosts) {
-        this.rest = RestClient.builder(hosts)
-                .setRequestConfigCallback(c -> c.setConnectTimeout(5_000).setSocketTimeout(60_000))
+        this(new EsSecurityOptions(), hosts);
+    }
+
+    public EsClient(EsSecurityOptions security, HttpHost... hosts) {
+        this.rest = security.configure(RestClient.builder(hosts)
+                .setRequestConfigCallback(c -> c.setConnectTimeout(5_000).setSocketTimeout(60_000)))
                 .build();
+    }
+
+    /** A client of the options' nodes, with their credentials and CA. */
+    public static EsClient of(EsSinkOptions options) {
+        return new EsClient(options.security, options.httpHosts());
     }
 
     public static EsClient connect(String... urls) {
@@ -53,7 +62,8 @@ public final class EsClient implements AutoCloseable {
             if (missingOk && e.getResponse().getStatusLine().getStatusCode() == 404) {
                 return null;
             }
-            throw new EsException(method + " " + endpoint + " failed: " + e.getMessage(),
+            // The client's message carries the node's answer on a line of its own: one line here.
+            throw new EsException(method + " " + endpoint + " failed: " + e.getMessage().replaceAll("\\s*\\R\\s*", " ").strip(),
                     e.getResponse().getStatusLine().getStatusCode(), e);
         } catch (IOException e) {
             throw new EsException(method + " " + endpoint + " failed: " + e, 0, e);

@@ -35,7 +35,7 @@ public class EsRetentionCommand implements Callable<Integer> {
         EsSinkOptions options = admin.toSinkOptions();
         PrintWriter out = spec.commandLine().getOut();
         Instant now = Instant.now();
-        try (EsClient es = new EsClient(options.httpHosts())) {
+        try (EsClient es = EsClient.of(options)) {
             List<String> deleted = dryRun ? Retention.expired(es, options, now) : Retention.apply(es, options, now);
             if (admin.json) {
                 ObjectNode r = admin.report("ok");

@@ -45,7 +45,7 @@ public class EsSetupCommand implements Callable<Integer> {
         options.replicas = replicas;
         PrintWriter out = spec.commandLine().getOut();
         Instant now = Instant.now();
-        try (EsClient es = new EsClient(options.httpHosts())) {
+        try (EsClient es = EsClient.of(options)) {
             IndexTemplates.Installed installed = IndexTemplates.install(es, options, now);
             List<String> deleted = Retention.apply(es, options, now);
             if (admin.json) {

@@ -89,6 +89,10 @@ public class EsSinkOptions implements Serializable {
             description = "Replicas of each new index (0 suits a single node). Default: ${DEFAULT-VALUE}.")
     public int replicas = 0;
 
+    /** Credentials and CA of the Elasticsearch nodes (--es-user, --es-api-key-file, --es-ca). */
+    @CommandLine.Mixin
+    public EsSecurityOptions security = new EsSecurityOptions();
+
     public enum IndexPeriod { DAILY, MONTHLY }
 
     public enum Backoff { EXPONENTIAL, CONSTANT, NONE }

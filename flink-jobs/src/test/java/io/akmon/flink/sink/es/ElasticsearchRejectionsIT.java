@@ -186,4 +186,88 @@ class ElasticsearchRejectionsIT {
         assertEquals(ElasticsearchSinkIT.expected(new AggregateFixtures(end, windows), windows),
                 documents("wait-metrics"));
     }
+
+    /**
+     * A node that takes at most 16 kB per HTTP request refuses the sink's whole bulk request with 413; the
+     * sink halves it until each part fits, so every document is stored. A document above
+     * --es-max-document-size never goes to the node: it is a dead letter with that reason.
+     */
+    @Test
+    void aBulkRequestRefusedWith413IsSplitUntilEveryDocumentIsStoredAndADocumentAboveTheMaximumSizeIsDeadLettered(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path data) throws Exception {
+        int maxContent = 16 * 1024;
+        try (EmbeddedElasticsearch small = EmbeddedElasticsearch.start(data,
+                Map.of("http.max_content_length", maxContent + "b", "cluster.name", "akmon-small-requests"));
+             EsClient smallClient = EsClient.connect(small.httpUrl())) {
+            long end = Instant.parse("2026-11-24T09:00:05Z").toEpochMilli();
+            int windows = 6;
+            AggregateFixtures fixtures = new AggregateFixtures(end, windows);
+            Map<String, JsonNode> expected = ElasticsearchSinkIT.expected(fixtures, windows);
+
+            // The fault: the documents as one bulk request are more than the node takes.
+            StringBuilder bulk = new StringBuilder();
+            for (Map.Entry<String, JsonNode> e : expected.entrySet()) {
+                bulk.append("{\"index\":{\"_index\":\"probe\",\"_id\":\"").append(e.getKey()).append("\"}}\n")
+                        .append(Json.MAPPER.writeValueAsString(e.getValue())).append('\n');
+            }
+            assertTrue(bulk.length() > 4 * maxContent, "the request is several times the limit: " + bulk.length());
+            EsClient.EsException tooLarge = org.junit.jupiter.api.Assertions.assertThrows(EsClient.EsException.class,
+                    () -> smallClient.call("POST", "/_bulk", bulk.toString()));
+            assertEquals(413, tooLarge.status, tooLarge.getMessage());
+            assertEquals(null, smallClient.call("GET", "/probe", null, true), "nothing of the refused request was stored");
+
+            EsSinkOptions options = EsSinkOptions.defaults().hosts(small.httpUrl());
+            options.indexPrefix = "split";
+            options.retentionDays = 0;
+            options.bulkActions = 100_000;     // one bulk request for everything: flushed at the end of input
+            options.flushInterval = java.time.Duration.ZERO;
+            options.maxDocumentBytes = 4 * 1024;
+            options.deadLetterTopic = "split.deadletter";
+            kafka.createTopics(1, options.deadLetterTopic);
+
+            ProcessAggregate big = (ProcessAggregate) fixtures.aggregate(1);
+            big.id = big.id + "-big";
+            big.comm = "y".repeat(6_000); // below the request limit, above --es-max-document-size
+            byte[] bigSource = Json.bytes(big);
+            assertTrue(bigSource.length > options.maxDocumentBytes && bigSource.length < maxContent);
+
+            Configuration conf = new Configuration();
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            env.setParallelism(1);
+            long count = (long) windows * AggregateFixtures.PER_WINDOW;
+            env.fromSequence(0, count)
+                    .map(i -> {
+                        if (i < count) {
+                            return new AggregateFixtures(end, windows).aggregate(i);
+                        }
+                        ProcessAggregate p = (ProcessAggregate) new AggregateFixtures(end, windows).aggregate(1);
+                        p.id = p.id + "-big";
+                        p.comm = "y".repeat(6_000);
+                        return (Aggregate) p;
+                    })
+                    .returns(TypeInformation.of(Aggregate.class))
+                    .sinkTo(ElasticsearchSinks.aggregates(options,
+                            ElasticsearchSinks.kafkaDeadLetters(options, kafka.bootstrapServers(), Map.of())))
+                    .name("es-sink");
+            env.executeAsync("es-413").getJobExecutionResult().get(3, TimeUnit.MINUTES);
+
+            smallClient.call("POST", "/split-metrics/_refresh", null);
+            JsonNode hits = smallClient.call("POST", "/split-metrics/_search",
+                    Map.of("size", 10_000, "query", Map.of("match_all", Map.of()))).path("hits").path("hits");
+            Map<String, JsonNode> stored = new TreeMap<>();
+            hits.forEach(h -> stored.put(h.path("_id").asText(), h.path("_source")));
+            assertEquals(expected, stored, "every document of the refused request is stored, the big one is not");
+
+            List<String> letters = KafkaIo.readCommitted(kafka.bootstrapServers(), options.deadLetterTopic);
+            assertEquals(1, letters.size(), "only the document above the maximum size: " + letters);
+            JsonNode d = Json.MAPPER.readTree(letters.get(0));
+            assertEquals("elasticsearch rejected document " + big.id + ": document of " + bigSource.length
+                    + " bytes is larger than --es-max-document-size " + options.maxDocumentBytes + " bytes",
+                    d.path("reason").asText());
+            assertEquals(bigSource.length, d.path("payload_bytes").asLong());
+            assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bigSource)),
+                    d.path("payload_sha256").asText());
+        }
+    }
 }

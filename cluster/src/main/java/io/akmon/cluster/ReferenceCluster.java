@@ -139,10 +139,10 @@ public final class ReferenceCluster implements AutoCloseable {
                 "--state-backend", "rocksdb",
                 "--parallelism", String.valueOf(parallelism),
                 "--restart-attempts", "1000",
-                // a partition stalled by a fault (a dead leader: 6 s of broker session timeout, then the
-                // election) must not be declared idle, or the watermark overtakes its records; 10 s is past
-                // that, and a restarted job that has partitions without records waits 10 s, not 30
-                "--idle-partition-timeout", "10s",
+                // the watermark settings are the jobs' defaults (30 s idle partition, 5 s out-of-orderness):
+                // a partition stalled by a fault, or read behind the others while a resumed job catches up,
+                // must not be declared idle, or the watermark overtakes its records and they go to the dead
+                // letters as late (seen with 3 s, and with 10 s on a heavily loaded machine)
                 "--es", elasticsearch.urls(),
                 "--es-replicas", "1",
                 "--es-flush-interval", "500ms"));
@@ -156,7 +156,6 @@ public final class ReferenceCluster implements AutoCloseable {
                 "--checkpoint-interval", "2s",
                 "--checkpoint-dir", flink.checkpointDir().toUri().toString(),
                 "--parallelism", "1",
-                "--idle-partition-timeout", "10s",
                 "--param", "aggregate_resolution=" + window,
                 "--es", elasticsearch.urls(),
                 "--es-replicas", "1",

@@ -356,6 +356,12 @@ public final class FlinkCluster implements AutoCloseable {
         return Http.get(restUrl() + "/jobs/" + jobId + "/checkpoints").path("counts").path("failed").asLong();
     }
 
+    /** Id of the job's latest completed checkpoint, or -1. */
+    public long latestCompletedCheckpoint(String jobId) {
+        JsonNode c = Http.get(restUrl() + "/jobs/" + jobId + "/checkpoints").path("latest").path("completed");
+        return c.isMissingNode() || c.isNull() ? -1 : c.path("id").asLong();
+    }
+
     /** Id of the checkpoint the running job restored from last, or -1. */
     public long restoredCheckpoint(String jobId) {
         JsonNode r = Http.get(restUrl() + "/jobs/" + jobId + "/checkpoints").path("latest").path("restored");

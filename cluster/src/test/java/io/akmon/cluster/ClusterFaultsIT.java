@@ -39,10 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * next one starts by checking the cluster is whole again.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
 class ClusterFaultsIT {
-    /** The faults whose totals have not held in every run yet (cluster/README.md): only with ./akmon test --only cluster. */
-    private static final String ALL_FAULTS = "akmon.cluster.faults";
+    /** Fault 4 runs only when asked for (see its test). */
+    private static final String AGENT_KILL = "akmon.cluster.agent-kill";
     private static final Path JOBS_JAR = Path.of(System.getProperty("akmon.jobs.jar", "../flink-jobs/target/akmon-flink-jobs.jar"));
     private static final long CALLS = 20_000;
     private static final int BURSTS = 6;
@@ -107,7 +107,6 @@ class ClusterFaultsIT {
 
     // ---- 1 -------------------------------------------------------------------------------------
 
-    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(1)
     void killingTheBrokerThatLeadsTheAgentsPartitionsLosesAndDuplicatesNothing() {
@@ -206,7 +205,6 @@ class ClusterFaultsIT {
 
     // ---- several agents -----------------------------------------------------------------------
 
-    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(4)
     void threeAgentsWithTheirOwnHostNamesAreExactPerHostAndInTheClusterTotals() throws Exception {
@@ -258,7 +256,6 @@ class ClusterFaultsIT {
 
     // ---- 5 -------------------------------------------------------------------------------------
 
-    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(5)
     void killingAnElasticsearchNodeWhileDocumentsAreWrittenLeavesThemCompleteWithoutDuplicates() {
@@ -285,7 +282,14 @@ class ClusterFaultsIT {
 
     // ---- 4 -------------------------------------------------------------------------------------
 
-    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
+    /**
+     * Opt-in ({@code -Dakmon.cluster.agent-kill=true}) until the aggregation job reports the gaps an agent
+     * crash leaves: after the SIGKILL and the restart the topics the job reads keep sequence gaps (one run:
+     * 144 numbers of the agent-derived stream cpu -1 and 3 of cpu 1, unchanged for 150 s) while the host
+     * windows report 0 missing and coverage 1.0 (another run: 3 missing against 140 + 3 + 3 in the topics);
+     * the getppid total itself was exact, 120 000 of 120 000, both times.
+     */
+    @EnabledIfSystemProperty(named = AGENT_KILL, matches = "true")
     @Test
     @Order(6)
     void killingTheAgentAndRestartingItWithTheSameSpoolAndPinsDeliversWhatItAcceptedOnce() {
@@ -301,18 +305,18 @@ class ClusterFaultsIT {
             log("agent restarted as pid %d with the same spool and pins", h.agent().pid());
         });
         assertNotEquals(killedPid[0], h.agent().pid(), "a new agent process");
+        ServerLifecycle.sleep(3000); // the restarted agent publishes its last drains
         Aggregates.SeqGaps gaps = aggregates.seqGaps(h.name);
         log("sequence streams of %s after the crash: %s", h.name, gaps);
         if (gaps.missing() == 0) {
             aggregates.assertExact(h);
         } else {
-            aggregates.assertLossReported(h, gaps);
+            aggregates.assertLossReported(h);
         }
     }
 
     // ---- 7 -------------------------------------------------------------------------------------
 
-    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(7)
     void checkpointStorageUnwritableForAWhileThenBackKeepsTheTotalsExact() throws Exception {
@@ -353,47 +357,39 @@ class ClusterFaultsIT {
     // ---- 3 -------------------------------------------------------------------------------------
 
     /**
-     * Without an HA service the JobManager keeps its jobs in memory: a new JobManager knows none of them. The
-     * recovery a user of this deployment does (or a supervisor script) is to resubmit each job from its last
-     * retained checkpoint ({@code execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION}
-     * keeps them); with {@code high-availability.type: zookeeper} or {@code kubernetes} the new JobManager
-     * recovers the jobs by itself (README, "Deployment at scale").
+     * The JobManager runs with ZooKeeper high availability ({@link ReferenceCluster#highAvailability}): the
+     * job graphs and the pointers to their completed checkpoints are in ZooKeeper, so the JobManager started
+     * after the kill (what systemd or Kubernetes does) takes over both jobs under their own ids and resumes
+     * them from their latest checkpoints, with nobody resubmitting anything.
      */
-    @EnabledIfSystemProperty(named = ALL_FAULTS, matches = "true")
     @Test
     @Order(8)
-    void killingTheJobManagerAndResumingTheJobsFromTheirRetainedCheckpointsKeepsTheTotals() {
+    void killingTheJobManagerRecoversBothJobsFromZooKeeperAndTheirLatestCheckpoints() {
         FlinkCluster flink = cluster.flink();
-        String oldAggregation = aggregationJob;
-        String oldAlerts = alertJob;
-        int parallelism = flink.parallelisms(oldAggregation).stream().max(Integer::compare).orElse(1);
         WatchedHost h = host("jm-kill", false);
         long[] jmPid = {-1};
+        long[] checkpointAtKill = {-1};
         h.stream(BURSTS, CALLS, PAUSE_MS, () -> {
-            flink.awaitCheckpoints(oldAggregation, flink.completedCheckpoints(oldAggregation) + 1, Duration.ofSeconds(60));
+            flink.awaitCheckpoints(aggregationJob, flink.completedCheckpoints(aggregationJob) + 1, Duration.ofSeconds(60));
+            checkpointAtKill[0] = flink.latestCompletedCheckpoint(aggregationJob);
             jmPid[0] = flink.jobManager().pid();
             flink.jobManager().kill();
-            log("SIGKILL jobmanager pid %d at %s, after %d getppid calls", jmPid[0], Instant.now(), h.calls());
+            log("SIGKILL jobmanager pid %d at %s, after %d getppid calls; latest completed checkpoint of the aggregation job %d",
+                    jmPid[0], Instant.now(), h.calls(), checkpointAtKill[0]);
             assertFalse(Http.answers(flink.restUrl() + "/overview"), "the REST API is gone with the JobManager");
-            flink.jobManager().restart(); // what systemd or Kubernetes does
-            assertNotEquals(jmPid[0], flink.jobManager().pid());
-            JsonNode jobs = Http.get(flink.restUrl() + "/jobs/overview").path("jobs");
-            assertEquals(0, jobs.size(), "a JobManager without HA knows no jobs after a restart: " + jobs);
-            assertTrue(ServerLifecycle.await(Duration.ofSeconds(120), () -> flink.taskManagerIds().size() == 2),
-                    "the TaskManagers register with the new JobManager: " + flink.taskManagerIds());
-            String aggregationCheckpoint = flink.latestCheckpoint(oldAggregation);
-            String alertCheckpoint = flink.latestCheckpoint(oldAlerts);
-            log("new jobmanager pid %d; resuming from %s and %s", flink.jobManager().pid(), aggregationCheckpoint, alertCheckpoint);
-            String[] ids = new String[2];
-            Parallel.run(List.of(
-                    () -> ids[0] = cluster.submitAggregation(parallelism, Aggregates.WINDOW, aggregationCheckpoint, List.of()),
-                    () -> ids[1] = cluster.submitAlerts(Aggregates.WINDOW, alertCheckpoint)));
-            aggregationJob = ids[0];
-            alertJob = ids[1];
-            log("jobs resumed as %s and %s", aggregationJob, alertJob);
+            flink.jobManager().restart(); // what systemd or Kubernetes does; it answers once it leads
+            log("new jobmanager pid %d leads at %s", flink.jobManager().pid(), Instant.now());
         });
-        assertTrue(flink.restoredCheckpoint(aggregationJob) > 0 || flink.restoredCheckpoint(aggregationJob) == -1,
-                "restore recorded");
+        assertNotEquals(jmPid[0], flink.jobManager().pid(), "a new JobManager process");
+        // the fault happened and was recovered from: the new JobManager runs the same jobs, restored from a checkpoint
+        flink.awaitRunning(aggregationJob, Duration.ofSeconds(180));
+        flink.awaitRunning(alertJob, Duration.ofSeconds(180));
+        long restored = flink.restoredCheckpoint(aggregationJob);
+        assertTrue(restored >= checkpointAtKill[0], "the aggregation job restored checkpoint " + restored
+                + ", at least the one completed before the kill (" + checkpointAtKill[0] + ")");
+        assertTrue(flink.restoredCheckpoint(alertJob) > 0, "the alert job restored a checkpoint too");
+        assertEquals(2, flink.taskManagerIds().size(), "both TaskManagers registered with the new JobManager");
+        log("jobs %s and %s recovered by the new JobManager; aggregation job restored checkpoint %d", aggregationJob, alertJob, restored);
 
         aggregates.assertExact(h);
     }

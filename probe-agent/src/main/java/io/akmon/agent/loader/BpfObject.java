@@ -1,5 +1,7 @@
 package io.akmon.agent.loader;
 
+import java.lang.ref.Reference;
+
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -61,6 +63,10 @@ public final class BpfObject implements AutoCloseable {
             opts.putPointer(48, btf);
         }
         Pointer obj = bpf.bpf_object__open_file(file.toString(), opts);
+        // libbpf reads these through opts' addresses only; keep the memory alive across the call.
+        Reference.reachabilityFence(opts);
+        Reference.reachabilityFence(name);
+        Reference.reachabilityFence(btf);
         if (obj == null) {
             throw new ProbeException("cannot open BPF object " + file + ": " + Native.describeErrno(Native.errno())
                     + LibbpfLog.lastLines(), "rebuild the agent (./akmon test builds it) so the object matches this libbpf");
@@ -155,7 +161,13 @@ public final class BpfObject implements AutoCloseable {
         opts.putLong(0, 80);
         opts.putInt(68, 1); // BPF_F_TEST_RUN_ON_CPU
         opts.putInt(72, cpu);
-        return bpf.bpf_prog_test_run_opts(progFd, opts);
+        try {
+            return bpf.bpf_prog_test_run_opts(progFd, opts);
+        } finally {
+            // The native call holds only the address: without this, the JIT may let the collector free the
+            // memory while libbpf reads it (an agent died of exactly that SIGSEGV in the drain thread).
+            Reference.reachabilityFence(opts);
+        }
     }
 
     public List<String> attachedPrograms() {

@@ -66,6 +66,7 @@ public final class PerfBufferReader implements KernelReader {
             return LIBBPF_PERF_EVENT_CONT;
         };
         this.pb = bpf.perf_buffer__new_raw(mapFd, pagesPerCpu, attr, callback, null, null);
+        java.lang.ref.Reference.reachabilityFence(attr); // the native call holds only its address
         if (pb == null) {
             throw new ProbeException("cannot open perf buffers: " + Native.describeErrno(Native.errno()),
                     "raise the locked-memory limit (ulimit -l unlimited) or lower --perf-pages");

@@ -114,7 +114,9 @@ public final class SyscallFilter {
                 }
                 if (name.equals("bpf")) {
                     for (int cmd : BPF_COMMANDS) {
-                        check(lib.seccomp_rule_add_array(ctx, ACT_ALLOW, nr, 1, argEquals(0, cmd)), "allow bpf command " + cmd);
+                        Pointer cmp = argEquals(0, cmd);
+                        check(lib.seccomp_rule_add_array(ctx, ACT_ALLOW, nr, 1, cmp), "allow bpf command " + cmd);
+                        java.lang.ref.Reference.reachabilityFence(cmp); // native code holds only its address
                     }
                 } else {
                     check(lib.seccomp_rule_add_array(ctx, ACT_ALLOW, nr, 0, null), "allow " + name);

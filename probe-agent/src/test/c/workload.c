@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -198,6 +199,50 @@ static void alloc(long mb) {
 	finish("");
 }
 
+// files DIR N: in DIR (made first, then the cwd), N times: create "fI" (relative to the cwd), rename it to
+// "gI" (renameat, relative to a dirfd of DIR), chmod it, truncate it, chown it to its owner, unlink it;
+// then mkdir "d", rmdir it, one failing unlink of "missing" (ENOENT), and N creates and unlinks under
+// "skip/" (for an exclude filter). Also opens "f0ro" read-only (not a change) before the work.
+static void files(const char *dir, long n) {
+	char a[64], b[64];
+	if (mkdir(dir, 0700) && errno != EEXIST) die("mkdir");
+	if (chdir(dir)) die("chdir");
+	if (mkdir("skip", 0700) && errno != EEXIST) die("mkdir skip");
+	int ro = open("f0ro", O_CREAT | O_WRONLY, 0600);
+	if (ro < 0) die("open ro");
+	close(ro);
+	int dfd = open(".", O_RDONLY | O_DIRECTORY);
+	if (dfd < 0) die("open dir");
+	gate();
+	ro = open("f0ro", O_RDONLY);
+	if (ro < 0) die("open ro");
+	close(ro);
+	for (long i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "f%ld", i);
+		snprintf(b, sizeof(b), "g%ld", i);
+		int fd = open(a, O_CREAT | O_EXCL | O_WRONLY, 0600);
+		if (fd < 0) die("create");
+		close(fd);
+		if (renameat(dfd, a, dfd, b)) die("rename");
+		if (chmod(b, 0640)) die("chmod");
+		if (truncate(b, 0)) die("truncate");
+		if (chown(b, getuid(), getgid())) die("chown");
+		if (unlink(b)) die("unlink");
+	}
+	if (mkdir("d", 0700)) die("mkdir d");
+	if (rmdir("d")) die("rmdir d");
+	if (unlink("missing") == 0 || errno != ENOENT) die("unlink missing");
+	for (long i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "skip/s%ld", i);
+		int fd = open(a, O_CREAT | O_EXCL | O_WRONLY, 0600);
+		if (fd < 0) die("create skip");
+		close(fd);
+		if (unlink(a)) die("unlink skip");
+	}
+	close(dfd);
+	finish("");
+}
+
 int main(int argc, char **argv) {
 	if (argc >= 3 && !strcmp(argv[1], "exit")) return atoi(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "spawn")) spawn(argv[0], atoi(argv[2]), argv[3]);
@@ -208,7 +253,8 @@ int main(int argc, char **argv) {
 	if (argc >= 4 && !strcmp(argv[1], "write")) write_file(argv[2], atol(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "forks")) forks(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "alloc")) alloc(atol(argv[2]));
+	if (argc >= 4 && !strcmp(argv[1], "files")) files(argv[2], atol(argv[3]));
 	fprintf(stderr, "usage: workload exit CODE | spawn N CODE | getppid K | odirect PATH BYTES | tcp BYTES | burn MS"
-			" | alloc MB | write PATH MB | forks N\n");
+			" | alloc MB | write PATH MB | forks N | files DIR N\n");
 	return 2;
 }

@@ -97,6 +97,9 @@ public final class Agent implements AutoCloseable {
                 maps.put(m, object.map(m));
             }
             fillFilters(maps);
+            if (loaded.probes().contains(Probe.FILE_EXIT)) {
+                io.akmon.agent.loader.PathFilters.fill(object.map("path_filters"), settings.fileInclude, settings.fileExclude);
+            }
             AgentStream stream = new AgentStream(maps.get("agent_seq"), identity);
             this.connections = new ConnectionTracker(maps.get("conns"), processes, stream);
             Runnable flushCpu = loaded.probes().contains(Probe.SCHED_SWITCH) ? cpuFlusher(object) : () -> { };

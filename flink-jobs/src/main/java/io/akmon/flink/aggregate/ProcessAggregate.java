@@ -43,6 +43,11 @@ public class ProcessAggregate extends Aggregate {
     public long connectionsOpened;
     public long connectionsClosed;
 
+    /** File changes in the window, failed ones included; by op, busiest first. */
+    public long fileOpCount;
+    public long fileOpErrors;
+    public List<SyscallCount> fileOps;
+
     public long forks;
     public long execs;
     public boolean exited;
@@ -88,6 +93,13 @@ public class ProcessAggregate extends Aggregate {
         a.netRetransmits = f.netRetransmits;
         a.connectionsOpened = f.connectionsOpened;
         a.connectionsClosed = f.connectionsClosed;
+        if (f.fileOps != null) {
+            a.fileOps = SyscallCount.ranked(f.fileOps);
+            for (SyscallCount s : a.fileOps) {
+                a.fileOpCount += s.count;
+                a.fileOpErrors += s.errors;
+            }
+        }
         a.forks = f.forks;
         a.execs = f.execs;
         if (f.has(ProcessFold.EXIT)) {

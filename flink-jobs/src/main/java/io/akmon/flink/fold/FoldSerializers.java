@@ -104,6 +104,7 @@ public final class FoldSerializers {
             writeString(p.comm, out);
             writeArrayMap(p.syscalls, out);
             writeLongs(p.diskLatencyHistUs, out);
+            writeArrayMap(p.fileOps, out); // format 2
         }
 
         @Override
@@ -141,6 +142,7 @@ public final class FoldSerializers {
             p.comm = readString(in);
             p.syscalls = readArrayMap(in);
             p.diskLatencyHistUs = readLongs(in);
+            p.fileOps = format >= 2 ? readArrayMap(in) : null;
             return p;
         }
 

@@ -63,6 +63,12 @@ public class Event {
     public long bytesReceived;
     public long retransmits;
 
+    // File (op = create | open | unlink | rename | mkdir | rmdir | chmod | chown | truncate).
+    public String path;
+    public String newPath;
+    /** 0: the change succeeded. */
+    public int errno;
+
     // Loss.
     public String source;
     public long lost;

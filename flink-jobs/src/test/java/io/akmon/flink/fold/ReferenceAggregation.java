@@ -275,6 +275,23 @@ final class ReferenceAggregation {
         n.put("connections_opened", es.stream().filter(e -> e.type.equals("net")
                 && (e.event.equals("connect") || e.event.equals("accept"))).count());
         n.put("connections_closed", es.stream().filter(e -> e.type.equals("net") && e.event.equals("close")).count());
+        List<Event> fileEvents = es.stream().filter(e -> e.type.equals("file")).toList();
+        n.put("file_op_count", fileEvents.size());
+        n.put("file_op_errors", fileEvents.stream().filter(e -> e.errno != 0).count());
+        if (!fileEvents.isEmpty()) {
+            Map<String, long[]> ops = new TreeMap<>();
+            for (Event e : fileEvents) {
+                long[] c = ops.computeIfAbsent(e.op, k -> new long[2]);
+                c[0]++;
+                c[1] += e.errno != 0 ? 1 : 0;
+            }
+            List<Map.Entry<String, long[]>> l = new ArrayList<>(ops.entrySet());
+            l.sort(Comparator.comparingLong((Map.Entry<String, long[]> x) -> -x.getValue()[0]).thenComparing(Map.Entry::getKey));
+            ArrayNode a = n.putArray("file_ops");
+            for (Map.Entry<String, long[]> x : l) {
+                a.addObject().put("name", x.getKey()).put("count", x.getValue()[0]).put("errors", x.getValue()[1]);
+            }
+        }
         n.put("forks", es.stream().filter(e -> e.type.equals("fork")).count());
         n.put("execs", es.stream().filter(e -> e.type.equals("exec")).count());
         Event exit = null;

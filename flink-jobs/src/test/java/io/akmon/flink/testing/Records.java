@@ -98,6 +98,16 @@ public final class Records {
         return e;
     }
 
+    public static Event file(String host, int cpu, long seq, long tsMs, int pid, String comm, String op, String path,
+                             int errno) {
+        Event e = base("file", host, cpu, seq, tsMs, pid, comm);
+        e.op = op;
+        e.path = path;
+        e.newPath = "rename".equals(op) ? path + ".new" : null;
+        e.errno = errno;
+        return e;
+    }
+
     public static Event net(String host, int cpu, long seq, long tsMs, int pid, String comm, String event,
                             String conn, long sent, long received, long retransmits) {
         Event e = base("net", host, cpu, seq, tsMs, pid, comm);

@@ -36,6 +36,7 @@ enum akmon_drop_reason {
 	AKMON_DROP_DISK_MAP,      /* disk_io or inflight_io full */
 	AKMON_DROP_CONN_MAP,      /* conns full */
 	AKMON_DROP_FILTER_MAP,    /* filter_pids full: a child of a traced process is not followed */
+	AKMON_DROP_FILE_IO_MAP,   /* file_io full: a process's read/write bytes not counted */
 	AKMON_DROP_REASONS,
 };
 
@@ -194,6 +195,7 @@ enum akmon_changed_kind {
 	AKMON_CHANGED_SYSCALL = 1, /* syscall_counts: pid, a = nr */
 	AKMON_CHANGED_PROC = 2,    /* proc_stats: pid */
 	AKMON_CHANGED_DISK = 3,    /* disk_io: pid, a = dev, b = op */
+	AKMON_CHANGED_FILE_IO = 4, /* file_io: pid, a = fd kind, b = op */
 };
 
 struct akmon_changed_key {
@@ -241,6 +243,27 @@ struct akmon_disk_val {
 	__u64 bytes;
 	__u64 latency_ns_sum;
 	__u64 hist[AKMON_LAT_BUCKETS]; /* bucket i: latency in [2^(i-1), 2^i) us; bucket 0: < 1 us */
+	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
+};
+
+/* What a descriptor read or written is: the file family counts bytes per process, kind and direction. */
+enum akmon_fd_kind {
+	AKMON_FD_FILE = 0,    /* a regular file: page cache or not, what the process moved */
+	AKMON_FD_SOCKET = 1,
+	AKMON_FD_PIPE = 2,
+	AKMON_FD_OTHER = 3,   /* character devices, ttys, eventfds and the like */
+};
+
+struct akmon_file_io_key {
+	__u32 pid;
+	__u32 kind;           /* enum akmon_fd_kind */
+	__u32 op;             /* enum akmon_disk_op: 0 read, 1 write */
+	__u32 pad;
+};
+
+struct akmon_file_io_val {
+	__u64 ops;            /* calls that moved at least one byte */
+	__u64 bytes;          /* their return values */
 	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
 };
 

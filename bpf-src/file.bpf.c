@@ -35,6 +35,14 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } path_filters SEC(".maps");
 
+/* Bytes read and written per process, descriptor kind and direction (see akmon.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct akmon_file_io_key);
+	__type(value, struct akmon_file_io_val);
+} file_io SEC(".maps");
+
 /* Where a directory's path is built backwards ([off, AKMON_PATH_LEN)) with the relative part after it. */
 struct path_buf {
 	char buf[AKMON_PATH_LEN * 2];
@@ -328,6 +336,63 @@ static __always_inline struct path *base_of(int fd, int dirfd, const char *path)
 	return f ? (struct path *)&f->f_path : (struct path *)-1L;
 }
 
+#define S_IFMT_ 0170000
+#define S_IFREG_ 0100000
+#define S_IFSOCK_ 0140000
+#define S_IFIFO_ 0010000
+
+static __always_inline void count_io(int fd, __u32 op, long bytes)
+{
+	struct akmon_file_io_key key = {.pid = bpf_get_current_pid_tgid() >> 32, .op = op};
+	struct akmon_file_io_val zero = {}, *v;
+	struct file *f = fd_file(fd);
+	__u32 mode = f ? BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT_ : 0;
+
+	key.kind = mode == S_IFREG_ ? AKMON_FD_FILE : mode == S_IFSOCK_ ? AKMON_FD_SOCKET
+		 : mode == S_IFIFO_ ? AKMON_FD_PIPE : AKMON_FD_OTHER;
+	v = lookup_or_init(&file_io, &key, &zero, AKMON_DROP_FILE_IO_MAP);
+	if (!v)
+		return;
+	__sync_fetch_and_add(&v->ops, 1);
+	__sync_fetch_and_add(&v->bytes, bytes);
+	mark_changed(&v->epoch, AKMON_CHANGED_FILE_IO, key.pid, key.kind, op);
+}
+
+/*
+ * Bytes moved by read/write-family calls, from their return values: read, pread64, readv, preadv(2)
+ * read from a0; the write ones write to a0; sendfile reads a1 and writes a0, splice reads a0 and
+ * writes a2. Returns whether nr is one of them.
+ */
+static __always_inline bool io_call(struct pt_regs *regs, long nr, long ret)
+{
+	switch (nr) {
+	case 0: case 17: case 19: case 295: case 327:
+	case 1: case 18: case 20: case 296: case 328:
+	case 40: case 275:
+		break;
+	default:
+		return false;
+	}
+	if (ret <= 0 || !traced_current())
+		return true;
+	switch (nr) {
+	case 0: case 17: case 19: case 295: case 327:
+		count_io((int)regs->di, AKMON_DISK_READ, ret);
+		break;
+	case 40:
+		count_io((int)regs->si, AKMON_DISK_READ, ret);
+		count_io((int)regs->di, AKMON_DISK_WRITE, ret);
+		break;
+	case 275:
+		count_io((int)regs->di, AKMON_DISK_READ, ret);
+		count_io((int)regs->dx, AKMON_DISK_WRITE, ret);
+		break;
+	default:
+		count_io((int)regs->di, AKMON_DISK_WRITE, ret);
+	}
+	return true;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(akmon_file_exit, struct pt_regs *regs, long ret)
 {
@@ -338,6 +403,8 @@ int BPF_PROG(akmon_file_exit, struct pt_regs *regs, long ret)
 	__u64 id;
 	int len;
 
+	if (io_call(regs, regs->orig_ax, ret))
+		return 0;
 	if (!file_call(regs, regs->orig_ax, ret, &c))
 		return 0;
 	if (!traced_current())

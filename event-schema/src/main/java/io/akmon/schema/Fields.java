@@ -113,6 +113,12 @@ public final class Fields {
     public static final String ERRNO = "errno";
     /** "ok" or the error's name, e.g. ENOENT. */
     public static final String RESULT = "result";
+    /**
+     * On a file record with op read or write (an interval record, like disk's: {@link #OPS}, {@link #BYTES},
+     * {@link #INTERVAL_NS}): what the descriptor was, {@code file} (a regular file), {@code socket},
+     * {@code pipe} or {@code other}.
+     */
+    public static final String FD_KIND = "fd_kind";
     /** open flags (open, create), mode bits (chmod, mkdir), new owner uid (chown), in decimal. */
     public static final String MODE = "mode";
 

@@ -105,6 +105,7 @@ public final class FoldSerializers {
             writeArrayMap(p.syscalls, out);
             writeLongs(p.diskLatencyHistUs, out);
             writeArrayMap(p.fileOps, out); // format 2
+            writeArrayMap(p.fileIo, out);
         }
 
         @Override
@@ -143,6 +144,7 @@ public final class FoldSerializers {
             p.syscalls = readArrayMap(in);
             p.diskLatencyHistUs = readLongs(in);
             p.fileOps = format >= 2 ? readArrayMap(in) : null;
+            p.fileIo = format >= 2 ? readArrayMap(in) : null;
             return p;
         }
 

@@ -51,6 +51,8 @@ public final class ProcessFold {
     public long connectionsClosed;
     /** File changes by op: {count, failed}. */
     public Map<String, long[]> fileOps;
+    /** Bytes through descriptors by "kind/op" (file/read, pipe/write, ...): {ops, bytes}. */
+    public Map<String, long[]> fileIo;
     public long forks;
     public long execs;
     /** The latest exit: event time (ns), code, signal, core dumped, lifetime. */
@@ -140,6 +142,13 @@ public final class ProcessFold {
             }
             case "cpu" -> onCpuNs += e.onCpuNs;
             case "file" -> {
+                if (e.fdKind != null) {
+                    if (fileIo == null) {
+                        fileIo = new HashMap<>(4);
+                    }
+                    Totals.addSyscall(fileIo, e.fdKind + "/" + e.op, e.ops, e.bytes);
+                    return;
+                }
                 if (fileOps == null) {
                     fileOps = new HashMap<>(4);
                 }
@@ -238,6 +247,12 @@ public final class ProcessFold {
                 fileOps = new HashMap<>(4);
             }
             o.fileOps.forEach((k, v) -> Totals.addSyscall(fileOps, k, v[0], v[1]));
+        }
+        if (o.fileIo != null) {
+            if (fileIo == null) {
+                fileIo = new HashMap<>(4);
+            }
+            o.fileIo.forEach((k, v) -> Totals.addSyscall(fileIo, k, v[0], v[1]));
         }
     }
 }

@@ -66,6 +66,8 @@ public class Event {
     // File (op = create | open | unlink | rename | mkdir | rmdir | chmod | chown | truncate).
     public String path;
     public String newPath;
+    /** On read/write byte counts (op read or write, ops, bytes): file, socket, pipe or other. */
+    public String fdKind;
     /** 0: the change succeeded. */
     public int errno;
 

@@ -61,7 +61,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         long mask = 0;
         Object[] strings = {e.host, e.bootId, e.comm, e.syscall, e.event, e.dev, e.device, e.op, e.conn, e.saddr,
-            e.daddr, e.source, e.path, e.newPath};
+            e.daddr, e.source, e.path, e.newPath, e.fdKind};
         for (int i = 0; i < strings.length; i++) {
             if (strings[i] != null) {
                 mask |= 1L << i;
@@ -127,6 +127,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.source = (m & 1L << 11) != 0 ? StringValue.readString(in) : null;
         e.path = (m & 1L << 12) != 0 ? StringValue.readString(in) : null;
         e.newPath = (m & 1L << 13) != 0 ? StringValue.readString(in) : null;
+        e.fdKind = (m & 1L << 14) != 0 ? StringValue.readString(in) : null;
         e.seq = (m & 1L << 16) != 0 ? in.readLong() : 0;
         e.ts = (m & 1L << 17) != 0 ? in.readLong() : 0;
         e.lifetimeNs = (m & 1L << 18) != 0 ? in.readLong() : 0;

@@ -173,6 +173,17 @@ public final class RecordParser implements Serializable {
             }
             case FILE -> {
                 e.op = requiredText(r, Fields.OP);
+                if ("read".equals(e.op) || "write".equals(e.op)) { // bytes through descriptors, per interval
+                    e.fdKind = requiredText(r, Fields.FD_KIND);
+                    switch (e.fdKind) {
+                        case "file", "socket", "pipe", "other" -> { }
+                        default -> throw new Invalid("unknown fd_kind '" + e.fdKind + "'");
+                    }
+                    e.ops = requiredLong(r, Fields.OPS);
+                    e.bytes = requiredLong(r, Fields.BYTES);
+                    e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
+                    break;
+                }
                 switch (e.op) {
                     case "create", "open", "unlink", "rename", "mkdir", "rmdir", "chmod", "chown", "truncate" -> { }
                     default -> throw new Invalid("unknown file op '" + e.op + "'");

@@ -66,6 +66,12 @@ class RecordParserTest {
         assertEquals("/etc/a", file.path);
         assertEquals("/etc/b", file.newPath);
         assertEquals(18, file.errno);
+        Event io = parse("{" + common("file", 1) + ",\"op\":\"read\",\"fd_kind\":\"pipe\",\"ops\":2,\"bytes\":10,"
+                + "\"interval_ns\":5}").event();
+        assertEquals("pipe", EventSerializer.INSTANCE.copy(io).fdKind);
+        assertEquals(10, io.bytes);
+        assertEquals("unknown fd_kind 'tape'", parse("{" + common("file", 1)
+                + ",\"op\":\"read\",\"fd_kind\":\"tape\",\"ops\":2,\"bytes\":10}").reason());
         Event copy = EventSerializer.INSTANCE.copy(file);
         assertEquals("file", copy.type);
         assertEquals("/etc/b", copy.newPath);

@@ -27,7 +27,7 @@ public final class Layout {
 
     // enum akmon_drop_reason, in order
     public static final String[] DROP_REASONS = {
-        "output", "syscall_map", "cpu_map", "mem_map", "disk_map", "conn_map", "filter_map",
+        "output", "syscall_map", "cpu_map", "mem_map", "disk_map", "conn_map", "filter_map", "file_io_map",
     };
 
     // enum akmon_net_event
@@ -196,6 +196,24 @@ public final class Layout {
         public static final int SYSCALL = 1;
         public static final int PROC = 2;
         public static final int DISK = 3;
+        public static final int FILE_IO = 4;
+    }
+
+    /** enum akmon_fd_kind: the wire name of kind i is FD_KINDS[i]. */
+    public static final String[] FD_KINDS = {"file", "socket", "pipe", "other"};
+
+    public static final class FileIoKey {
+        public static final int PID = 0;
+        public static final int KIND = 4;
+        public static final int OP = 8;
+        public static final int SIZE = 16;
+    }
+
+    public static final class FileIoVal {
+        public static final int OPS = 0;
+        public static final int BYTES = 8;
+        public static final int EPOCH = 16;
+        public static final int SIZE = 24;
     }
 
     /** struct akmon_proc_val: one per-CPU slot of proc_stats. */
@@ -271,6 +289,10 @@ public final class Layout {
                 "path2_key", File.PATH2_KEY, 4, "path2", File.PATH2, PATH_LEN);
         define("akmon_path_filter_key", PathFilterKey.SIZE, "prefixlen", PathFilterKey.PREFIXLEN, 4,
                 "data", PathFilterKey.DATA, PATH_KEY_LEN);
+        define("akmon_file_io_key", FileIoKey.SIZE, "pid", FileIoKey.PID, 4, "kind", FileIoKey.KIND, 4,
+                "op", FileIoKey.OP, 4);
+        define("akmon_file_io_val", FileIoVal.SIZE, "ops", FileIoVal.OPS, 8, "bytes", FileIoVal.BYTES, 8,
+                "epoch", FileIoVal.EPOCH, 8);
         define("akmon_syscall_key", SyscallKey.SIZE, "pid", SyscallKey.PID, 4, "nr", SyscallKey.NR, 4);
         define("akmon_syscall_val", SyscallVal.SIZE, "count", SyscallVal.COUNT, 8, "errors", SyscallVal.ERRORS, 8,
                 "epoch", SyscallVal.EPOCH, 8);

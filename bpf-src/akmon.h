@@ -14,6 +14,8 @@
 #define AKMON_ARGV_LEN 1024 /* power of two: the verifier bounds reads with a mask */
 #define AKMON_ADDR_LEN 16   /* IPv6 size; IPv4 uses the first 4 bytes */
 #define AKMON_LAT_BUCKETS 32
+#define AKMON_PATH_LEN 512  /* power of two: offsets into it are bounded with a mask */
+#define AKMON_PATH_KEY_LEN 256 /* bytes of a path the prefix filters compare (the LPM trie's limit) */
 
 /* Records sent through the ring or perf buffer. Interval figures are not records: they live in maps. */
 enum akmon_record_type {
@@ -22,6 +24,7 @@ enum akmon_record_type {
 	AKMON_REC_EXIT = 3,
 	AKMON_REC_OOM = 4,
 	AKMON_REC_NET = 5,
+	AKMON_REC_FILE = 6,
 };
 
 /* Why the kernel side could not count or send something; index of the drops map. */
@@ -33,6 +36,7 @@ enum akmon_drop_reason {
 	AKMON_DROP_DISK_MAP,      /* disk_io or inflight_io full */
 	AKMON_DROP_CONN_MAP,      /* conns full */
 	AKMON_DROP_FILTER_MAP,    /* filter_pids full: a child of a traced process is not followed */
+	AKMON_DROP_FILE_IO_MAP,   /* file_io full: a process's read/write bytes not counted */
 	AKMON_DROP_REASONS,
 };
 
@@ -123,6 +127,51 @@ struct akmon_net {
 	char comm[AKMON_COMM_LEN];
 };
 
+/* enum akmon_file_op: what a file record reports (file.bpf.c says which syscalls map to which). */
+enum akmon_file_op {
+	AKMON_FILE_CREATE = 1,   /* an open that created the file (or, failed, asked to: O_CREAT) */
+	AKMON_FILE_OPEN = 2,     /* an open of an existing file for writing or truncation */
+	AKMON_FILE_UNLINK = 3,
+	AKMON_FILE_RENAME = 4,   /* path: the old name, path2: the new one */
+	AKMON_FILE_MKDIR = 5,
+	AKMON_FILE_RMDIR = 6,
+	AKMON_FILE_CHMOD = 7,
+	AKMON_FILE_CHOWN = 8,
+	AKMON_FILE_TRUNCATE = 9,
+};
+
+/* Bits of akmon_file.flags, one set per path. */
+enum akmon_file_flag {
+	AKMON_FILE_PATH_RELATIVE = 1,   /* path could not be resolved: it is as the process gave it */
+	AKMON_FILE_PATH_TRUNCATED = 2,  /* path is longer than AKMON_PATH_LEN - 1 bytes: cut */
+	AKMON_FILE_PATH2_RELATIVE = 4,
+	AKMON_FILE_PATH2_TRUNCATED = 8,
+};
+
+/*
+ * A file system change, taken at the syscall's exit. Each path is preceded by a 32-bit field so that
+ * the pair is a key of the path_filters LPM trie as it stands (prefix length in bits, then data).
+ */
+struct akmon_file {
+	struct akmon_hdr hdr;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__s32 ret;            /* the syscall's result: >= 0 success, else -errno */
+	__u16 op;             /* enum akmon_file_op */
+	__u16 flags;          /* enum akmon_file_flag */
+	__u16 nr;             /* syscall number */
+	__u16 path_len;       /* bytes used in path, NUL excluded */
+	__u16 path2_len;
+	__u16 pad;
+	__u32 mode;           /* open flags (open, create), mode (chmod, mkdir, create), new uid (chown) */
+	char comm[AKMON_COMM_LEN];
+	__u32 path_key;       /* filter key scratch: prefix length of path for the LPM lookup */
+	char path[AKMON_PATH_LEN];
+	__u32 path2_key;
+	char path2[AKMON_PATH_LEN];
+};
+
 /* Any record; the per-CPU scratch slot large records are built in. */
 union akmon_record {
 	struct akmon_hdr hdr;
@@ -131,6 +180,7 @@ union akmon_record {
 	struct akmon_exit exit;
 	struct akmon_oom oom;
 	struct akmon_net net;
+	struct akmon_file file;
 };
 
 /* ---- map keys and values the agent drains on an interval ---- */
@@ -145,6 +195,7 @@ enum akmon_changed_kind {
 	AKMON_CHANGED_SYSCALL = 1, /* syscall_counts: pid, a = nr */
 	AKMON_CHANGED_PROC = 2,    /* proc_stats: pid */
 	AKMON_CHANGED_DISK = 3,    /* disk_io: pid, a = dev, b = op */
+	AKMON_CHANGED_FILE_IO = 4, /* file_io: pid, a = fd kind, b = op */
 };
 
 struct akmon_changed_key {
@@ -195,6 +246,27 @@ struct akmon_disk_val {
 	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
 };
 
+/* What a descriptor read or written is: the file family counts bytes per process, kind and direction. */
+enum akmon_fd_kind {
+	AKMON_FD_FILE = 0,    /* a regular file: page cache or not, what the process moved */
+	AKMON_FD_SOCKET = 1,
+	AKMON_FD_PIPE = 2,
+	AKMON_FD_OTHER = 3,   /* character devices, ttys, eventfds and the like */
+};
+
+struct akmon_file_io_key {
+	__u32 pid;
+	__u32 kind;           /* enum akmon_fd_kind */
+	__u32 op;             /* enum akmon_disk_op: 0 read, 1 write */
+	__u32 pad;
+};
+
+struct akmon_file_io_val {
+	__u64 ops;            /* calls that moved at least one byte */
+	__u64 bytes;          /* their return values */
+	__u64 epoch;          /* drain epoch in which this CPU last marked the entry changed */
+};
+
 struct akmon_conn {
 	__u64 id;            /* connection id: boottime ns of first sight, low byte = CPU */
 	__u32 pid;
@@ -210,6 +282,17 @@ struct akmon_conn {
 	__u64 bytes_sent;
 	__u64 bytes_received;
 	char comm[AKMON_COMM_LEN];
+};
+
+/* Value of a path_filters entry: the longest matching prefix decides. */
+enum akmon_path_filter {
+	AKMON_PATH_INCLUDE = 1,
+	AKMON_PATH_EXCLUDE = 2,
+};
+
+struct akmon_path_filter_key {
+	__u32 prefixlen;      /* bits */
+	char data[AKMON_PATH_KEY_LEN];
 };
 
 #endif /* AKMON_H */

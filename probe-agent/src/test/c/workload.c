@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -198,6 +199,93 @@ static void alloc(long mb) {
 	finish("");
 }
 
+// files DIR N: in DIR (made first, then the cwd), N times: create "fI" (relative to the cwd), rename it to
+// "gI" (renameat, relative to a dirfd of DIR), chmod it, truncate it, chown it to its owner, unlink it;
+// then mkdir "d", rmdir it, one failing unlink of "missing" (ENOENT), and N creates and unlinks under
+// "skip/" (for an exclude filter). Also opens "f0ro" read-only (not a change) before the work.
+static void files(const char *dir, long n) {
+	char a[64], b[64];
+	if (mkdir(dir, 0700) && errno != EEXIST) die("mkdir");
+	if (chdir(dir)) die("chdir");
+	if (mkdir("skip", 0700) && errno != EEXIST) die("mkdir skip");
+	int ro = open("f0ro", O_CREAT | O_WRONLY, 0600);
+	if (ro < 0) die("open ro");
+	close(ro);
+	int dfd = open(".", O_RDONLY | O_DIRECTORY);
+	if (dfd < 0) die("open dir");
+	gate();
+	ro = open("f0ro", O_RDONLY);
+	if (ro < 0) die("open ro");
+	close(ro);
+	for (long i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "f%ld", i);
+		snprintf(b, sizeof(b), "g%ld", i);
+		int fd = open(a, O_CREAT | O_EXCL | O_WRONLY, 0600);
+		if (fd < 0) die("create");
+		close(fd);
+		if (renameat(dfd, a, dfd, b)) die("rename");
+		if (chmod(b, 0640)) die("chmod");
+		if (truncate(b, 0)) die("truncate");
+		if (chown(b, getuid(), getgid())) die("chown");
+		if (unlink(b)) die("unlink");
+	}
+	if (mkdir("d", 0700)) die("mkdir d");
+	if (rmdir("d")) die("rmdir d");
+	if (unlink("missing") == 0 || errno != ENOENT) die("unlink missing");
+	for (long i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "skip/s%ld", i);
+		int fd = open(a, O_CREAT | O_EXCL | O_WRONLY, 0600);
+		if (fd < 0) die("create skip");
+		close(fd);
+		if (unlink(a)) die("unlink skip");
+	}
+	close(dfd);
+	finish("");
+}
+
+// fileio PATH BYTES PIPE: writes and caches a file of BYTES bytes, then after go reads it whole with
+// read() (64 KiB at a time), pwrite()s BYTES/2 bytes into a second file PATH.w, and pushes PIPE bytes
+// through a pipe (write, then read back).
+static void fileio(const char *path, long bytes, long pipe_bytes) {
+	static char buf[65536];
+	char wpath[4096];
+	int p[2];
+	memset(buf, 'r', sizeof(buf));
+	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
+	if (fd < 0) die("open");
+	for (long left = bytes; left > 0;) {
+		long n = left < (long)sizeof(buf) ? left : (long)sizeof(buf);
+		if (write(fd, buf, n) != n) die("write");
+		left -= n;
+	}
+	if (fsync(fd)) die("fsync");
+	if (lseek(fd, 0, SEEK_SET)) die("lseek");
+	while (read(fd, buf, sizeof(buf)) > 0) {} // now in the page cache
+	snprintf(wpath, sizeof(wpath), "%s.w", path);
+	int wfd = open(wpath, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	if (wfd < 0) die("open w");
+	if (pipe(p)) die("pipe");
+	gate();
+	if (lseek(fd, 0, SEEK_SET)) die("lseek");
+	long got = 0, n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) got += n;
+	if (got != bytes) die("short read");
+	for (long off = 0; off < bytes / 2;) {
+		long c = bytes / 2 - off < (long)sizeof(buf) ? bytes / 2 - off : (long)sizeof(buf);
+		if (pwrite(wfd, buf, c, off) != c) die("pwrite");
+		off += c;
+	}
+	for (long off = 0; off < pipe_bytes;) {
+		long c = pipe_bytes - off < 4096 ? pipe_bytes - off : 4096;
+		if (write(p[1], buf, c) != c) die("pipe write");
+		if (read(p[0], buf, c) != c) die("pipe read");
+		off += c;
+	}
+	close(fd);
+	close(wfd);
+	finish("");
+}
+
 int main(int argc, char **argv) {
 	if (argc >= 3 && !strcmp(argv[1], "exit")) return atoi(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "spawn")) spawn(argv[0], atoi(argv[2]), argv[3]);
@@ -208,7 +296,9 @@ int main(int argc, char **argv) {
 	if (argc >= 4 && !strcmp(argv[1], "write")) write_file(argv[2], atol(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "forks")) forks(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "alloc")) alloc(atol(argv[2]));
+	if (argc >= 4 && !strcmp(argv[1], "files")) files(argv[2], atol(argv[3]));
+	if (argc >= 5 && !strcmp(argv[1], "fileio")) fileio(argv[2], atol(argv[3]), atol(argv[4]));
 	fprintf(stderr, "usage: workload exit CODE | spawn N CODE | getppid K | odirect PATH BYTES | tcp BYTES | burn MS"
-			" | alloc MB | write PATH MB | forks N\n");
+			" | alloc MB | write PATH MB | forks N | files DIR N | fileio PATH BYTES PIPE\n");
 	return 2;
 }

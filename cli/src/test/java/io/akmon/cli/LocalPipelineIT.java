@@ -198,7 +198,7 @@ class LocalPipelineIT {
         return n;
     }
 
-    private static List<JsonNode> search(EsClient client, String index, String query) {
+    static List<JsonNode> search(EsClient client, String index, String query) {
         JsonNode r = client.call("GET", "/" + index + "/_search?size=10000&q="
                 + URLEncoder.encode(query, StandardCharsets.UTF_8), null, true);
         List<JsonNode> sources = new ArrayList<>();
@@ -209,7 +209,7 @@ class LocalPipelineIT {
     }
 
     /** Starts a short-lived workload process every 500 ms, so event time keeps moving once the work is done. */
-    private static final class Heartbeat implements AutoCloseable {
+    static final class Heartbeat implements AutoCloseable {
         private final Thread thread = new Thread(this::beat, "heartbeat");
         private volatile boolean stop;
 
@@ -236,7 +236,7 @@ class LocalPipelineIT {
         }
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+    static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "local-pipeline-it");

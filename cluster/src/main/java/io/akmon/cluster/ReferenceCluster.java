@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReferenceCluster implements AutoCloseable {
     /** One topic per record family, as the agent writes them (prefix {@code akmon.}). */
-    public static final List<String> FAMILIES = List.of("fork", "exec", "exit", "syscall", "cpu", "memory", "disk", "net", "lost", "agent", "host", "audit");
+    public static final List<String> FAMILIES = List.of("fork", "exec", "exit", "syscall", "cpu", "memory", "disk", "net", "lost", "agent", "host", "audit", "file");
     public static final String AGGREGATES_TOPIC = "akmon.aggregates";
     public static final String ALERTS_TOPIC = "akmon.alerts";
     public static final String DEAD_LETTER_TOPIC = "akmon.deadletter";

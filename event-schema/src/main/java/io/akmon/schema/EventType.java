@@ -9,7 +9,7 @@ import java.util.Map;
  * field. New families go at the end: the ordinal is stored in the agent's spool.
  */
 public enum EventType {
-    FORK, EXEC, EXIT, SYSCALL, CPU, MEMORY, DISK, NET, LOST, AGENT, AUDIT, HOST;
+    FORK, EXEC, EXIT, SYSCALL, CPU, MEMORY, DISK, NET, LOST, AGENT, AUDIT, HOST, FILE;
 
     // Both are on every record's path (serializing, topic lookup): computed once, not per call.
     private final String wire = name().toLowerCase(Locale.ROOT);

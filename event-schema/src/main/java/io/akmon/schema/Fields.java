@@ -98,6 +98,30 @@ public final class Fields {
     public static final String BYTES_RECEIVED = "bytes_received";
     public static final String RETRANSMITS = "retransmits";
 
+    // File system changes (type file): op is one of create, open, unlink, rename, mkdir, rmdir, chmod,
+    // chown, truncate; uid and tid as on exec records.
+    /** Absolute path, resolved against the cwd or dirfd; as the process gave it when {@link #PATH_RELATIVE}. */
+    public static final String PATH = "path";
+    /** The new name of a rename. */
+    public static final String NEW_PATH = "new_path";
+    /** True when the path could not be resolved (its directory was unknown): relative to something unknown. */
+    public static final String PATH_RELATIVE = "path_relative";
+    public static final String NEW_PATH_RELATIVE = "new_path_relative";
+    /** True when the path was longer than the kernel side copies (511 bytes) and is cut. */
+    public static final String PATH_TRUNCATED = "path_truncated";
+    /** 0 on success, else the error number the syscall returned. */
+    public static final String ERRNO = "errno";
+    /** "ok" or the error's name, e.g. ENOENT. */
+    public static final String RESULT = "result";
+    /**
+     * On a file record with op read or write (an interval record, like disk's: {@link #OPS}, {@link #BYTES},
+     * {@link #INTERVAL_NS}): what the descriptor was, {@code file} (a regular file), {@code socket},
+     * {@code pipe} or {@code other}.
+     */
+    public static final String FD_KIND = "fd_kind";
+    /** open flags (open, create), mode bits (chmod, mkdir), new owner uid (chown), in decimal. */
+    public static final String MODE = "mode";
+
     // Agent health (type agent): the kernel's cost of each loaded program, from BPF statistics.
     /** Whether the kernel counted program runs this interval (BPF_ENABLE_STATS held by the agent, or the sysctl). */
     public static final String PROBE_STATS = "probe_stats";

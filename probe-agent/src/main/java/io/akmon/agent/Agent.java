@@ -92,11 +92,14 @@ public final class Agent implements AutoCloseable {
         this.object = loaded.object();
         try {
             Map<String, BpfMap> maps = new HashMap<>();
-            for (String m : List.of("syscall_counts", "proc_stats", "disk_io", "drops",
+            for (String m : List.of("syscall_counts", "proc_stats", "disk_io", "file_io", "drops",
                     "conns", "filter_pids", "filter_comms", "filter_cgroups", "agent_seq", "seqs")) {
                 maps.put(m, object.map(m));
             }
             fillFilters(maps);
+            if (loaded.probes().contains(Probe.FILE_EXIT)) {
+                io.akmon.agent.loader.PathFilters.fill(object.map("path_filters"), settings.fileInclude, settings.fileExclude);
+            }
             AgentStream stream = new AgentStream(maps.get("agent_seq"), identity);
             this.connections = new ConnectionTracker(maps.get("conns"), processes, stream);
             Runnable flushCpu = loaded.probes().contains(Probe.SCHED_SWITCH) ? cpuFlusher(object) : () -> { };

@@ -58,6 +58,10 @@ public final class AgentSettings {
     /** Bytes of argv copied per exec, 0..1023. */
     public int argvMax = 1023;
     public List<String> families = new ArrayList<>(List.of("process", "syscall", "cpu", "memory", "disk", "net"));
+    /** File family: only paths under these directories (absolute; empty: every path). */
+    public List<String> fileInclude = new ArrayList<>();
+    /** File family: no paths under these directories; the longest matching include or exclude decides. */
+    public List<String> fileExclude = new ArrayList<>();
     /** Replaces the kernel's host name on records. */
     public String host;
     public String btf = "/sys/kernel/btf/vmlinux";
@@ -120,6 +124,9 @@ public final class AgentSettings {
         requireItems("comms", comms);
         requireItems("cgroups", cgroups);
         requireItems("families", families);
+        requireItems("file_include", fileInclude);
+        requireItems("file_exclude", fileExclude);
+        io.akmon.agent.loader.PathFilters.entries(fileInclude, fileExclude);
         require(transport != null, "transport is empty (use ringbuf or perf)");
         require(sink != null, "sink is empty (use stdout or kafka)");
         require(btf != null, "btf is empty (give the path of the kernel's BTF, e.g. /sys/kernel/btf/vmlinux)");
@@ -143,7 +150,7 @@ public final class AgentSettings {
         try {
             enabledFamilies();
         } catch (IllegalArgumentException e) {
-            throw new ProbeException("invalid families: " + e.getMessage(), "list some of process, syscall, cpu, memory, disk, net");
+            throw new ProbeException("invalid families: " + e.getMessage(), "list some of process, syscall, cpu, memory, disk, net, file");
         }
         return this;
     }

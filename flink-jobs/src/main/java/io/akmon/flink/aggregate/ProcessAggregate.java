@@ -43,6 +43,24 @@ public class ProcessAggregate extends Aggregate {
     public long connectionsOpened;
     public long connectionsClosed;
 
+    /** File changes in the window, failed ones included; by op, busiest first. */
+    public long fileOpCount;
+    public long fileOpErrors;
+    public List<SyscallCount> fileOps;
+
+    /** Bytes the process read and wrote through regular files (page-cache hits included) and calls that moved them. */
+    public long fileReadBytes;
+    public long fileWriteBytes;
+    public long fileReadOps;
+    public long fileWriteOps;
+    /** The same through sockets, pipes and other descriptors (ttys, devices), kept apart. */
+    public long socketReadBytes;
+    public long socketWriteBytes;
+    public long pipeReadBytes;
+    public long pipeWriteBytes;
+    public long otherReadBytes;
+    public long otherWriteBytes;
+
     public long forks;
     public long execs;
     public boolean exited;
@@ -52,6 +70,11 @@ public class ProcessAggregate extends Aggregate {
     public Long lifetimeNs;
 
     public ProcessAggregate() {
+    }
+
+    private static long io(ProcessFold f, String kindOp, int field) {
+        long[] v = f.fileIo.get(kindOp);
+        return v == null ? 0 : v[field];
     }
 
     public static ProcessAggregate of(String resolution, String host, int pid, long start, long end, ProcessFold f) {
@@ -88,6 +111,25 @@ public class ProcessAggregate extends Aggregate {
         a.netRetransmits = f.netRetransmits;
         a.connectionsOpened = f.connectionsOpened;
         a.connectionsClosed = f.connectionsClosed;
+        if (f.fileOps != null) {
+            a.fileOps = SyscallCount.ranked(f.fileOps);
+            for (SyscallCount s : a.fileOps) {
+                a.fileOpCount += s.count;
+                a.fileOpErrors += s.errors;
+            }
+        }
+        if (f.fileIo != null) {
+            a.fileReadBytes = io(f, "file/read", 1);
+            a.fileWriteBytes = io(f, "file/write", 1);
+            a.fileReadOps = io(f, "file/read", 0);
+            a.fileWriteOps = io(f, "file/write", 0);
+            a.socketReadBytes = io(f, "socket/read", 1);
+            a.socketWriteBytes = io(f, "socket/write", 1);
+            a.pipeReadBytes = io(f, "pipe/read", 1);
+            a.pipeWriteBytes = io(f, "pipe/write", 1);
+            a.otherReadBytes = io(f, "other/read", 1);
+            a.otherWriteBytes = io(f, "other/write", 1);
+        }
         a.forks = f.forks;
         a.execs = f.execs;
         if (f.has(ProcessFold.EXIT)) {

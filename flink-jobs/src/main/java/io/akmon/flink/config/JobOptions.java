@@ -29,7 +29,7 @@ public class JobOptions implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public static final String DEFAULT_TOPICS = "akmon.fork,akmon.exec,akmon.exit,akmon.syscall,akmon.cpu,"
-            + "akmon.memory,akmon.disk,akmon.net,akmon.lost,akmon.agent,akmon.host";
+            + "akmon.memory,akmon.disk,akmon.net,akmon.lost,akmon.agent,akmon.host,akmon.file";
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file with option values (keys = long option names without dashes).")

@@ -104,6 +104,8 @@ public final class FoldSerializers {
             writeString(p.comm, out);
             writeArrayMap(p.syscalls, out);
             writeLongs(p.diskLatencyHistUs, out);
+            writeArrayMap(p.fileOps, out); // format 2
+            writeArrayMap(p.fileIo, out);
         }
 
         @Override
@@ -141,6 +143,8 @@ public final class FoldSerializers {
             p.comm = readString(in);
             p.syscalls = readArrayMap(in);
             p.diskLatencyHistUs = readLongs(in);
+            p.fileOps = format >= 2 ? readArrayMap(in) : null;
+            p.fileIo = format >= 2 ? readArrayMap(in) : null;
             return p;
         }
 

@@ -49,6 +49,10 @@ public final class ProcessFold {
     public long netRetransmits;
     public long connectionsOpened;
     public long connectionsClosed;
+    /** File changes by op: {count, failed}. */
+    public Map<String, long[]> fileOps;
+    /** Bytes through descriptors by "kind/op" (file/read, pipe/write, ...): {ops, bytes}. */
+    public Map<String, long[]> fileIo;
     public long forks;
     public long execs;
     /** The latest exit: event time (ns), code, signal, core dumped, lifetime. */
@@ -137,6 +141,19 @@ public final class ProcessFold {
                 Totals.addSyscall(syscalls, e.syscall, e.count, e.errors);
             }
             case "cpu" -> onCpuNs += e.onCpuNs;
+            case "file" -> {
+                if (e.fdKind != null) {
+                    if (fileIo == null) {
+                        fileIo = new HashMap<>(4);
+                    }
+                    Totals.addSyscall(fileIo, e.fdKind + "/" + e.op, e.ops, e.bytes);
+                    return;
+                }
+                if (fileOps == null) {
+                    fileOps = new HashMap<>(4);
+                }
+                Totals.addSyscall(fileOps, e.op, 1, e.errno != 0 ? 1 : 0);
+            }
             case "memory" -> {
                 if ("oom_kill".equals(e.event)) {
                     oomKills++;
@@ -225,5 +242,17 @@ public final class ProcessFold {
         connectionsClosed += o.connectionsClosed;
         forks += o.forks;
         execs += o.execs;
+        if (o.fileOps != null) {
+            if (fileOps == null) {
+                fileOps = new HashMap<>(4);
+            }
+            o.fileOps.forEach((k, v) -> Totals.addSyscall(fileOps, k, v[0], v[1]));
+        }
+        if (o.fileIo != null) {
+            if (fileIo == null) {
+                fileIo = new HashMap<>(4);
+            }
+            o.fileIo.forEach((k, v) -> Totals.addSyscall(fileIo, k, v[0], v[1]));
+        }
     }
 }

@@ -63,6 +63,14 @@ public class Event {
     public long bytesReceived;
     public long retransmits;
 
+    // File (op = create | open | unlink | rename | mkdir | rmdir | chmod | chown | truncate).
+    public String path;
+    public String newPath;
+    /** On read/write byte counts (op read or write, ops, bytes): file, socket, pipe or other. */
+    public String fdKind;
+    /** 0: the change succeeded. */
+    public int errno;
+
     // Loss.
     public String source;
     public long lost;

@@ -24,7 +24,7 @@ public final class EventSerializer extends StateSerializer<Event> {
     public static final EventSerializer INSTANCE = new EventSerializer();
     public static final TypeInformation<Event> TYPE = new SerializerTypeInfo<>(Event.class, INSTANCE);
     private static final String[] TYPES = {"fork", "exec", "exit", "syscall", "cpu", "memory", "disk", "net", "lost",
-        "agent"};
+        "agent", "file"};
 
     /** Makes {@code TypeInformation.of(Event.class)} this type. */
     public static final class Factory extends TypeInfoFactory<Event> {
@@ -61,7 +61,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         long mask = 0;
         Object[] strings = {e.host, e.bootId, e.comm, e.syscall, e.event, e.dev, e.device, e.op, e.conn, e.saddr,
-            e.daddr, e.source};
+            e.daddr, e.source, e.path, e.newPath, e.fdKind};
         for (int i = 0; i < strings.length; i++) {
             if (strings[i] != null) {
                 mask |= 1L << i;
@@ -74,7 +74,7 @@ public final class EventSerializer extends StateSerializer<Event> {
                 mask |= 1L << (16 + i);
             }
         }
-        int[] ints = {e.schemaVersion, e.cpu, e.pid, e.ppid, e.exitCode, e.signal, e.sport, e.dport, e.sourceCpu};
+        int[] ints = {e.schemaVersion, e.cpu, e.pid, e.ppid, e.exitCode, e.signal, e.sport, e.dport, e.sourceCpu, e.errno};
         for (int i = 0; i < ints.length; i++) {
             if (ints[i] != 0) {
                 mask |= 1L << (40 + i);
@@ -125,6 +125,9 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.saddr = (m & 1L << 9) != 0 ? StringValue.readString(in) : null;
         e.daddr = (m & 1L << 10) != 0 ? StringValue.readString(in) : null;
         e.source = (m & 1L << 11) != 0 ? StringValue.readString(in) : null;
+        e.path = (m & 1L << 12) != 0 ? StringValue.readString(in) : null;
+        e.newPath = (m & 1L << 13) != 0 ? StringValue.readString(in) : null;
+        e.fdKind = (m & 1L << 14) != 0 ? StringValue.readString(in) : null;
         e.seq = (m & 1L << 16) != 0 ? in.readLong() : 0;
         e.ts = (m & 1L << 17) != 0 ? in.readLong() : 0;
         e.lifetimeNs = (m & 1L << 18) != 0 ? in.readLong() : 0;
@@ -151,6 +154,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.sport = (m & 1L << 46) != 0 ? in.readInt() : 0;
         e.dport = (m & 1L << 47) != 0 ? in.readInt() : 0;
         e.sourceCpu = (m & 1L << 48) != 0 ? in.readInt() : 0;
+        e.errno = (m & 1L << 49) != 0 ? in.readInt() : 0;
         e.coreDumped = (m & 1L << 56) != 0;
         e.latencyHistUs = (m & 1L << 57) != 0 ? readLongs(in) : null;
         return e;

@@ -171,6 +171,27 @@ public final class RecordParser implements Serializable {
                 e.lost = requiredLong(r, Fields.LOST);
                 e.sourceCpu = (int) optionalLong(r, "source_cpu", -1);
             }
+            case FILE -> {
+                e.op = requiredText(r, Fields.OP);
+                if ("read".equals(e.op) || "write".equals(e.op)) { // bytes through descriptors, per interval
+                    e.fdKind = requiredText(r, Fields.FD_KIND);
+                    switch (e.fdKind) {
+                        case "file", "socket", "pipe", "other" -> { }
+                        default -> throw new Invalid("unknown fd_kind '" + e.fdKind + "'");
+                    }
+                    e.ops = requiredLong(r, Fields.OPS);
+                    e.bytes = requiredLong(r, Fields.BYTES);
+                    e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
+                    break;
+                }
+                switch (e.op) {
+                    case "create", "open", "unlink", "rename", "mkdir", "rmdir", "chmod", "chown", "truncate" -> { }
+                    default -> throw new Invalid("unknown file op '" + e.op + "'");
+                }
+                e.path = requiredText(r, Fields.PATH);
+                e.newPath = optionalText(r, Fields.NEW_PATH);
+                e.errno = (int) optionalLong(r, Fields.ERRNO, 0);
+            }
             case AGENT, HOST -> { } // counted for coverage; the host aggregate does not read their figures yet
             default -> throw new Invalid("unhandled type " + type);
         }

@@ -19,8 +19,8 @@ import java.util.Map;
  */
 public abstract class StateSerializer<T> extends TypeSerializerSingleton<T> {
     private static final long serialVersionUID = 1L;
-    /** The format this build writes. */
-    public static final int FORMAT = 1;
+    /** The format this build writes. 2: ProcessFold's file ops. */
+    public static final int FORMAT = 2;
 
     protected abstract void write(T value, DataOutputView out) throws IOException;
 

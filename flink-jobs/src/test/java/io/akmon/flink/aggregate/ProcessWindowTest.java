@@ -12,6 +12,8 @@ import static io.akmon.flink.testing.Records.cpu;
 import static io.akmon.flink.testing.Records.disk;
 import static io.akmon.flink.testing.Records.exec;
 import static io.akmon.flink.testing.Records.exit;
+import static io.akmon.flink.testing.Records.file;
+import static io.akmon.flink.testing.Records.fileIo;
 import static io.akmon.flink.testing.Records.fork;
 import static io.akmon.flink.testing.Records.hist;
 import static io.akmon.flink.testing.Records.memory;
@@ -153,6 +155,37 @@ class ProcessWindowTest {
             assertEquals(2_000L, p.rssBytes);
             assertEquals(9_000, p.rssMaxBytes);
             assertEquals(2, p.pageFaults);
+        }
+    }
+
+    @Test
+    void fileChangesAreCountedPerOpWithTheirFailures() throws Exception {
+        try (var h = harness()) {
+            send(h, file("h1", 0, 1, 1_000, 100, "make", "create", "/src/a.o", 0));
+            send(h, file("h1", 1, 1, 1_200, 100, "make", "create", "/src/b.o", 0));
+            send(h, file("h1", 0, 2, 1_300, 100, "make", "unlink", "/src/missing", 2));
+            send(h, file("h1", 0, 3, 1_400, 100, "make", "rename", "/src/a.o", 0));
+            send(h, file("h1", 0, 3, 1_400, 100, "make", "rename", "/src/a.o", 0)); // a duplicate counts once
+            send(h, file("h1", 1, 2, 11_000, 100, "make", "unlink", "/src/b.o", 0));
+            send(h, fileIo("h1", 1, 2_000, 100, "make", "file", "read", 3, 12_288));
+            send(h, fileIo("h1", 2, 2_000, 100, "make", "pipe", "write", 1, 5));
+            send(h, fileIo("h1", 3, 3_000, 100, "make", "file", "read", 1, 100));
+            h.processWatermark(25_000);
+            List<ProcessAggregate> out = outputs(h, ProcessAggregate.KIND);
+            assertEquals(2, out.size());
+            ProcessAggregate first = out.get(0);
+            assertEquals(4, first.fileOpCount);
+            assertEquals(1, first.fileOpErrors);
+            assertEquals(List.of(new SyscallCount("create", 2, 0), new SyscallCount("rename", 1, 0),
+                    new SyscallCount("unlink", 1, 1)), first.fileOps);
+            assertEquals(List.of(new SyscallCount("unlink", 1, 0)), out.get(1).fileOps);
+            assertEquals(0, first.syscallCount, "file records are not syscall counts");
+            assertEquals(12_388, first.fileReadBytes);
+            assertEquals(4, first.fileReadOps);
+            assertEquals(0, first.fileWriteBytes);
+            assertEquals(5, first.pipeWriteBytes, "pipe bytes apart from file bytes");
+            assertEquals(0, out.get(1).fileReadBytes);
+            assertDrained(h);
         }
     }
 }

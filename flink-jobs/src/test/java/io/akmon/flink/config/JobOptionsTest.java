@@ -34,7 +34,7 @@ class JobOptionsTest {
         JobOptions o = JobOptions.parse();
         assertEquals("localhost:9092", o.bootstrapServers);
         assertEquals(List.of("akmon.fork", "akmon.exec", "akmon.exit", "akmon.syscall", "akmon.cpu", "akmon.memory",
-                "akmon.disk", "akmon.net", "akmon.lost", "akmon.agent", "akmon.host"), o.topics);
+                "akmon.disk", "akmon.net", "akmon.lost", "akmon.agent", "akmon.host", "akmon.file"), o.topics);
         assertEquals("akmon.aggregates", o.aggregatesTopic);
         assertEquals("akmon.deadletter", o.deadLetterTopic);
         assertEquals(Duration.ofSeconds(10), o.window);

@@ -27,6 +27,8 @@ import static io.akmon.flink.testing.Records.cpu;
 import static io.akmon.flink.testing.Records.disk;
 import static io.akmon.flink.testing.Records.exec;
 import static io.akmon.flink.testing.Records.exit;
+import static io.akmon.flink.testing.Records.file;
+import static io.akmon.flink.testing.Records.fileIo;
 import static io.akmon.flink.testing.Records.fork;
 import static io.akmon.flink.testing.Records.hist;
 import static io.akmon.flink.testing.Records.lost;
@@ -69,6 +71,14 @@ class FoldOperatorReferenceTest {
                 all.add(exec(host, rnd.nextInt(4), 0, start + 3, pid, comm + "x"));
                 String conn = "c" + hi + "-" + pi;
                 all.add(net(host, rnd.nextInt(4), 0, start + 5, pid, comm, pi % 2 == 0 ? "connect" : "accept", conn, 0, 0, 0));
+                // file changes at fixed offsets (no draws from rnd): creates, a failed unlink, a rename
+                all.add(file(host, pi % 4, 0, start + 7, pid, comm, "create", "/w/" + pid, 0));
+                all.add(file(host, (pi + 1) % 4, 0, start + 11_000, pid, comm, "create", "/w/" + pid + "b", 0));
+                all.add(file(host, pi % 4, 0, start + 11_001, pid, comm, "unlink", "/w/none", pi % 2 == 0 ? 2 : 0));
+                all.add(file(host, pi % 4, 0, start + 14_000, pid, comm, "rename", "/w/" + pid, 0));
+                all.add(fileIo(host, 0, start + 2_000, pid, comm, "file", "read", 3, 4096L * (pi + 1)));
+                all.add(fileIo(host, 0, start + 2_000, pid, comm, pi % 2 == 0 ? "pipe" : "socket", "write", 1, 17));
+                all.add(fileIo(host, 0, start + 12_000, pid, comm, "file", "write", 2, 100L + hi));
                 for (long t = start + 500; t < end; t += 700 + rnd.nextInt(600)) {
                     int cpu = rnd.nextInt(4);
                     switch (rnd.nextInt(7)) {

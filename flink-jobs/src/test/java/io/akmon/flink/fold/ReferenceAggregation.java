@@ -148,10 +148,10 @@ final class ReferenceAggregation {
                 n.put("syscall_errors", sum(es, "syscall", e -> e.errors));
                 n.set("syscalls", syscalls(es, Integer.MAX_VALUE));
                 n.set("top_syscalls", syscalls(es, 10));
-                n.put("disk_read_bytes", es.stream().filter(e -> "read".equals(e.op)).mapToLong(e -> e.bytes).sum());
-                n.put("disk_write_bytes", es.stream().filter(e -> "write".equals(e.op)).mapToLong(e -> e.bytes).sum());
-                n.put("disk_read_ops", es.stream().filter(e -> "read".equals(e.op)).mapToLong(e -> e.ops).sum());
-                n.put("disk_write_ops", es.stream().filter(e -> "write".equals(e.op)).mapToLong(e -> e.ops).sum());
+                n.put("disk_read_bytes", es.stream().filter(e -> e.type.equals("disk") && "read".equals(e.op)).mapToLong(e -> e.bytes).sum());
+                n.put("disk_write_bytes", es.stream().filter(e -> e.type.equals("disk") && "write".equals(e.op)).mapToLong(e -> e.bytes).sum());
+                n.put("disk_read_ops", es.stream().filter(e -> e.type.equals("disk") && "read".equals(e.op)).mapToLong(e -> e.ops).sum());
+                n.put("disk_write_ops", es.stream().filter(e -> e.type.equals("disk") && "write".equals(e.op)).mapToLong(e -> e.ops).sum());
                 long sent = sum(es, "net", e -> e.bytesSent);
                 long received = sum(es, "net", e -> e.bytesReceived);
                 n.put("net_bytes_sent", sent);
@@ -252,10 +252,10 @@ final class ReferenceAggregation {
         n.put("syscall_count", sum(es, "syscall", e -> e.count));
         n.put("syscall_errors", sum(es, "syscall", e -> e.errors));
         n.set("syscalls", syscalls(es, Integer.MAX_VALUE));
-        n.put("disk_read_bytes", es.stream().filter(e -> "read".equals(e.op)).mapToLong(e -> e.bytes).sum());
-        n.put("disk_write_bytes", es.stream().filter(e -> "write".equals(e.op)).mapToLong(e -> e.bytes).sum());
-        n.put("disk_read_ops", es.stream().filter(e -> "read".equals(e.op)).mapToLong(e -> e.ops).sum());
-        n.put("disk_write_ops", es.stream().filter(e -> "write".equals(e.op)).mapToLong(e -> e.ops).sum());
+        n.put("disk_read_bytes", es.stream().filter(e -> e.type.equals("disk") && "read".equals(e.op)).mapToLong(e -> e.bytes).sum());
+        n.put("disk_write_bytes", es.stream().filter(e -> e.type.equals("disk") && "write".equals(e.op)).mapToLong(e -> e.bytes).sum());
+        n.put("disk_read_ops", es.stream().filter(e -> e.type.equals("disk") && "read".equals(e.op)).mapToLong(e -> e.ops).sum());
+        n.put("disk_write_ops", es.stream().filter(e -> e.type.equals("disk") && "write".equals(e.op)).mapToLong(e -> e.ops).sum());
         long[] h = new long[32];
         es.stream().filter(e -> e.type.equals("disk")).forEach(e -> {
             for (int i = 0; i < 32; i++) {
@@ -275,6 +275,32 @@ final class ReferenceAggregation {
         n.put("connections_opened", es.stream().filter(e -> e.type.equals("net")
                 && (e.event.equals("connect") || e.event.equals("accept"))).count());
         n.put("connections_closed", es.stream().filter(e -> e.type.equals("net") && e.event.equals("close")).count());
+        for (String kind : List.of("file", "socket", "pipe", "other")) {
+            for (String op : List.of("read", "write")) {
+                List<Event> io = es.stream().filter(e -> e.type.equals("file") && kind.equals(e.fdKind) && op.equals(e.op)).toList();
+                n.put(kind + "_" + op + "_bytes", io.stream().mapToLong(e -> e.bytes).sum());
+                if (kind.equals("file")) {
+                    n.put(kind + "_" + op + "_ops", io.stream().mapToLong(e -> e.ops).sum());
+                }
+            }
+        }
+        List<Event> fileEvents = es.stream().filter(e -> e.type.equals("file") && e.fdKind == null).toList();
+        n.put("file_op_count", fileEvents.size());
+        n.put("file_op_errors", fileEvents.stream().filter(e -> e.errno != 0).count());
+        if (!fileEvents.isEmpty()) {
+            Map<String, long[]> ops = new TreeMap<>();
+            for (Event e : fileEvents) {
+                long[] c = ops.computeIfAbsent(e.op, k -> new long[2]);
+                c[0]++;
+                c[1] += e.errno != 0 ? 1 : 0;
+            }
+            List<Map.Entry<String, long[]>> l = new ArrayList<>(ops.entrySet());
+            l.sort(Comparator.comparingLong((Map.Entry<String, long[]> x) -> -x.getValue()[0]).thenComparing(Map.Entry::getKey));
+            ArrayNode a = n.putArray("file_ops");
+            for (Map.Entry<String, long[]> x : l) {
+                a.addObject().put("name", x.getKey()).put("count", x.getValue()[0]).put("errors", x.getValue()[1]);
+            }
+        }
         n.put("forks", es.stream().filter(e -> e.type.equals("fork")).count());
         n.put("execs", es.stream().filter(e -> e.type.equals("exec")).count());
         Event exit = null;

@@ -60,6 +60,23 @@ class RecordParserTest {
         assertEquals(5, net.bytesSent);
         assertEquals(6, net.bytesReceived);
 
+        Event file = parse("{" + common("file", 1) + ",\"op\":\"rename\",\"path\":\"/etc/a\",\"new_path\":\"/etc/b\","
+                + "\"path_relative\":false,\"errno\":18,\"result\":\"EXDEV\",\"uid\":0}").event();
+        assertEquals("rename", file.op);
+        assertEquals("/etc/a", file.path);
+        assertEquals("/etc/b", file.newPath);
+        assertEquals(18, file.errno);
+        Event io = parse("{" + common("file", 1) + ",\"op\":\"read\",\"fd_kind\":\"pipe\",\"ops\":2,\"bytes\":10,"
+                + "\"interval_ns\":5}").event();
+        assertEquals("pipe", EventSerializer.INSTANCE.copy(io).fdKind);
+        assertEquals(10, io.bytes);
+        assertEquals("unknown fd_kind 'tape'", parse("{" + common("file", 1)
+                + ",\"op\":\"read\",\"fd_kind\":\"tape\",\"ops\":2,\"bytes\":10}").reason());
+        Event copy = EventSerializer.INSTANCE.copy(file);
+        assertEquals("file", copy.type);
+        assertEquals("/etc/b", copy.newPath);
+        assertEquals(18, copy.errno);
+
         Event lost = parse("{" + common("lost", 1) + ",\"source\":\"output\",\"lost\":12,\"source_cpu\":1}").event();
         assertEquals(12, lost.lost);
         assertEquals(1, lost.sourceCpu);
@@ -85,6 +102,9 @@ class RecordParserTest {
                 + ",\"on_cpu_ns\":1}").reason();
         assertTrue(reason.startsWith("ts is 86") && reason.endsWith("s in the future (more than 3600 s ahead of "
                 + "this machine's clock)"), reason);
+        assertEquals("unknown file op 'teleport'",
+                parse("{" + common("file", 1) + ",\"op\":\"teleport\",\"path\":\"/a\"}").reason());
+        assertEquals("missing field path", parse("{" + common("file", 1) + ",\"op\":\"unlink\"}").reason());
         assertEquals("unknown net event 'teleport'",
                 parse("{" + common("net", 1) + ",\"event\":\"teleport\",\"conn\":\"1\"}").reason());
     }

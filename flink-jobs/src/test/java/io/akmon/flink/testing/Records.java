@@ -98,6 +98,27 @@ public final class Records {
         return e;
     }
 
+    public static Event file(String host, int cpu, long seq, long tsMs, int pid, String comm, String op, String path,
+                             int errno) {
+        Event e = base("file", host, cpu, seq, tsMs, pid, comm);
+        e.op = op;
+        e.path = path;
+        e.newPath = "rename".equals(op) ? path + ".new" : null;
+        e.errno = errno;
+        return e;
+    }
+
+    public static Event fileIo(String host, long seq, long tsMs, int pid, String comm, String kind, String op, long ops,
+                               long bytes) {
+        Event e = base("file", host, -1, seq, tsMs, pid, comm);
+        e.fdKind = kind;
+        e.op = op;
+        e.ops = ops;
+        e.bytes = bytes;
+        e.intervalNs = 1_000_000_000L;
+        return e;
+    }
+
     public static Event net(String host, int cpu, long seq, long tsMs, int pid, String comm, String event,
                             String conn, long sent, long received, long retransmits) {
         Event e = base("net", host, cpu, seq, tsMs, pid, comm);

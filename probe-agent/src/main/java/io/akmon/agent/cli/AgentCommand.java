@@ -88,8 +88,16 @@ public final class AgentCommand implements Callable<Integer> {
     Integer syscallSampleRate;
 
     @Option(names = "--families", paramLabel = "LIST", split = ",",
-            description = "Families to collect: process,syscall,cpu,memory,disk,net (default all).")
+            description = "Families to collect: process,syscall,cpu,memory,disk,net,file (default all but file).")
     List<String> families;
+
+    @Option(names = "--file-include", paramLabel = "DIR", split = ",",
+            description = "File family: only paths under this directory (repeatable). Default: every path.")
+    List<String> fileInclude;
+
+    @Option(names = "--file-exclude", paramLabel = "DIR", split = ",",
+            description = "File family: no paths under this directory, e.g. /proc,/sys (repeatable); the longest matching prefix decides.")
+    List<String> fileExclude;
 
     @Option(names = "--argv-max", paramLabel = "BYTES", description = "Bytes of argv kept per exec, 0..1023. Default: 1023.")
     Integer argvMax;
@@ -142,6 +150,8 @@ public final class AgentCommand implements Callable<Integer> {
         if (cgroups != null) s.cgroups = cgroups;
         if (syscallSampleRate != null) s.syscallSampleRate = syscallSampleRate;
         if (families != null) s.families = families;
+        if (fileInclude != null) s.fileInclude = fileInclude;
+        if (fileExclude != null) s.fileExclude = fileExclude;
         if (argvMax != null) s.argvMax = argvMax;
         if (host != null) s.host = host;
         if (btf != null) s.btf = btf;

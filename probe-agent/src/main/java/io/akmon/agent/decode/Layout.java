@@ -14,6 +14,8 @@ public final class Layout {
     public static final int ARGV_LEN = 1024;
     public static final int ADDR_LEN = 16;
     public static final int LAT_BUCKETS = 32;
+    public static final int PATH_LEN = 512;
+    public static final int PATH_KEY_LEN = 256;
 
     // enum akmon_record_type
     public static final int REC_FORK = 1;
@@ -21,16 +23,32 @@ public final class Layout {
     public static final int REC_EXIT = 3;
     public static final int REC_OOM = 4;
     public static final int REC_NET = 5;
+    public static final int REC_FILE = 6;
 
     // enum akmon_drop_reason, in order
     public static final String[] DROP_REASONS = {
-        "output", "syscall_map", "cpu_map", "mem_map", "disk_map", "conn_map", "filter_map",
+        "output", "syscall_map", "cpu_map", "mem_map", "disk_map", "conn_map", "filter_map", "file_io_map",
     };
 
     // enum akmon_net_event
     public static final int NET_CONNECT = 1;
     public static final int NET_ACCEPT = 2;
     public static final int NET_CLOSE = 3;
+
+    /** enum akmon_file_op: the wire name of op i is FILE_OPS[i] (0 is not an op). */
+    public static final String[] FILE_OPS = {
+        null, "create", "open", "unlink", "rename", "mkdir", "rmdir", "chmod", "chown", "truncate",
+    };
+
+    // enum akmon_file_flag
+    public static final int FILE_PATH_RELATIVE = 1;
+    public static final int FILE_PATH_TRUNCATED = 2;
+    public static final int FILE_PATH2_RELATIVE = 4;
+    public static final int FILE_PATH2_TRUNCATED = 8;
+
+    // enum akmon_path_filter
+    public static final int PATH_INCLUDE = 1;
+    public static final int PATH_EXCLUDE = 2;
 
     /** One struct: its size and the offset and size of each field, as BTF states them. */
     public record Struct(String name, int size, Map<String, Field> fields) {
@@ -129,6 +147,32 @@ public final class Layout {
         public static final int SIZE = 112;
     }
 
+    public static final class File {
+        public static final int PID = 24;
+        public static final int TID = 28;
+        public static final int UID = 32;
+        public static final int RET = 36;
+        public static final int OP = 40;
+        public static final int FLAGS = 42;
+        public static final int NR = 44;
+        public static final int PATH_LEN_FIELD = 46;
+        public static final int PATH2_LEN_FIELD = 48;
+        public static final int MODE = 52;
+        public static final int COMM = 56;
+        public static final int PATH_KEY = 72;
+        public static final int PATH = 76;
+        public static final int PATH2_KEY = PATH + PATH_LEN;
+        public static final int PATH2 = PATH2_KEY + 4;
+        public static final int SIZE = PATH2 + PATH_LEN;
+    }
+
+    /** struct akmon_path_filter_key: a key of the path_filters LPM trie. */
+    public static final class PathFilterKey {
+        public static final int PREFIXLEN = 0;
+        public static final int DATA = 4;
+        public static final int SIZE = DATA + PATH_KEY_LEN;
+    }
+
     public static final class SyscallKey {
         public static final int PID = 0;
         public static final int NR = 4;
@@ -152,6 +196,24 @@ public final class Layout {
         public static final int SYSCALL = 1;
         public static final int PROC = 2;
         public static final int DISK = 3;
+        public static final int FILE_IO = 4;
+    }
+
+    /** enum akmon_fd_kind: the wire name of kind i is FD_KINDS[i]. */
+    public static final String[] FD_KINDS = {"file", "socket", "pipe", "other"};
+
+    public static final class FileIoKey {
+        public static final int PID = 0;
+        public static final int KIND = 4;
+        public static final int OP = 8;
+        public static final int SIZE = 16;
+    }
+
+    public static final class FileIoVal {
+        public static final int OPS = 0;
+        public static final int BYTES = 8;
+        public static final int EPOCH = 16;
+        public static final int SIZE = 24;
     }
 
     /** struct akmon_proc_val: one per-CPU slot of proc_stats. */
@@ -220,6 +282,17 @@ public final class Layout {
                 "event", Net.EVENT, 1, "family", Net.FAMILY, 1, "sport", Net.SPORT, 2, "dport", Net.DPORT, 2,
                 "retransmits", Net.RETRANSMITS, 4, "saddr", Net.SADDR, ADDR_LEN, "daddr", Net.DADDR, ADDR_LEN,
                 "bytes_sent", Net.BYTES_SENT, 8, "bytes_received", Net.BYTES_RECEIVED, 8, "comm", Net.COMM, COMM_LEN);
+        define("akmon_file", File.SIZE, "hdr", 0, Hdr.SIZE, "pid", File.PID, 4, "tid", File.TID, 4,
+                "uid", File.UID, 4, "ret", File.RET, 4, "op", File.OP, 2, "flags", File.FLAGS, 2, "nr", File.NR, 2,
+                "path_len", File.PATH_LEN_FIELD, 2, "path2_len", File.PATH2_LEN_FIELD, 2, "mode", File.MODE, 4,
+                "comm", File.COMM, COMM_LEN, "path_key", File.PATH_KEY, 4, "path", File.PATH, PATH_LEN,
+                "path2_key", File.PATH2_KEY, 4, "path2", File.PATH2, PATH_LEN);
+        define("akmon_path_filter_key", PathFilterKey.SIZE, "prefixlen", PathFilterKey.PREFIXLEN, 4,
+                "data", PathFilterKey.DATA, PATH_KEY_LEN);
+        define("akmon_file_io_key", FileIoKey.SIZE, "pid", FileIoKey.PID, 4, "kind", FileIoKey.KIND, 4,
+                "op", FileIoKey.OP, 4);
+        define("akmon_file_io_val", FileIoVal.SIZE, "ops", FileIoVal.OPS, 8, "bytes", FileIoVal.BYTES, 8,
+                "epoch", FileIoVal.EPOCH, 8);
         define("akmon_syscall_key", SyscallKey.SIZE, "pid", SyscallKey.PID, 4, "nr", SyscallKey.NR, 4);
         define("akmon_syscall_val", SyscallVal.SIZE, "count", SyscallVal.COUNT, 8, "errors", SyscallVal.ERRORS, 8,
                 "epoch", SyscallVal.EPOCH, 8);

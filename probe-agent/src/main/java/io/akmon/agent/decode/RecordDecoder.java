@@ -42,6 +42,7 @@ public final class RecordDecoder {
             case Layout.REC_EXIT -> Layout.Exit.SIZE;
             case Layout.REC_OOM -> Layout.Oom.SIZE;
             case Layout.REC_NET -> Layout.Net.SIZE;
+            case Layout.REC_FILE -> Layout.File.SIZE;
             default -> throw new BadRecordException("unknown record type " + type);
         };
         if (size != expected || b.remaining() < expected) {
@@ -53,6 +54,7 @@ public final class RecordDecoder {
             case Layout.REC_EXEC -> exec(b);
             case Layout.REC_EXIT -> exit(b);
             case Layout.REC_OOM -> oom(b);
+            case Layout.REC_FILE -> file(b);
             default -> net(b);
         };
     }
@@ -118,6 +120,51 @@ public final class RecordDecoder {
                     .put(Fields.RETRANSMITS, (long) b.getInt(Layout.Net.RETRANSMITS));
         }
         return e;
+    }
+
+    private static final class Syscalls { // loaded at the first file record
+        static final SyscallNames NAMES = new SyscallNames();
+    }
+
+    private Event file(ByteBuffer b) {
+        int op = b.getShort(Layout.File.OP) & 0xffff;
+        if (op <= 0 || op >= Layout.FILE_OPS.length) {
+            throw new BadRecordException("unknown file op " + op);
+        }
+        int flags = b.getShort(Layout.File.FLAGS) & 0xffff;
+        int ret = b.getInt(Layout.File.RET);
+        int errno = ret < 0 && ret >= -4095 ? -ret : 0;
+        Event e = header(b, EventType.FILE, b.getInt(Layout.File.PID), cString(b, Layout.File.COMM, Layout.COMM_LEN))
+                .put(Fields.OP, Layout.FILE_OPS[op])
+                .put(Fields.TID, b.getInt(Layout.File.TID))
+                .put(Fields.UID, b.getInt(Layout.File.UID) & 0xffffffffL)
+                .put(Fields.PATH, path(b, Layout.File.PATH, Layout.File.PATH_LEN_FIELD))
+                .put(Fields.PATH_RELATIVE, (flags & Layout.FILE_PATH_RELATIVE) != 0)
+                .put(Fields.ERRNO, errno)
+                .put(Fields.RESULT, Errno.name(errno))
+                .put(Fields.SYSCALL, Syscalls.NAMES.name(b.getShort(Layout.File.NR) & 0xffff))
+                .put(Fields.MODE, b.getInt(Layout.File.MODE) & 0xffffffffL);
+        if ((flags & Layout.FILE_PATH_TRUNCATED) != 0) {
+            e.put(Fields.PATH_TRUNCATED, true);
+        }
+        if (op == 4) { // rename
+            e.put(Fields.NEW_PATH, path(b, Layout.File.PATH2, Layout.File.PATH2_LEN_FIELD))
+                    .put(Fields.NEW_PATH_RELATIVE, (flags & Layout.FILE_PATH2_RELATIVE) != 0);
+            if ((flags & Layout.FILE_PATH2_TRUNCATED) != 0) {
+                e.put(Fields.PATH_TRUNCATED, true);
+            }
+        }
+        return e;
+    }
+
+    /** A path field: its length field bounds it, and so does the first NUL. */
+    private static String path(ByteBuffer b, int off, int lenOff) {
+        int len = Math.min(b.getShort(lenOff) & 0xffff, Layout.PATH_LEN - 1);
+        int n = 0;
+        while (n < len && b.get(off + n) != 0) {
+            n++;
+        }
+        return string(b, off, n);
     }
 
     /** Family and printable addresses; IPv4-mapped IPv6 addresses print as IPv4. */

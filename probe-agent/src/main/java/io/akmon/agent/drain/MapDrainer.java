@@ -34,6 +34,7 @@ public final class MapDrainer {
     private final KernelMap syscalls;
     private final KernelMap procStats;
     private final KernelMap diskIo;
+    private final KernelMap fileIo;
     private final KernelMap drops;
     private final boolean cpuRecords;
     private final boolean memoryRecords;
@@ -65,6 +66,12 @@ public final class MapDrainer {
     /** Changed keys above which, if they are also most of the entries, one batched walk beats a lookup each. */
     private static final int WALK_ABOVE = 1024;
 
+    /** pid -> file io key -> {ops, bytes} last reported. */
+    private final Map<Integer, Map<FileIoKey, long[]>> fileIoBase = new HashMap<>();
+
+    private record FileIoKey(int pid, int kind, int op) {
+    }
+
     private record DiskKey(int pid, int dev, int op) {
     }
 
@@ -91,6 +98,7 @@ public final class MapDrainer {
         this.syscalls = maps.get("syscall_counts");
         this.procStats = maps.get("proc_stats");
         this.diskIo = maps.get("disk_io");
+        this.fileIo = maps.get("file_io");
         this.drops = maps.get("drops");
         this.connections = connections;
         this.processes = processes;
@@ -120,6 +128,7 @@ public final class MapDrainer {
             syscalls.forEach((k, v) -> syscallEntry(k, v, drafts, ts, interval, pidsSeen));
             procStats.forEach((k, v) -> procEntry(k, v, drafts, ts, interval, pidsSeen));
             diskIo.forEach((k, v) -> diskEntry(k, v, drafts, ts, interval, pidsSeen));
+            fileIo.forEach((k, v) -> fileIoEntry(k, v, drafts, ts, interval, pidsSeen));
             lastVisited = -1;
         } else {
             for (byte[] c : changedKeys) {
@@ -140,6 +149,7 @@ public final class MapDrainer {
             Set<Integer> known = new HashSet<>(procBase.keySet());
             known.addAll(syscallBase.keySet());
             known.addAll(diskBase.keySet());
+            known.addAll(fileIoBase.keySet());
             processes.sweepVanished(known);
         }
         forget(processes.endDrain());
@@ -275,6 +285,30 @@ public final class MapDrainer {
                 .put(Fields.INTERVAL_NS, interval));
     }
 
+    /** Bytes a process moved through one kind of descriptor in one direction (the file family). */
+    private void fileIoEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+        ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
+        FileIoKey fk = new FileIoKey(k.getInt(Layout.FileIoKey.PID), k.getInt(Layout.FileIoKey.KIND), k.getInt(Layout.FileIoKey.OP));
+        pids.add(fk.pid());
+        long[] now = {fileIo.sumU64(val, Layout.FileIoVal.OPS), fileIo.sumU64(val, Layout.FileIoVal.BYTES)};
+        Map<FileIoKey, long[]> ofPid = fileIoBase.computeIfAbsent(fk.pid(), x -> new HashMap<>());
+        long[] base = ofPid.getOrDefault(fk, new long[2]);
+        if (Arrays.equals(now, base)) {
+            return;
+        }
+        ofPid.put(fk, now);
+        long ops = now[0] - base[0];
+        long bytes = now[1] - base[1];
+        String kind = fk.kind() >= 0 && fk.kind() < Layout.FD_KINDS.length ? Layout.FD_KINDS[fk.kind()] : "other";
+        String comm = processes.comm(fk.pid());
+        drafts.add(seq -> stream.event(EventType.FILE, seq, ts, fk.pid(), comm)
+                .put(Fields.OP, fk.op() == 0 ? "read" : "write")
+                .put(Fields.FD_KIND, kind)
+                .put(Fields.OPS, ops)
+                .put(Fields.BYTES, bytes)
+                .put(Fields.INTERVAL_NS, interval));
+    }
+
     private void drainDrops(List<LongFunction<Event>> drafts, long ts) {
         for (int reason = 0; reason < Layout.DROP_REASONS.length; reason++) {
             ByteBuffer v = drops.lookup(BpfMap.u32Key(reason));
@@ -333,6 +367,13 @@ public final class MapDrainer {
                     diskEntry(key, v, drafts, ts, interval, pids);
                 }
             }
+            case Layout.ChangedKey.FILE_IO -> {
+                byte[] key = fileIoKey(new FileIoKey(pid, a, c.getInt(Layout.ChangedKey.B)));
+                ByteBuffer v = fileIo.lookup(key);
+                if (v != null) {
+                    fileIoEntry(key, v, drafts, ts, interval, pids);
+                }
+            }
             default -> {
             }
         }
@@ -362,6 +403,7 @@ public final class MapDrainer {
         }
         List<byte[]> syscallKeys = new ArrayList<>();
         List<byte[]> diskKeys = new ArrayList<>();
+        List<byte[]> fileIoKeys = new ArrayList<>();
         List<byte[]> pidKeys = new ArrayList<>();
         for (int pid : gone) {
             Map<Integer, long[]> calls = syscallBase.remove(pid);
@@ -376,11 +418,18 @@ public final class MapDrainer {
                     diskKeys.add(diskKey(dk));
                 }
             }
+            Map<FileIoKey, long[]> io = fileIoBase.remove(pid);
+            if (io != null) {
+                for (FileIoKey fk : io.keySet()) {
+                    fileIoKeys.add(fileIoKey(fk));
+                }
+            }
             pidKeys.add(BpfMap.u32Key(pid));
             procBase.remove(pid);
         }
         syscalls.deleteAll(syscallKeys);
         diskIo.deleteAll(diskKeys);
+        fileIo.deleteAll(fileIoKeys);
         procStats.deleteAll(pidKeys);
     }
 
@@ -395,10 +444,16 @@ public final class MapDrainer {
                 .putInt(Layout.DiskKey.OP, dk.op()).array();
     }
 
+    private byte[] fileIoKey(FileIoKey fk) {
+        return ByteBuffer.allocate(fileIo.keySize()).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(Layout.FileIoKey.PID, fk.pid()).putInt(Layout.FileIoKey.KIND, fk.kind())
+                .putInt(Layout.FileIoKey.OP, fk.op()).array();
+    }
+
     /** Entries in the kernel's per-process maps now; drains to zero as processes exit. */
     public synchronized int kernelEntries() {
         int[] n = {0};
-        for (KernelMap map : List.of(syscalls, procStats, diskIo)) {
+        for (KernelMap map : List.of(syscalls, procStats, diskIo, fileIo)) {
             map.forEach((k, v) -> n[0]++);
         }
         return n[0];
@@ -416,6 +471,9 @@ public final class MapDrainer {
         }
         for (Map<DiskKey, long[]> disks : diskBase.values()) {
             keys += disks.size();
+        }
+        for (Map<FileIoKey, long[]> io : fileIoBase.values()) {
+            keys += io.size();
         }
         return keys;
     }

@@ -19,10 +19,12 @@ public enum Probe {
     SOCK_SEND("akmon_sock_send", Family.NET, "sock_send_length", false),
     SOCK_RECV("akmon_sock_recv", Family.NET, "sock_recv_length", false),
     TCP_STATE("akmon_inet_sock_set_state", Family.NET, "inet_sock_set_state", false),
-    TCP_RETRANSMIT("akmon_tcp_retransmit_skb", Family.NET, "tcp_retransmit_skb", false);
+    TCP_RETRANSMIT("akmon_tcp_retransmit_skb", Family.NET, "tcp_retransmit_skb", false),
+    /** File system changes from the syscalls' exits; a second program on sys_exit, attached only for the file family. */
+    FILE_EXIT("akmon_file_exit", Family.FILE, "sys_exit", false);
 
     public enum Family {
-        PROCESS, SYSCALL, CPU, MEMORY, DISK, NET;
+        PROCESS, SYSCALL, CPU, MEMORY, DISK, NET, FILE;
 
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -34,7 +36,7 @@ public enum Probe {
                     return f;
                 }
             }
-            throw new IllegalArgumentException("unknown family '" + s + "' (expected one of process, syscall, cpu, memory, disk, net)");
+            throw new IllegalArgumentException("unknown family '" + s + "' (expected one of process, syscall, cpu, memory, disk, net, file)");
         }
     }
 

@@ -139,4 +139,38 @@ class RecordDecoderTest {
         assertEquals("{\"type\":\"fork\",\"schema_version\":1,\"host\":\"h1\",\"boot_id\":\"boot-1\",\"cpu\":1,\"seq\":9,"
                 + "\"ts\":1000000010,\"pid\":11,\"comm\":\"bash\",\"ppid\":10}", decoder.decode(b).toJson());
     }
+
+    @Test
+    void aFileRecordCarriesItsOpPathsAndResult() {
+        ByteBuffer b = record(Layout.REC_FILE, Layout.File.SIZE, 1, 9, 3);
+        b.putInt(Layout.File.PID, 41).putInt(Layout.File.TID, 42).putInt(Layout.File.UID, 1000)
+                .putInt(Layout.File.RET, -18).putShort(Layout.File.OP, (short) 4)
+                .putShort(Layout.File.FLAGS, (short) Layout.FILE_PATH2_RELATIVE).putShort(Layout.File.NR, (short) 82);
+        put(b, Layout.File.COMM, "mv");
+        put(b, Layout.File.PATH, "/etc/passwd-");
+        b.putShort(Layout.File.PATH_LEN_FIELD, (short) 12);
+        put(b, Layout.File.PATH2, "passwd.new");
+        b.putShort(Layout.File.PATH2_LEN_FIELD, (short) 10);
+        Event e = decoder.decode(b);
+        assertEquals(EventType.FILE, e.type());
+        assertEquals("rename", e.getString(Fields.OP));
+        assertEquals("/etc/passwd-", e.getString(Fields.PATH));
+        assertEquals(false, e.get(Fields.PATH_RELATIVE));
+        assertEquals("passwd.new", e.getString(Fields.NEW_PATH));
+        assertEquals(true, e.get(Fields.NEW_PATH_RELATIVE));
+        assertEquals("EXDEV", e.getString(Fields.RESULT));
+        assertEquals(18L, e.getLong(Fields.ERRNO));
+        assertEquals("rename", e.getString(Fields.SYSCALL));
+        assertEquals(1000L, e.getLong(Fields.UID));
+        assertEquals(42L, e.getLong(Fields.TID));
+
+        ByteBuffer lying = record(Layout.REC_FILE, Layout.File.SIZE, 1, 9, 4);
+        lying.putShort(Layout.File.OP, (short) 1).putShort(Layout.File.PATH_LEN_FIELD, (short) 9999);
+        put(lying, Layout.File.PATH, "/tmp/x");
+        assertEquals("/tmp/x", decoder.decode(lying).getString(Fields.PATH), "a length past the field stops at its NUL");
+
+        ByteBuffer unknown = record(Layout.REC_FILE, Layout.File.SIZE, 1, 9, 5);
+        unknown.putShort(Layout.File.OP, (short) 99);
+        assertThrows(RecordDecoder.BadRecordException.class, () -> decoder.decode(unknown));
+    }
 }

@@ -31,6 +31,7 @@ class MapDrainerTest {
     private MemoryMap syscalls;
     private MemoryMap procs;
     private MemoryMap disk;
+    private MemoryMap fileIo;
     private MemoryMap drops;
     private ProcessTable table;
     private CollectingSink sink;
@@ -49,6 +50,7 @@ class MapDrainerTest {
         syscalls = new MemoryMap("syscall_counts", Layout.SyscallKey.SIZE, Layout.SyscallVal.SIZE, CPUS);
         procs = new MemoryMap("proc_stats", 4, Layout.ProcVal.SIZE, CPUS);
         disk = new MemoryMap("disk_io", Layout.DiskKey.SIZE, Layout.DiskVal.SIZE, CPUS);
+        fileIo = new MemoryMap("file_io", Layout.FileIoKey.SIZE, Layout.FileIoVal.SIZE, CPUS);
         drops = new MemoryMap("drops", 4, 8, CPUS);
         MemoryMap agentSeq = new MemoryMap("agent_seq", 4, 8, 1);
         MemoryMap conns = new MemoryMap("conns", 8, Layout.Conn.SIZE, 1);
@@ -56,7 +58,7 @@ class MapDrainerTest {
         table.onExec(PID, "worker");
         AgentStream stream = new AgentStream(agentSeq, new HostIdentity("h", "boot", 0));
         clock = 100 * SECOND;
-        drainer = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "drops", drops),
+        drainer = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "file_io", fileIo, "drops", drops),
                 new ConnectionTracker(conns, table, stream), table, stream, new SyscallNames(),
                 new MapDrainer.Settings(1, true, true), () -> { }, List.of(), changed, () -> clock);
         sink = new CollectingSink();
@@ -154,7 +156,7 @@ class MapDrainerTest {
     void familiesNotCollectedGetNoRecords() {
         MemoryMap agentSeq = new MemoryMap("agent_seq", 4, 8, 1);
         AgentStream stream = new AgentStream(agentSeq, new HostIdentity("h", "boot", 0));
-        MapDrainer memoryOnly = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "drops", drops),
+        MapDrainer memoryOnly = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "file_io", fileIo, "drops", drops),
                 new ConnectionTracker(new MemoryMap("conns", 8, Layout.Conn.SIZE, 1), table, stream), table, stream,
                 new SyscallNames(), new MapDrainer.Settings(1, false, true), () -> { }, List.of(), changed, () -> clock);
         byte[] key = BpfMap.u32Key(PID);

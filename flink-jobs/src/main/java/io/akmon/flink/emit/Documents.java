@@ -34,7 +34,6 @@ public final class Documents {
         Map<Integer, Long> seen = new HashMap<>();
         Map<Integer, Long> started = new HashMap<>();
         Map<Integer, Long> exited = new HashMap<>();
-        long rss = 0;
         for (Map.Entry<Integer, ProcessFold> e : processes) {
             ProcessFold p = e.getValue();
             if (p.has(ProcessFold.SEEN)) {
@@ -47,20 +46,46 @@ public final class Documents {
                 exited.put(e.getKey(), p.exitedMs);
             }
             if (p.has(ProcessFold.RSS)) {
-                rss += p.rssBytes;
+                history.sample(e.getKey(), p.rssTs, p.rssSeq, p.rssBytes, p.comm);
+            } else {
+                history.named(e.getKey(), p.comm);
             }
+        }
+        // A process that exited in the window held its memory for part of it: counted here, not later.
+        long rss = 0;
+        for (Map.Entry<Integer, Long> x : exited.entrySet()) {
+            rss += history.exited(x.getKey(), x.getValue());
+        }
+        rss += history.residentBytes();
+        long active = seen.size();
+        // A process with memory and no exit is alive, however long it has been idle.
+        for (Integer pid : history.residentPids()) {
+            seen.putIfAbsent(pid, end - 1);
         }
         long missing = totals.reportedLost + history.sequenceGaps(totals.streams, end, streamIdleMillis);
         long live = history.livePids(seen, started, exited, end, processIdleMillis);
-        return HostAggregate.of(resolution, host, start, end, totals, seen.size(), rss, missing, live);
+        return HostAggregate.of(resolution, host, start, end, totals, active, rss, missing, live);
     }
 
-    /** A process document, or null when the fold has no record about the process itself. */
-    public ProcessAggregate process(String host, int pid, long start, long end, ProcessFold p, double coverage) {
-        if (p.records == 0) {
-            return null;
+    /**
+     * A process document: its window's figures with its current RSS (carried from an earlier window when
+     * it had no sample in this one), or null when the window has no record about the process itself
+     * and it has no memory to show.
+     */
+    public ProcessAggregate process(String host, int pid, long start, long end, ProcessFold p,
+                                    HostHistory.Resident memory, double coverage) {
+        if (p == null || p.records == 0) {
+            if (memory == null) {
+                return null;
+            }
+            p = new ProcessFold();
+            p.comm = memory.comm;
         }
-        return stamp(ProcessAggregate.of(resolution, host, pid, start, end, p), coverage);
+        ProcessAggregate a = ProcessAggregate.of(resolution, host, pid, start, end, p);
+        if (a.rssBytes == null && memory != null && !a.exited) {
+            a.rssBytes = memory.bytes;
+        }
+        return stamp(a, coverage);
     }
 
     public DiskAggregate disk(String host, String device, long start, long end, DiskFigures d, double coverage) {

@@ -63,6 +63,12 @@ public class Event {
     public long bytesReceived;
     public long retransmits;
 
+    // Host (/proc/stat and /proc/meminfo as the agent read them).
+    public long cpuBusyNs;
+    public long memTotalBytes;
+    public long memAvailableBytes;
+    public long memUsedBytes;
+
     // Loss.
     public String source;
     public long lost;

@@ -171,7 +171,14 @@ public final class RecordParser implements Serializable {
                 e.lost = requiredLong(r, Fields.LOST);
                 e.sourceCpu = (int) optionalLong(r, "source_cpu", -1);
             }
-            case AGENT, HOST -> { } // counted for coverage; the host aggregate does not read their figures yet
+            case HOST -> {
+                e.cpuBusyNs = requiredLong(r, Fields.CPU_BUSY_NS);
+                e.intervalNs = requiredLong(r, Fields.INTERVAL_NS);
+                e.memTotalBytes = optionalLong(r, Fields.MEM_TOTAL_BYTES, 0);
+                e.memAvailableBytes = optionalLong(r, Fields.MEM_AVAILABLE_BYTES, 0);
+                e.memUsedBytes = optionalLong(r, Fields.MEM_USED_BYTES, e.memTotalBytes - e.memAvailableBytes);
+            }
+            case AGENT -> { } // counted for coverage
             default -> throw new Invalid("unhandled type " + type);
         }
         return e;

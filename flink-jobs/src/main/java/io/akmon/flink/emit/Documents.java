@@ -28,12 +28,13 @@ public final class Documents {
         this.streamIdleMillis = streamIdleMillis;
     }
 
-    /** The host document; updates the host's history (highest seqs, live processes). */
+    /** The host document; updates the host's history (highest seqs, live processes, resident memory). */
     public HostAggregate host(String host, long start, long end, Totals totals,
                               Iterable<Map.Entry<Integer, ProcessFold>> processes, HostHistory history) {
         Map<Integer, Long> seen = new HashMap<>();
         Map<Integer, Long> started = new HashMap<>();
         Map<Integer, Long> exited = new HashMap<>();
+        Map<Integer, ProcessFold> sampled = new HashMap<>();
         for (Map.Entry<Integer, ProcessFold> e : processes) {
             ProcessFold p = e.getValue();
             if (p.has(ProcessFold.SEEN)) {
@@ -46,17 +47,11 @@ public final class Documents {
                 exited.put(e.getKey(), p.exitedMs);
             }
             if (p.has(ProcessFold.RSS)) {
-                history.sample(e.getKey(), p.rssTs, p.rssSeq, p.rssBytes, p.comm);
+                sampled.put(e.getKey(), p);
             } else {
                 history.named(e.getKey(), p.comm);
             }
         }
-        // A process that exited in the window held its memory for part of it: counted here, not later.
-        long rss = 0;
-        for (Map.Entry<Integer, Long> x : exited.entrySet()) {
-            rss += history.exited(x.getKey(), x.getValue());
-        }
-        rss += history.residentBytes();
         long active = seen.size();
         // A process with memory and no exit is alive, however long it has been idle.
         for (Integer pid : history.residentPids()) {
@@ -64,6 +59,27 @@ public final class Documents {
         }
         long missing = totals.reportedLost + history.sequenceGaps(totals.streams, end, streamIdleMillis);
         long live = history.livePids(seen, started, exited, end, processIdleMillis);
+        // Memory follows liveness: a sample of an exited process (the drain after its exit may still
+        // read it) is not kept; one that exited in this window held its memory for part of it.
+        long rss = 0;
+        for (Map.Entry<Integer, ProcessFold> e : sampled.entrySet()) {
+            ProcessFold p = e.getValue();
+            if (history.isLive(e.getKey())) {
+                history.sample(e.getKey(), p.rssTs, p.rssSeq, p.rssBytes, p.comm);
+            } else if (exited.containsKey(e.getKey())) {
+                rss += p.rssBytes;
+            }
+        }
+        for (Integer pid : exited.keySet()) {
+            if (!history.isLive(pid)) {
+                HostHistory.Resident r = history.drop(pid);
+                if (r != null && !sampled.containsKey(pid)) {
+                    rss += r.bytes;
+                }
+            }
+        }
+        history.dropNotLive();
+        rss += history.residentBytes();
         return HostAggregate.of(resolution, host, start, end, totals, active, rss, missing, live);
     }
 

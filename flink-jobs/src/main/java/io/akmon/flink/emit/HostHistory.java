@@ -22,8 +22,8 @@ import java.util.Set;
  *       may have been lost). Exited pids stay as tombstones for a while so a late update of an earlier
  *       window cannot revive them.</li>
  *   <li>resident memory: per process, its latest memory sample. The agent sends a sample only when a
- *       process's RSS changed, so the sample is carried into every later window until the process
- *       exits (or its pid starts a new process, whose own sample replaces it).</li>
+ *       process's RSS changed, so the sample is carried into every later window while the process is
+ *       live; its exit drops it, and a sample after the exit is ignored unless the pid starts anew.</li>
  * </ul>
  * The maps hold one entry per stream or live process, never per process ever seen.
  */
@@ -69,17 +69,20 @@ public final class HostHistory {
         }
     }
 
-    /**
-     * A process exited at {@code exitedMs}: its memory is gone after this window, unless a later sample
-     * is of a new process. Returns the RSS it held until then (0 if none is carried).
-     */
-    public long exited(int pid, long exitedMs) {
-        Resident r = resident.get(pid);
-        if (r != null && exitedMs * 1_000_000L >= r.ts) {
-            resident.remove(pid);
-            return r.bytes;
-        }
-        return 0;
+    /** Whether the pid is a live process (seen, not exited). */
+    public boolean isLive(int pid) {
+        Long v = pids.get(pid);
+        return v != null && v >= 0;
+    }
+
+    /** Forgets a process's memory; returns what it held, or null. */
+    public Resident drop(int pid) {
+        return resident.remove(pid);
+    }
+
+    /** Forgets the memory of every process that is no longer live. */
+    public void dropNotLive() {
+        resident.keySet().removeIf(pid -> !isLive(pid));
     }
 
     /** The latest sample of a process not known to have exited, or null. */

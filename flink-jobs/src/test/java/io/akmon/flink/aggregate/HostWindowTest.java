@@ -154,8 +154,9 @@ class HostWindowTest {
                 assertEquals(0, p.records);
             }
 
-            // It exits in window 4: counted there, then gone; its carried sample goes with it.
-            send(h, exit("h1", 0, 1, 31_000, 200, "idle", 0, 0, 1));
+            // It exits in window 4: counted there, then gone; its carried sample goes with it, and so
+            // does the sample the drain after its exit still read.
+            send(h, exit("h1", 0, 1, 31_000, 200, "idle", 0, 0, 1), memory("h1", -1, 2, 32_000, 200, "idle", mb300, mb300, 0));
             h.processWatermark(39_999);
             assertEquals(mb300, last(h).rssBytes);
             send(h, host("h1", 7, 45_000, 1, 1, 8L << 30, 5L << 30));

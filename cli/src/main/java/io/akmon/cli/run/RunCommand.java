@@ -99,6 +99,7 @@ public final class RunCommand implements Callable<Integer> {
                 + String.join(", ", pipeline.elasticsearchAliases()) + " over daily indices <alias>-YYYY.MM.DD, time field "
                 + "timestamp): point Grafana's Elasticsearch datasource there, or use grafana/provisioning");
         PipelineView view = new PipelineView(o.window);
+        view.showAlways(io.akmon.agent.host.HostIdentity.local(o.agent.host).host(), (int) ProcessHandle.current().pid());
         try (TopFeed feed = new TopFeed(view, pipeline.bootstrapServers(), pipeline.viewTopics(), LocalPipeline.AGGREGATION_GROUP,
                 pipeline.flinkRestUrl(), Duration.ofMinutes(1))) {
             Screen.loop(view, feed, System.out, !noUi, refresh, duration, stop);

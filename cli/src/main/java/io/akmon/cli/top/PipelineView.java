@@ -29,6 +29,8 @@ public final class PipelineView {
     private final String resolution;
     private final Map<String, JsonNode> processes = new HashMap<>(); // host/pid -> newest process aggregate
     private final Map<String, JsonNode> hosts = new HashMap<>();
+    /** host/pid of the process always shown, or null. */
+    private String self;
     private final Map<String, JsonNode> agents = new HashMap<>();
     private final Map<String, Double> rates = new HashMap<>(); // host -> records/s between its last two health records
     private final Deque<JsonNode> alerts = new ArrayDeque<>();
@@ -93,11 +95,28 @@ public final class PipelineView {
         return agents.size();
     }
 
+    /**
+     * Always shows this process (host/pid) in the table, marked: the pipeline's own process in
+     * {@code akmon run}, so what monitoring costs is on the screen.
+     */
+    public synchronized void showAlways(String host, int pid) {
+        this.self = host + "/" + pid;
+    }
+
+    private boolean isSelf(JsonNode p) {
+        return self != null && self.equals(p.path("host").asText() + "/" + p.path("pid").asInt());
+    }
+
     public synchronized List<JsonNode> topProcesses(int n) {
         List<JsonNode> list = new ArrayList<>(processes.values());
         list.sort(Comparator.comparingDouble((JsonNode p) -> p.path("cpu_pct").asDouble()).reversed()
                 .thenComparing(p -> -p.path("rss_bytes").asLong()));
-        return list.subList(0, Math.min(n, list.size()));
+        List<JsonNode> top = new ArrayList<>(list.subList(0, Math.min(n, list.size())));
+        JsonNode mine = self == null ? null : processes.get(self);
+        if (mine != null && !top.contains(mine) && !top.isEmpty()) {
+            top.set(top.size() - 1, mine);
+        }
+        return top;
     }
 
     /** One JSON object for --no-ui: the pipeline's health and the top processes. */
@@ -151,8 +170,12 @@ public final class PipelineView {
                 lastCheckpointMillis <= 0 ? "none yet" : ((nowMillis - lastCheckpointMillis) / 1000) + "s ago",
                 eventsPerSecond(), lost(), coverage()));
         for (JsonNode h : hosts.values()) {
-            sb.append(String.format(Locale.ROOT, "host %-16s cpu %6.1f%%  rss %9s  disk r/w %9s %9s  net tx/rx %9s/s %9s/s  procs %d%n",
-                    h.path("host").asText(), h.path("cpu_pct").asDouble(), bytes(h.path("rss_bytes").asLong()),
+            // The kernel's figures (/proc/stat, /proc/meminfo) when the agent sends host records; else the traced tasks'.
+            boolean kernel = h.path("cpu_interval_ns").asLong() > 0;
+            sb.append(String.format(Locale.ROOT, "host %-16s cpu %6.1f%%  mem used %9s avail %9s  rss %9s  disk r/w %9s %9s  net tx/rx %9s/s %9s/s  procs %d%n",
+                    h.path("host").asText(), kernel ? h.path("cpu_busy_pct").asDouble() : h.path("cpu_pct").asDouble(),
+                    kernel ? bytes(h.path("mem_used_bytes").asLong()) : "-", kernel ? bytes(h.path("mem_available_bytes").asLong()) : "-",
+                    bytes(h.path("rss_bytes").asLong()),
                     bytes(h.path("disk_read_bytes").asLong()), bytes(h.path("disk_write_bytes").asLong()),
                     bytes((long) h.path("net_bytes_sent_per_sec").asDouble()), bytes((long) h.path("net_bytes_received_per_sec").asDouble()),
                     h.path("live_processes").asLong()));
@@ -161,10 +184,13 @@ public final class PipelineView {
                 "PID", "COMM", "CPU%", "RSS", "DISK R", "DISK W", "NET TX/s", "NET RX/s", "SYSCALLS/s"));
         double windowSeconds = 0;
         int shown = 0;
+        boolean marked = false;
         for (JsonNode p : topProcesses(Math.max(1, rows - 12))) {
             windowSeconds = (p.path("window_end").asLong() - p.path("timestamp").asLong()) / 1000.0;
+            boolean mine = isSelf(p);
+            marked |= mine;
             sb.append(String.format(Locale.ROOT, "%7d %-16.16s %6.1f %9s %9s %9s %10s %10s %11.0f%n",
-                    p.path("pid").asInt(), p.path("comm").asText(), p.path("cpu_pct").asDouble(),
+                    p.path("pid").asInt(), mine ? p.path("comm").asText() + " *" : p.path("comm").asText(), p.path("cpu_pct").asDouble(),
                     p.path("rss_bytes").isMissingNode() || p.path("rss_bytes").isNull() ? "-" : bytes(p.path("rss_bytes").asLong()),
                     bytes(p.path("disk_read_bytes").asLong()), bytes(p.path("disk_write_bytes").asLong()),
                     bytes((long) p.path("net_bytes_sent_per_sec").asDouble()), bytes((long) p.path("net_bytes_received_per_sec").asDouble()),
@@ -173,6 +199,9 @@ public final class PipelineView {
         }
         if (shown == 0) {
             sb.append("  (waiting for the first window to close)\n");
+        }
+        if (marked) {
+            sb.append("  * this akmon run: Kafka, Elasticsearch, Flink and the agent in one process\n");
         }
         sb.append("\nRECENT ALERTS\n");
         if (alerts.isEmpty()) {

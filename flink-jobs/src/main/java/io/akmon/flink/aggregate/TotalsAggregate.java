@@ -19,12 +19,26 @@ public abstract class TotalsAggregate extends Aggregate {
     /** Processes started and not yet exited at the end of the window (idle ones expire). */
     public long liveProcesses;
 
+    /** On-CPU time of the traced tasks. */
     public long onCpuNs;
     public double cpuSeconds;
     /** Percent of one core: 200 = two cores busy for the whole window. */
     public double cpuPct;
 
-    /** Sum of the latest RSS of each process sampled in the window. */
+    /**
+     * The kernel's busy CPU time (/proc/stat user + nice + system + irq + softirq + steal) over the
+     * interval the window's host records cover: every task, kernel threads and interrupts included.
+     */
+    public long cpuBusyNs;
+    public long cpuIntervalNs;
+    /** {@link #cpuBusyNs} as percent of one core over {@link #cpuIntervalNs}: 200 = two cores busy. */
+    public double cpuBusyPct;
+    /** /proc/meminfo at the window's latest host record: MemTotal, MemAvailable, MemTotal - MemAvailable. */
+    public long memTotalBytes;
+    public long memAvailableBytes;
+    public long memUsedBytes;
+
+    /** Sum of the current RSS of every live process: its latest sample, carried until it exits. */
     public long rssBytes;
     public long pageFaults;
     public long oomKills;
@@ -62,6 +76,12 @@ public abstract class TotalsAggregate extends Aggregate {
         this.activeProcesses = activeProcesses;
         this.liveProcesses = liveProcesses;
         this.onCpuNs = f.onCpuNs;
+        this.cpuBusyNs = f.cpuBusyNs;
+        this.cpuIntervalNs = f.cpuIntervalNs;
+        this.cpuBusyPct = f.cpuIntervalNs == 0 ? 0 : f.cpuBusyNs * 100.0 / f.cpuIntervalNs;
+        this.memTotalBytes = f.memTotalBytes;
+        this.memAvailableBytes = f.memAvailableBytes;
+        this.memUsedBytes = f.memUsedBytes;
         this.rssBytes = rssBytes;
         this.pageFaults = f.pageFaults;
         this.oomKills = f.oomKills;
@@ -91,6 +111,12 @@ public abstract class TotalsAggregate extends Aggregate {
         activeProcesses += o.activeProcesses;
         liveProcesses += o.liveProcesses;
         onCpuNs += o.onCpuNs;
+        cpuBusyNs += o.cpuBusyNs;
+        cpuIntervalNs += o.cpuIntervalNs;
+        cpuBusyPct += o.cpuBusyPct; // hosts' percents of one core add up
+        memTotalBytes += o.memTotalBytes;
+        memAvailableBytes += o.memAvailableBytes;
+        memUsedBytes += o.memUsedBytes;
         rssBytes += o.rssBytes;
         pageFaults += o.pageFaults;
         oomKills += o.oomKills;

@@ -28,13 +28,13 @@ public final class Documents {
         this.streamIdleMillis = streamIdleMillis;
     }
 
-    /** The host document; updates the host's history (highest seqs, live processes). */
+    /** The host document; updates the host's history (highest seqs, live processes, resident memory). */
     public HostAggregate host(String host, long start, long end, Totals totals,
                               Iterable<Map.Entry<Integer, ProcessFold>> processes, HostHistory history) {
         Map<Integer, Long> seen = new HashMap<>();
         Map<Integer, Long> started = new HashMap<>();
         Map<Integer, Long> exited = new HashMap<>();
-        long rss = 0;
+        Map<Integer, ProcessFold> sampled = new HashMap<>();
         for (Map.Entry<Integer, ProcessFold> e : processes) {
             ProcessFold p = e.getValue();
             if (p.has(ProcessFold.SEEN)) {
@@ -47,20 +47,61 @@ public final class Documents {
                 exited.put(e.getKey(), p.exitedMs);
             }
             if (p.has(ProcessFold.RSS)) {
-                rss += p.rssBytes;
+                sampled.put(e.getKey(), p);
+            } else {
+                history.named(e.getKey(), p.comm);
             }
+        }
+        long active = seen.size();
+        // A process with memory and no exit is alive, however long it has been idle.
+        for (Integer pid : history.residentPids()) {
+            seen.putIfAbsent(pid, end - 1);
         }
         long missing = totals.reportedLost + history.sequenceGaps(totals.streams, end, streamIdleMillis);
         long live = history.livePids(seen, started, exited, end, processIdleMillis);
-        return HostAggregate.of(resolution, host, start, end, totals, seen.size(), rss, missing, live);
+        // Memory follows liveness: a sample of an exited process (the drain after its exit may still
+        // read it) is not kept; one that exited in this window held its memory for part of it.
+        long rss = 0;
+        for (Map.Entry<Integer, ProcessFold> e : sampled.entrySet()) {
+            ProcessFold p = e.getValue();
+            if (history.isLive(e.getKey())) {
+                history.sample(e.getKey(), p.rssTs, p.rssSeq, p.rssBytes, p.comm);
+            } else if (exited.containsKey(e.getKey())) {
+                rss += p.rssBytes;
+            }
+        }
+        for (Integer pid : exited.keySet()) {
+            if (!history.isLive(pid)) {
+                HostHistory.Resident r = history.drop(pid);
+                if (r != null && !sampled.containsKey(pid)) {
+                    rss += r.bytes;
+                }
+            }
+        }
+        history.dropNotLive();
+        rss += history.residentBytes();
+        return HostAggregate.of(resolution, host, start, end, totals, active, rss, missing, live);
     }
 
-    /** A process document, or null when the fold has no record about the process itself. */
-    public ProcessAggregate process(String host, int pid, long start, long end, ProcessFold p, double coverage) {
-        if (p.records == 0) {
-            return null;
+    /**
+     * A process document: its window's figures with its current RSS (carried from an earlier window when
+     * it had no sample in this one), or null when the window has no record about the process itself
+     * and it has no memory to show.
+     */
+    public ProcessAggregate process(String host, int pid, long start, long end, ProcessFold p,
+                                    HostHistory.Resident memory, double coverage) {
+        if (p == null || p.records == 0) {
+            if (memory == null) {
+                return null;
+            }
+            p = new ProcessFold();
+            p.comm = memory.comm;
         }
-        return stamp(ProcessAggregate.of(resolution, host, pid, start, end, p), coverage);
+        ProcessAggregate a = ProcessAggregate.of(resolution, host, pid, start, end, p);
+        if (a.rssBytes == null && memory != null && !a.exited) {
+            a.rssBytes = memory.bytes;
+        }
+        return stamp(a, coverage);
     }
 
     public DiskAggregate disk(String host, String device, long start, long end, DiskFigures d, double coverage) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What a host document needs to remember across windows (per host and resolution), updated each time
@@ -20,14 +21,87 @@ import java.util.Map;
  *   <li>live processes: pids seen and not exited, forgetting a pid silent for the idle timeout (its exit
  *       may have been lost). Exited pids stay as tombstones for a while so a late update of an earlier
  *       window cannot revive them.</li>
+ *   <li>resident memory: per process, its latest memory sample. The agent sends a sample only when a
+ *       process's RSS changed, so the sample is carried into every later window while the process is
+ *       live; its exit drops it, and a sample after the exit is ignored unless the pid starts anew.</li>
  * </ul>
- * Both maps hold one entry per stream or live process, never per process ever seen.
+ * The maps hold one entry per stream or live process, never per process ever seen.
  */
 public final class HostHistory {
     /** stream -> {highest seq emitted, window end of the last emission}. */
     final Map<String, long[]> maxSeq = new HashMap<>();
     /** pid -> last seen (ms) when live, or -(exit time) as a tombstone. */
     final Map<Integer, Long> pids = new HashMap<>();
+    /** pid -> its latest memory sample, until it exits. */
+    final Map<Integer, Resident> resident = new HashMap<>();
+
+    /** A process's latest memory sample: event time (ns), seq, RSS bytes, and its name. */
+    public static final class Resident {
+        public long ts;
+        public long seq;
+        public long bytes;
+        public String comm;
+    }
+
+    /** Takes a sample of a window; a later one (by event time, then seq) replaces an earlier one. */
+    public void sample(int pid, long ts, long seq, long bytes, String comm) {
+        Resident r = resident.get(pid);
+        if (r == null) {
+            r = new Resident();
+            r.ts = Long.MIN_VALUE;
+            resident.put(pid, r);
+        }
+        if (ts > r.ts || (ts == r.ts && seq >= r.seq)) {
+            r.ts = ts;
+            r.seq = seq;
+            r.bytes = bytes;
+        }
+        if (comm != null) {
+            r.comm = comm;
+        }
+    }
+
+    /** A carried process's latest name (it may exec after its latest sample). */
+    public void named(int pid, String comm) {
+        Resident r = resident.get(pid);
+        if (r != null && comm != null) {
+            r.comm = comm;
+        }
+    }
+
+    /** Whether the pid is a live process (seen, not exited). */
+    public boolean isLive(int pid) {
+        Long v = pids.get(pid);
+        return v != null && v >= 0;
+    }
+
+    /** Forgets a process's memory; returns what it held, or null. */
+    public Resident drop(int pid) {
+        return resident.remove(pid);
+    }
+
+    /** Forgets the memory of every process that is no longer live. */
+    public void dropNotLive() {
+        resident.keySet().removeIf(pid -> !isLive(pid));
+    }
+
+    /** The latest sample of a process not known to have exited, or null. */
+    public Resident resident(int pid) {
+        return resident.get(pid);
+    }
+
+    public Set<Integer> residentPids() {
+        return resident.keySet();
+    }
+
+    /** Sum of the RSS of the processes that have not exited. */
+    public long residentBytes() {
+        long sum = 0;
+        for (Resident r : resident.values()) {
+            sum += r.bytes;
+        }
+        return sum;
+    }
 
     /** Sequence gaps of a window's streams ({records, min, max} each); updates the highest seqs. */
     public long sequenceGaps(Map<String, long[]> streams, long now, long streamIdleMillis) {
@@ -83,12 +157,18 @@ public final class HostHistory {
     }
 
     public boolean isEmpty() {
-        return maxSeq.isEmpty() && pids.isEmpty();
+        return maxSeq.isEmpty() && pids.isEmpty() && resident.isEmpty();
     }
 
     public static final class Serializer extends StateSerializer<HostHistory> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
+
+        /** 2: the resident memory samples follow the pids. */
+        @Override
+        protected int format() {
+            return 2;
+        }
 
         @Override
         public HostHistory createInstance() {
@@ -103,6 +183,15 @@ public final class HostHistory {
                 out.writeInt(e.getKey());
                 out.writeLong(e.getValue());
             }
+            out.writeInt(h.resident.size());
+            for (Map.Entry<Integer, Resident> e : h.resident.entrySet()) {
+                Resident r = e.getValue();
+                out.writeInt(e.getKey());
+                out.writeLong(r.ts);
+                out.writeLong(r.seq);
+                out.writeLong(r.bytes);
+                writeString(r.comm, out);
+            }
         }
 
         @Override
@@ -112,6 +201,18 @@ public final class HostHistory {
             int n = in.readInt();
             for (int i = 0; i < n; i++) {
                 h.pids.put(in.readInt(), in.readLong());
+            }
+            if (format >= 2) {
+                n = in.readInt();
+                for (int i = 0; i < n; i++) {
+                    int pid = in.readInt();
+                    Resident r = new Resident();
+                    r.ts = in.readLong();
+                    r.seq = in.readLong();
+                    r.bytes = in.readLong();
+                    r.comm = readString(in);
+                    h.resident.put(pid, r);
+                }
             }
             return h;
         }

@@ -342,12 +342,13 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             if (r.max(start) > watermark) {
                 continue;
             }
-            HostAggregate h = hostDocument(r, host, start);
+            HostHistory history = history(r);
+            HostAggregate h = hostDocument(r, host, start, history);
             long end = start + r.size;
             emit(h, r.max(start));
             if (ProcessFold.isProcessRecord(e)) {
-                emit(r.documents.process(host, e.pid, start, end, r.state(start, r.processes).get(e.pid), h.coverage),
-                        r.max(start));
+                emit(r.documents.process(host, e.pid, start, end, r.state(start, r.processes).get(e.pid),
+                        history.resident(e.pid), h.coverage), r.max(start));
             }
             if (!p.disks.isEmpty()) {
                 emit(r.documents.disk(host, e.device, start, end, r.state(start, r.disks).get(e.device), h.coverage),
@@ -361,15 +362,16 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
         }
     }
 
-    private HostAggregate hostDocument(Resolution r, String host, long start) throws Exception {
-        ValueState<HostHistory> hs = getPartitionedState(r.history);
-        HostHistory history = hs.value();
-        if (history == null) {
-            history = new HostHistory();
-        }
+    private HostHistory history(Resolution r) throws Exception {
+        HostHistory history = getPartitionedState(r.history).value();
+        return history == null ? new HostHistory() : history;
+    }
+
+    /** The host document; updates and stores {@code history}. */
+    private HostAggregate hostDocument(Resolution r, String host, long start, HostHistory history) throws Exception {
         HostAggregate h = r.documents.host(host, start, start + r.size, r.state(start, r.totals).value(),
                 r.state(start, r.processes).entries(), history);
-        hs.update(history);
+        getPartitionedState(r.history).update(history);
         return h;
     }
 
@@ -382,11 +384,21 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     private void onWindowTimer(Resolution r, long start, long time) throws Exception {
         String host = host();
         if (time == r.max(start)) {
-            HostAggregate h = hostDocument(r, host, start);
+            HostHistory history = history(r);
+            HostAggregate h = hostDocument(r, host, start, history);
             emit(h, time);
             long end = start + r.size;
+            Set<Integer> shown = new HashSet<>();
             for (Map.Entry<Integer, ProcessFold> p : r.state(start, r.processes).entries()) {
-                emit(r.documents.process(host, p.getKey(), start, end, p.getValue(), h.coverage), time);
+                emit(r.documents.process(host, p.getKey(), start, end, p.getValue(), history.resident(p.getKey()),
+                        h.coverage), time);
+                shown.add(p.getKey());
+            }
+            // Live processes without a record in the window still hold their memory.
+            for (Integer pid : history.residentPids()) {
+                if (!shown.contains(pid)) {
+                    emit(r.documents.process(host, pid, start, end, null, history.resident(pid), h.coverage), time);
+                }
             }
             for (Map.Entry<String, DiskFigures> d : r.state(start, r.disks).entries()) {
                 emit(r.documents.disk(host, d.getKey(), start, end, d.getValue(), h.coverage), time);

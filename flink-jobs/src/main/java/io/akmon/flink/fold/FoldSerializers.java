@@ -18,6 +18,12 @@ public final class FoldSerializers {
         private static final long serialVersionUID = 1L;
         public static final TotalsSerializer INSTANCE = new TotalsSerializer();
 
+        /** 2: the host records' CPU and memory figures follow the streams. */
+        @Override
+        protected int format() {
+            return 2;
+        }
+
         @Override
         public Totals createInstance() {
             return new Totals();
@@ -35,6 +41,10 @@ public final class FoldSerializers {
             writeCountMap(t.exitsByCode, out);
             writeCountMap(t.exitsBySignal, out);
             writeArrayMap(t.streams, out);
+            for (long v : new long[] {t.hostRecords, t.cpuBusyNs, t.cpuIntervalNs, t.memTs, t.memSeq, t.memTotalBytes,
+                t.memAvailableBytes, t.memUsedBytes}) {
+                out.writeLong(v);
+            }
         }
 
         @Override
@@ -64,6 +74,16 @@ public final class FoldSerializers {
             t.exitsByCode = readCountMap(in);
             t.exitsBySignal = readCountMap(in);
             t.streams = readArrayMap(in);
+            if (format >= 2) {
+                t.hostRecords = in.readLong();
+                t.cpuBusyNs = in.readLong();
+                t.cpuIntervalNs = in.readLong();
+                t.memTs = in.readLong();
+                t.memSeq = in.readLong();
+                t.memTotalBytes = in.readLong();
+                t.memAvailableBytes = in.readLong();
+                t.memUsedBytes = in.readLong();
+            }
             return t;
         }
 
@@ -83,6 +103,12 @@ public final class FoldSerializers {
     public static final class ProcessFoldSerializer extends StateSerializer<ProcessFold> {
         private static final long serialVersionUID = 1L;
         public static final ProcessFoldSerializer INSTANCE = new ProcessFoldSerializer();
+
+        /** 2: the file changes and file I/O per process follow the disk histogram. */
+        @Override
+        protected int format() {
+            return 2;
+        }
 
         @Override
         public ProcessFold createInstance() {

@@ -38,6 +38,16 @@ public final class Totals {
     public Map<String, long[]> streams = new HashMap<>();
     /** Losses the agent reported outside the sequence numbers (map overflows, decode errors). */
     public long reportedLost;
+    /** Host records: the kernel's busy CPU time (/proc/stat) and the interval it covers, summed. */
+    public long hostRecords;
+    public long cpuBusyNs;
+    public long cpuIntervalNs;
+    /** The latest host record's /proc/meminfo figures (by event time, then seq), and its time (ns). */
+    public long memTs = Long.MIN_VALUE;
+    public long memSeq;
+    public long memTotalBytes;
+    public long memAvailableBytes;
+    public long memUsedBytes;
 
     /** Folds one record; {@code streamKey} is {@link Event#streamKey()}, computed once by the caller. */
     public void add(Event e, String streamKey) {
@@ -91,6 +101,12 @@ public final class Totals {
                 netBytesReceived += e.bytesReceived;
                 netRetransmits += e.retransmits;
             }
+            case "host" -> {
+                hostRecords++;
+                cpuBusyNs += e.cpuBusyNs;
+                cpuIntervalNs += e.intervalNs;
+                memory(e.ts, e.seq, e.memTotalBytes, e.memAvailableBytes, e.memUsedBytes);
+            }
             case "lost" -> {
                 // "output" losses are the sequence gaps themselves; counting them again would double them.
                 if (!"output".equals(e.source)) {
@@ -136,6 +152,23 @@ public final class Totals {
             }
         });
         reportedLost += o.reportedLost;
+        hostRecords += o.hostRecords;
+        cpuBusyNs += o.cpuBusyNs;
+        cpuIntervalNs += o.cpuIntervalNs;
+        if (o.hostRecords > 0) {
+            memory(o.memTs, o.memSeq, o.memTotalBytes, o.memAvailableBytes, o.memUsedBytes);
+        }
+    }
+
+    /** Keeps the latest memory reading; on a tie in time and seq the later arrival wins. */
+    private void memory(long ts, long seq, long total, long available, long used) {
+        if (ts > memTs || (ts == memTs && seq >= memSeq)) {
+            memTs = ts;
+            memSeq = seq;
+            memTotalBytes = total;
+            memAvailableBytes = available;
+            memUsedBytes = used;
+        }
     }
 
     static void addSyscall(Map<String, long[]> into, String name, long count, long errors) {

@@ -70,6 +70,11 @@ public class Event {
     public String fdKind;
     /** 0: the change succeeded. */
     public int errno;
+    // Host (/proc/stat and /proc/meminfo as the agent read them).
+    public long cpuBusyNs;
+    public long memTotalBytes;
+    public long memAvailableBytes;
+    public long memUsedBytes;
 
     // Loss.
     public String source;

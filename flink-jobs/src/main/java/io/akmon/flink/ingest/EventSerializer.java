@@ -68,7 +68,8 @@ public final class EventSerializer extends StateSerializer<Event> {
             }
         }
         long[] longs = {e.seq, e.ts, e.lifetimeNs, e.intervalNs, e.count, e.errors, e.onCpuNs, e.rssBytes, e.rssMaxBytes,
-            e.pageFaults, e.ops, e.bytes, e.latencyNsSum, e.bytesSent, e.bytesReceived, e.retransmits, e.lost};
+            e.pageFaults, e.ops, e.bytes, e.latencyNsSum, e.bytesSent, e.bytesReceived, e.retransmits, e.lost,
+            e.cpuBusyNs, e.memTotalBytes, e.memAvailableBytes, e.memUsedBytes};
         for (int i = 0; i < longs.length; i++) {
             if (longs[i] != 0) {
                 mask |= 1L << (16 + i);
@@ -145,6 +146,10 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.bytesReceived = (m & 1L << 30) != 0 ? in.readLong() : 0;
         e.retransmits = (m & 1L << 31) != 0 ? in.readLong() : 0;
         e.lost = (m & 1L << 32) != 0 ? in.readLong() : 0;
+        e.cpuBusyNs = (m & 1L << 33) != 0 ? in.readLong() : 0;
+        e.memTotalBytes = (m & 1L << 34) != 0 ? in.readLong() : 0;
+        e.memAvailableBytes = (m & 1L << 35) != 0 ? in.readLong() : 0;
+        e.memUsedBytes = (m & 1L << 36) != 0 ? in.readLong() : 0;
         e.schemaVersion = (m & 1L << 40) != 0 ? in.readInt() : 0;
         e.cpu = (m & 1L << 41) != 0 ? in.readInt() : 0;
         e.pid = (m & 1L << 42) != 0 ? in.readInt() : 0;

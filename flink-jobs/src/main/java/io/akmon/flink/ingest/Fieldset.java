@@ -32,7 +32,8 @@ final class Fieldset {
         Fields.DEVICE, Fields.OP, Fields.OPS, Fields.BYTES, Fields.LATENCY_NS_SUM, Fields.LATENCY_HIST_US,
         Fields.CONN, Fields.SADDR, Fields.DADDR, Fields.SPORT, Fields.DPORT, Fields.BYTES_SENT,
         Fields.BYTES_RECEIVED, Fields.RETRANSMITS, Fields.SOURCE, Fields.LOST, "source_cpu", Fields.PATH,
-        Fields.NEW_PATH, Fields.ERRNO, Fields.FD_KIND};
+        Fields.NEW_PATH, Fields.ERRNO, Fields.FD_KIND,
+        Fields.CPU_BUSY_NS, Fields.MEM_TOTAL_BYTES, Fields.MEM_AVAILABLE_BYTES, Fields.MEM_USED_BYTES};
     private static final Map<String, Integer> SLOTS = new HashMap<>();
 
     static {

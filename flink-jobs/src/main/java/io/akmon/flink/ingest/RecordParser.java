@@ -192,7 +192,14 @@ public final class RecordParser implements Serializable {
                 e.newPath = optionalText(r, Fields.NEW_PATH);
                 e.errno = (int) optionalLong(r, Fields.ERRNO, 0);
             }
-            case AGENT, HOST -> { } // counted for coverage; the host aggregate does not read their figures yet
+            case HOST -> {
+                e.cpuBusyNs = requiredLong(r, Fields.CPU_BUSY_NS);
+                e.intervalNs = requiredLong(r, Fields.INTERVAL_NS);
+                e.memTotalBytes = optionalLong(r, Fields.MEM_TOTAL_BYTES, 0);
+                e.memAvailableBytes = optionalLong(r, Fields.MEM_AVAILABLE_BYTES, 0);
+                e.memUsedBytes = optionalLong(r, Fields.MEM_USED_BYTES, e.memTotalBytes - e.memAvailableBytes);
+            }
+            case AGENT -> { } // counted for coverage
             default -> throw new Invalid("unhandled type " + type);
         }
         return e;

@@ -19,8 +19,13 @@ import java.util.Map;
  */
 public abstract class StateSerializer<T> extends TypeSerializerSingleton<T> {
     private static final long serialVersionUID = 1L;
-    /** The format this build writes. 2: ProcessFold's file ops. */
-    public static final int FORMAT = 2;
+    /** The format a serializer writes unless it says otherwise ({@link #format()}). */
+    public static final int FORMAT = 1;
+
+    /** The format this build writes for this type; a type raises it when its layout grows. */
+    protected int format() {
+        return FORMAT;
+    }
 
     protected abstract void write(T value, DataOutputView out) throws IOException;
 
@@ -54,16 +59,16 @@ public abstract class StateSerializer<T> extends TypeSerializerSingleton<T> {
 
     @Override
     public void serialize(T value, DataOutputView out) throws IOException {
-        out.writeByte(FORMAT);
+        out.writeByte(format());
         write(value, out);
     }
 
     @Override
     public T deserialize(DataInputView in) throws IOException {
         int format = in.readByte();
-        if (format < 1 || format > FORMAT) {
+        if (format < 1 || format > format()) {
             throw new IOException(getClass().getSimpleName() + ": state format " + format
-                    + " is newer than this build reads (up to " + FORMAT + "); restore with a newer build");
+                    + " is newer than this build reads (up to " + format() + "); restore with a newer build");
         }
         return read(format, in);
     }

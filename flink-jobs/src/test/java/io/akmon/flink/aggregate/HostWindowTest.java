@@ -12,6 +12,7 @@ import java.util.Map;
 import static io.akmon.flink.testing.Records.cpu;
 import static io.akmon.flink.testing.Records.exit;
 import static io.akmon.flink.testing.Records.fork;
+import static io.akmon.flink.testing.Records.host;
 import static io.akmon.flink.testing.Records.lost;
 import static io.akmon.flink.testing.Records.memory;
 import static io.akmon.flink.testing.Records.syscall;
@@ -118,5 +119,60 @@ class HostWindowTest {
             assertEquals(0, h.numKeyedStateEntries());
             assertEquals(0, h.numEventTimeTimers());
         }
+    }
+
+    @Test
+    void hostCpuAndMemoryAreTheKernelsAndAnIdleProcessKeepsItsRssInEveryWindowUntilItExits() throws Exception {
+        long mb300 = 300L << 20;
+        try (var h = harness()) {
+            // Window 1: the idle process's only sample (as the agent's initial reading), and two host
+            // records: 1.5 s of busy CPU over 2 s, then 0.5 s over 2 s; memory is the later record's.
+            send(h, memory("h1", -1, 1, 500, 200, "idle", mb300, mb300, 0),
+                    host("h1", 2, 4_000, 1_500_000_000L, 2_000_000_000L, 8L << 30, 6L << 30),
+                    host("h1", 3, 6_000, 500_000_000L, 2_000_000_000L, 8L << 30, 5L << 30));
+            h.processWatermark(9_999);
+            HostAggregate w1 = last(h);
+            assertEquals(2_000_000_000L, w1.cpuBusyNs);
+            assertEquals(4_000_000_000L, w1.cpuIntervalNs);
+            assertEquals(50.0, w1.cpuBusyPct, 1e-12);
+            assertEquals(8L << 30, w1.memTotalBytes);
+            assertEquals(5L << 30, w1.memAvailableBytes);
+            assertEquals(3L << 30, w1.memUsedBytes);
+            assertEquals(mb300, w1.rssBytes);
+
+            // Windows 2 and 3: no record of the process at all, yet it holds its memory.
+            for (long end : new long[] {19_999, 29_999}) {
+                send(h, host("h1", end / 10_000 + 3, end - 5_000, 100_000_000L, 10_000_000_000L, 8L << 30, 5L << 30));
+                h.processWatermark(end);
+                assertEquals(mb300, last(h).rssBytes, "window ending " + end);
+                assertEquals(1, last(h).liveProcesses);
+                ProcessAggregate p = lastProcess(h);
+                assertEquals(end + 1 - 10_000, p.timestamp);
+                assertEquals(200, p.pid);
+                assertEquals("idle", p.comm);
+                assertEquals(mb300, p.rssBytes);
+                assertEquals(0, p.records);
+            }
+
+            // It exits in window 4: counted there, then gone; its carried sample goes with it, and so
+            // does the sample the drain after its exit still read.
+            send(h, exit("h1", 0, 1, 31_000, 200, "idle", 0, 0, 1), memory("h1", -1, 2, 32_000, 200, "idle", mb300, mb300, 0));
+            h.processWatermark(39_999);
+            assertEquals(mb300, last(h).rssBytes);
+            send(h, host("h1", 7, 45_000, 1, 1, 8L << 30, 5L << 30));
+            h.processWatermark(49_999);
+            assertEquals(0, last(h).rssBytes);
+            assertEquals(0, last(h).liveProcesses);
+            int processDocs = WindowHarness.outputs(h, ProcessAggregate.KIND).size();
+            assertEquals(4, processDocs, "one process document per window while it lived");
+            h.processWatermark(49_999 + STREAM_IDLE.toMillis() + 1_000);
+            assertEquals(0, h.numKeyedStateEntries());
+            assertEquals(0, h.numEventTimeTimers());
+        }
+    }
+
+    private static ProcessAggregate lastProcess(KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h) {
+        List<ProcessAggregate> out = WindowHarness.outputs(h, ProcessAggregate.KIND);
+        return out.get(out.size() - 1);
     }
 }

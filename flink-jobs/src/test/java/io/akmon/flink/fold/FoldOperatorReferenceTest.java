@@ -32,6 +32,8 @@ import static io.akmon.flink.testing.Records.fileIo;
 import static io.akmon.flink.testing.Records.fork;
 import static io.akmon.flink.testing.Records.hist;
 import static io.akmon.flink.testing.Records.lost;
+import io.akmon.flink.testing.Records;
+
 import static io.akmon.flink.testing.Records.memory;
 import static io.akmon.flink.testing.Records.net;
 import static io.akmon.flink.testing.Records.oomKill;
@@ -102,6 +104,14 @@ class FoldOperatorReferenceTest {
                     all.add(exit(host, rnd.nextInt(4), 0, end, pid, comm, rnd.nextInt(3), pi % 2 == 0 ? 0 : 9,
                             (end - start) * 1_000_000L));
                 }
+            }
+        }
+        // The host's /proc/stat and /proc/meminfo readings, one per second (their own random stream).
+        Random hostRnd = new Random(19);
+        for (int hi = 0; hi < 7; hi++) {
+            for (long t = t0 + 1_000; t < t0 + 150_000; t += 1_000) {
+                all.add(Records.host("host-" + hi, 0, t, hostRnd.nextInt(2_000_000_000), 1_000_000_000L,
+                        24L << 30, (long) hostRnd.nextInt(1 << 20) << 12));
             }
         }
         // Sequence numbers per (host, boot, cpu) in event-time order; about 2% of them lost on the way.

@@ -108,6 +108,8 @@ final class ReferenceAggregation {
             String host = h.getKey();
             Set<Integer> everSeen = new HashSet<>();
             Set<Integer> exited = new HashSet<>();
+            // pid -> {latest RSS sample, its name}: carried into every later window until the process exits.
+            Map<Integer, Object[]> resident = new TreeMap<>();
             for (Map.Entry<Long, List<Event>> w : h.getValue().entrySet()) {
                 long start = w.getKey();
                 List<Event> es = w.getValue();
@@ -123,15 +125,36 @@ final class ReferenceAggregation {
                     }
                 }
                 everSeen.addAll(byPid.keySet());
-                es.stream().filter(e -> e.type.equals("exit")).forEach(e -> exited.add(e.pid));
-                long rss = 0;
+                Set<Integer> exitedHere = new HashSet<>();
+                es.stream().filter(e -> e.type.equals("exit")).forEach(e -> exitedHere.add(e.pid));
+                exited.addAll(exitedHere);
+                Map<Integer, ObjectNode> pdocs = new TreeMap<>();
                 for (Map.Entry<Integer, List<Event>> p : byPid.entrySet()) {
                     ObjectNode d = process(res, host, p.getKey(), start, size, p.getValue(), coverage);
-                    docs.put(d.get("id").asText(), d);
+                    pdocs.put(p.getKey(), d);
                     if (d.has("rss_bytes")) {
-                        rss += d.get("rss_bytes").asLong();
+                        resident.put(p.getKey(), new Object[] {d.get("rss_bytes").asLong(), d.path("comm").asText(null)});
+                    } else if (resident.containsKey(p.getKey()) && d.has("comm")) {
+                        resident.get(p.getKey())[1] = d.get("comm").asText();
                     }
                 }
+                // Processes that exited here count in this window's sum, and then no more.
+                long rss = resident.values().stream().mapToLong(r -> (Long) r[0]).sum();
+                resident.keySet().removeAll(exitedHere);
+                for (Map.Entry<Integer, Object[]> r : resident.entrySet()) {
+                    ObjectNode d = pdocs.get(r.getKey());
+                    if (d == null) {
+                        d = process(res, host, r.getKey(), start, size, List.of(), coverage);
+                        if (r.getValue()[1] != null) {
+                            d.put("comm", (String) r.getValue()[1]);
+                        }
+                        pdocs.put(r.getKey(), d);
+                    }
+                    if (!d.has("rss_bytes")) {
+                        d.put("rss_bytes", (Long) r.getValue()[0]);
+                    }
+                }
+                pdocs.values().forEach(d -> docs.put(d.get("id").asText(), d));
                 ObjectNode n = base("host", res, host, null, start, size, coverage);
                 n.put("records", recs);
                 n.put("missing", missing);
@@ -142,6 +165,15 @@ final class ReferenceAggregation {
                 n.put("cpu_seconds", onCpu / 1e9);
                 n.put("cpu_pct", onCpu / (size * 1_000_000.0) * 100.0);
                 n.put("rss_bytes", rss);
+                long busy = sum(es, "host", e -> e.cpuBusyNs);
+                long interval = sum(es, "host", e -> e.intervalNs);
+                n.put("cpu_busy_ns", busy);
+                n.put("cpu_interval_ns", interval);
+                n.put("cpu_busy_pct", interval == 0 ? 0.0 : busy * 100.0 / interval);
+                Event mem = latest(es, e -> e.type.equals("host"));
+                n.put("mem_total_bytes", mem == null ? 0 : mem.memTotalBytes);
+                n.put("mem_available_bytes", mem == null ? 0 : mem.memAvailableBytes);
+                n.put("mem_used_bytes", mem == null ? 0 : mem.memUsedBytes);
                 n.put("page_faults", sum(es, "memory", e -> e.pageFaults));
                 n.put("oom_kills", es.stream().filter(e -> "oom_kill".equals(e.event)).count());
                 n.put("syscall_count", sum(es, "syscall", e -> e.count));

@@ -1,5 +1,6 @@
 package io.akmon.flink.fold;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.akmon.flink.aggregate.Aggregate;
 import io.akmon.flink.ingest.Event;
 import io.akmon.flink.sink.Json;
@@ -12,7 +13,9 @@ import org.junit.jupiter.api.Test;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,22 +38,25 @@ class SavepointCompatibilityTest {
         return out;
     }
 
-    @Test
-    void theFormat1SavepointRestoresAndContinuesExactly() throws Exception {
+    /** The documents an uninterrupted run emits after the split point. */
+    private static List<String> uninterrupted() throws Exception {
         List<Event> stream = SavepointFixture.stream();
         int split = SavepointFixture.split(stream);
-
-        List<String> expected;
         try (KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h = SavepointFixture.harness()) {
             SavepointFixture.feed(h, stream, 0, split);
             int before = h.extractOutputValues().size();
             SavepointFixture.feed(h, stream, split, stream.size());
             h.processWatermark(Long.MAX_VALUE - 1);
-            expected = json(h.extractOutputValues().subList(before, h.extractOutputValues().size()));
+            return json(h.extractOutputValues().subList(before, h.extractOutputValues().size()));
         }
+    }
 
-        URL fixture = getClass().getClassLoader().getResource(SavepointFixture.FORMAT_1);
-        assertNotNull(fixture, SavepointFixture.FORMAT_1 + " is in the test resources");
+    /** Restores a fixture, feeds the rest of the stream (with replays), and returns what is emitted. */
+    private List<String> restored(String fixtureName) throws Exception {
+        List<Event> stream = SavepointFixture.stream();
+        int split = SavepointFixture.split(stream);
+        URL fixture = getClass().getClassLoader().getResource(fixtureName);
+        assertNotNull(fixture, fixtureName + " is in the test resources");
         OperatorSubtaskState state = OperatorSnapshotUtil.readStateHandle(Path.of(fixture.toURI()).toString());
         try (KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h = WindowHarness.of(
                 SavepointFixture.SIZES, SavepointFixture.LATENESS, SavepointFixture.PROCESS_IDLE,
@@ -59,11 +65,42 @@ class SavepointCompatibilityTest {
             SavepointFixture.feed(h, stream, split - 50, stream.size());
             h.processWatermark(Long.MAX_VALUE - 1);
             List<String> actual = json(h.extractOutputValues());
-            assertFalse(expected.isEmpty());
-            assertTrue(expected.stream().anyMatch(d -> d.contains("\"kind\":\"host\"")));
-            assertEquals(expected, actual);
             assertEquals(0, h.numKeyedStateEntries());
             assertEquals(0, h.numEventTimeTimers());
+            return actual;
+        }
+    }
+
+    @Test
+    void theFormat2SavepointRestoresAndContinuesExactly() throws Exception {
+        List<String> expected = uninterrupted();
+        assertFalse(expected.isEmpty());
+        assertTrue(expected.stream().anyMatch(d -> d.contains("\"kind\":\"host\"")));
+        assertEquals(expected, restored(SavepointFixture.FORMAT_2));
+    }
+
+    /**
+     * Format 1 kept no memory sample beyond its window, so a process sampled only before the savepoint
+     * is missing from its host's RSS sum until it is sampled again or exits: only there may the restored
+     * run show less. Everything else continues exactly.
+     */
+    @Test
+    void theFormat1SavepointRestoresAndContinuesExactlyButForMemoryItNeverKept() throws Exception {
+        List<String> expected = uninterrupted();
+        List<String> actual = restored(SavepointFixture.FORMAT_1);
+        assertEquals(expected.size(), actual.size());
+        Set<String> hostsDiffering = new HashSet<>();
+        for (int i = 0; i < expected.size(); i++) {
+            ObjectNode e = (ObjectNode) Json.MAPPER.readTree(expected.get(i));
+            ObjectNode a = (ObjectNode) Json.MAPPER.readTree(actual.get(i));
+            if ("host".equals(e.path("kind").asText()) && e.path("rss_bytes").asLong() != a.path("rss_bytes").asLong()) {
+                assertTrue(a.path("rss_bytes").asLong() < e.path("rss_bytes").asLong(), "only missing memory: " + a);
+                assertTrue(hostsDiffering.add(e.path("resolution").asText() + "/" + e.path("host").asText()),
+                        "only the first window after the restore: " + a);
+                e.remove("rss_bytes");
+                a.remove("rss_bytes");
+            }
+            assertEquals(e, a);
         }
     }
 }

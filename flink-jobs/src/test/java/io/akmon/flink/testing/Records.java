@@ -141,6 +141,18 @@ public final class Records {
         return e;
     }
 
+    /** A host record: the kernel's busy CPU time over {@code intervalNs}, and /proc/meminfo's figures. */
+    public static Event host(String host, long seq, long tsMs, long busyNs, long intervalNs, long memTotal,
+                             long memAvailable) {
+        Event e = base("host", host, -1, seq, tsMs, 0, null);
+        e.cpuBusyNs = busyNs;
+        e.intervalNs = intervalNs;
+        e.memTotalBytes = memTotal;
+        e.memAvailableBytes = memAvailable;
+        e.memUsedBytes = memTotal - memAvailable;
+        return e;
+    }
+
     /** A histogram with {@code count} requests in bucket {@code bucket}. */
     public static long[] hist(int bucket, long count) {
         long[] h = new long[32];

@@ -25,6 +25,11 @@ public final class PipelineView {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
     private static final int ALERTS_KEPT = 8;
+    /** The host line's figures in --no-ui: the kernel's CPU and memory, and the traced processes' sums. */
+    private static final List<String> HOST_FIELDS = List.of("host", "timestamp", "cpu_busy_pct", "cpu_busy_ns",
+            "cpu_interval_ns", "cpu_pct", "mem_used_bytes", "mem_available_bytes", "mem_total_bytes", "rss_bytes",
+            "disk_read_bytes", "disk_write_bytes", "net_bytes_sent_per_sec", "net_bytes_received_per_sec",
+            "live_processes", "coverage");
 
     private final String resolution;
     private final Map<String, JsonNode> processes = new HashMap<>(); // host/pid -> newest process aggregate
@@ -119,7 +124,7 @@ public final class PipelineView {
         return top;
     }
 
-    /** One JSON object for --no-ui: the pipeline's health and the top processes. */
+    /** One JSON object for --no-ui: the pipeline's health, the host figures and the top processes. */
     public synchronized ObjectNode snapshot(long nowMillis, int top) {
         ObjectNode o = JSON.createObjectNode();
         o.put("ts", nowMillis);
@@ -129,6 +134,15 @@ public final class PipelineView {
         o.put("events_per_sec", eventsPerSecond());
         o.put("lost", lost());
         o.put("coverage", coverage());
+        var hostRows = o.putArray("hosts");
+        for (JsonNode h : hosts.values()) {
+            ObjectNode row = hostRows.addObject();
+            for (String f : HOST_FIELDS) {
+                if (!h.path(f).isMissingNode()) {
+                    row.set(f, h.path(f));
+                }
+            }
+        }
         var procs = o.putArray("processes");
         for (JsonNode p : topProcesses(top)) {
             ObjectNode row = procs.addObject();
@@ -136,6 +150,7 @@ public final class PipelineView {
                     "net_bytes_sent_per_sec", "net_bytes_received_per_sec", "syscall_count")) {
                 row.set(f, p.path(f));
             }
+            row.put("self", isSelf(p));
         }
         var al = o.putArray("alerts");
         alerts.forEach(al::add);

@@ -21,11 +21,13 @@ public final class Documents {
     private final String resolution;
     private final long processIdleMillis;
     private final long streamIdleMillis;
+    private final long latenessMillis;
 
-    public Documents(String resolution, long processIdleMillis, long streamIdleMillis) {
+    public Documents(String resolution, long processIdleMillis, long streamIdleMillis, long latenessMillis) {
         this.resolution = resolution;
         this.processIdleMillis = processIdleMillis;
         this.streamIdleMillis = streamIdleMillis;
+        this.latenessMillis = latenessMillis;
     }
 
     /** The host document; updates the host's history (highest seqs, live processes, resident memory). */
@@ -57,7 +59,8 @@ public final class Documents {
         for (Integer pid : history.residentPids()) {
             seen.putIfAbsent(pid, end - 1);
         }
-        long missing = totals.reportedLost + history.sequenceGaps(totals.streams, end, streamIdleMillis);
+        long missing = totals.reportedLost + history.sequenceGaps(totals.streams, start, end, latenessMillis,
+                streamIdleMillis);
         long live = history.livePids(seen, started, exited, end, processIdleMillis);
         // Memory follows liveness: a sample of an exited process (the drain after its exit may still
         // read it) is not kept; one that exited in this window held its memory for part of it.

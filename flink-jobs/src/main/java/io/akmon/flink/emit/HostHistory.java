@@ -7,17 +7,19 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * What a host document needs to remember across windows (per host and resolution), updated each time
  * a host window is emitted:
  * <ul>
- *   <li>missing records: per sequence stream, the highest seq emitted so far, so a gap on a window
- *       boundary counts too;</li>
+ *   <li>missing records: per sequence stream, the highest seq of each window that may still be
+ *       emitted again, so a gap on a window boundary counts too, also when its window is re-emitted;</li>
  *   <li>live processes: pids seen and not exited, forgetting a pid silent for the idle timeout (its exit
  *       may have been lost). Exited pids stay as tombstones for a while so a late update of an earlier
  *       window cannot revive them.</li>
@@ -28,7 +30,7 @@ import java.util.Set;
  * The maps hold one entry per stream or live process, never per process ever seen.
  */
 public final class HostHistory {
-    /** stream -> {highest seq emitted, window end of the last emission}. */
+    /** stream -> {floor, window end of the last emission, (window end, highest seq) per recent window}. */
     final Map<String, long[]> maxSeq = new HashMap<>();
     /** pid -> last seen (ms) when live, or -(exit time) as a tombstone. */
     final Map<Integer, Long> pids = new HashMap<>();
@@ -103,23 +105,71 @@ public final class HostHistory {
         return sum;
     }
 
-    /** Sequence gaps of a window's streams ({records, min, max} each); updates the highest seqs. */
-    public long sequenceGaps(Map<String, long[]> streams, long now, long streamIdleMillis) {
+    /**
+     * Sequence gaps of a window's streams ({records, min, max} each); records the window's highest seqs.
+     * A gap between windows counts in the window after it, against the highest seq of the windows
+     * before it, so a window emitted again (a late record updated it) reports the same gap as the first
+     * time, and the window after a late one sees the numbers the late record filled.
+     */
+    public long sequenceGaps(Map<String, long[]> streams, long start, long end, long latenessMillis,
+                             long streamIdleMillis) {
         long missing = 0;
+        // Windows ending before this can no longer be emitted again, nor can the windows after them.
+        long horizon = end - latenessMillis - 2 * (end - start);
         for (Map.Entry<String, long[]> s : streams.entrySet()) {
             long count = s.getValue()[0];
             long min = s.getValue()[1];
             long max = s.getValue()[2];
             long[] prev = maxSeq.get(s.getKey());
-            // Expected numbers run from just after the previous window's highest seq (or this window's
-            // lowest, for a new stream); a late re-emission of an older window falls back to the latter.
-            long base = prev != null && prev[0] < max ? prev[0] : min - 1;
+            long before = prev == null ? NONE : highestBefore(prev, end);
+            // Expected numbers run from just after the earlier windows' highest seq (or this window's
+            // lowest, for a new stream or one whose numbers went back).
+            long base = before != NONE && before < max ? before : min - 1;
             missing += Math.max(0, max - base - count);
-            long high = prev == null ? max : Math.max(prev[0], max);
-            maxSeq.put(s.getKey(), new long[] {high, now});
+            maxSeq.put(s.getKey(), recorded(prev, end, max, horizon));
         }
-        maxSeq.values().removeIf(v -> v[1] + streamIdleMillis < now);
+        maxSeq.values().removeIf(v -> v[1] + streamIdleMillis < end);
         return missing;
+    }
+
+    /**
+     * Per stream: {floor, last window end, then (window end, highest seq) of the recent windows, by end}.
+     * The floor is the highest seq of the windows folded out of the recent ones ({@link #NONE} if none);
+     * state written before the recent windows were kept holds just the first two.
+     */
+    private static final long NONE = Long.MIN_VALUE;
+
+    private static long highestBefore(long[] v, long end) {
+        long high = v[0];
+        for (int i = 2; i + 1 < v.length && v[i] < end; i += 2) {
+            high = Math.max(high, v[i + 1]);
+        }
+        return high;
+    }
+
+    private static long[] recorded(long[] prev, long end, long max, long horizon) {
+        long floor = prev == null ? NONE : prev[0];
+        long lastEnd = prev == null ? end : Math.max(prev[1], end);
+        TreeMap<Long, Long> recent = new TreeMap<>();
+        if (prev != null) {
+            for (int i = 2; i + 1 < prev.length; i += 2) {
+                recent.put(prev[i], prev[i + 1]);
+            }
+        }
+        recent.merge(end, max, Math::max);
+        long[] v = new long[2 + 2 * recent.size()];
+        int n = 2;
+        for (Map.Entry<Long, Long> w : recent.entrySet()) {
+            if (w.getKey() < horizon) {
+                floor = Math.max(floor, w.getValue());
+            } else {
+                v[n++] = w.getKey();
+                v[n++] = w.getValue();
+            }
+        }
+        v[0] = floor;
+        v[1] = lastEnd;
+        return n == v.length ? v : Arrays.copyOf(v, n);
     }
 
     /** Live processes at {@code now}, given the window's pids seen, started and exited (ms). */

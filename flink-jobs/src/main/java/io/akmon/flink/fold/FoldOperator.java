@@ -123,7 +123,7 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             this.index = index;
             this.size = sizes[index];
             String l = labels[index];
-            documents = new Documents(l, processIdleMillis, streamIdleMillis);
+            documents = new Documents(l, processIdleMillis, streamIdleMillis, latenessMillis);
             totals = new ValueStateDescriptor<>("totals-" + l, FoldSerializers.TotalsSerializer.INSTANCE);
             processes = new MapStateDescriptor<>("processes-" + l, IntSerializer.INSTANCE,
                     FoldSerializers.ProcessFoldSerializer.INSTANCE);
@@ -336,6 +336,7 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     private void lateRecord(Event e, String streamKey, String host) throws Exception {
         for (Resolution r : resolutions) {
             long start = r.start(e.timestampMillis());
+            long highestBefore = highestSeq(r, start, streamKey);
             WindowPartial p = new WindowPartial();
             p.add(e, streamKey);
             merge(r, start, p);
@@ -346,6 +347,9 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             HostAggregate h = hostDocument(r, host, start, history);
             long end = start + r.size;
             emit(h, r.max(start));
+            if (e.seq > highestBefore) {
+                reEmitNextWindowOf(r, host, start, streamKey);
+            }
             if (ProcessFold.isProcessRecord(e)) {
                 emit(r.documents.process(host, e.pid, start, end, r.state(start, r.processes).get(e.pid),
                         history.resident(e.pid), h.coverage), r.max(start));
@@ -358,6 +362,26 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
                 String conn = WindowPartial.connectionKey(e);
                 emit(r.documents.connection(host, conn, start, end, r.state(start, r.connections).get(conn),
                         h.coverage), r.max(start));
+            }
+        }
+    }
+
+    /** The highest seq of the stream in the window, or Long.MIN_VALUE if it has none there. */
+    private long highestSeq(Resolution r, long start, String streamKey) throws Exception {
+        Totals t = r.state(start, r.totals).value();
+        long[] s = t == null ? null : t.streams.get(streamKey);
+        return s == null ? Long.MIN_VALUE : s[2];
+    }
+
+    /**
+     * A late record raised its stream's highest seq in an emitted window: the stream's next emitted
+     * window counted the numbers up to it as missing, so its host document is emitted again.
+     */
+    private void reEmitNextWindowOf(Resolution r, String host, long start, String streamKey) throws Exception {
+        for (long next = start + r.size; r.max(next) <= watermark; next += r.size) {
+            if (highestSeq(r, next, streamKey) != Long.MIN_VALUE) {
+                emit(hostDocument(r, host, next, history(r)), r.max(next));
+                return;
             }
         }
     }

@@ -53,6 +53,29 @@ class RestartGapTest {
         }
     }
 
+    @Test
+    void spooledRecordsReplayedAfterTheNewAgentsRecordsNarrowTheGap() throws Exception {
+        try (KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h = WindowHarness.of(WINDOW, LATENESS)) {
+            // Delivered before the crash: 1..3. Accepted into the spool, not yet delivered: 4, 5. Reserved
+            // and lost with the process: 6..147. The restarted agent's records 148..150 arrive first.
+            send(h, cpu("h1", -1, 1, 1_000, 1, "a", 1), cpu("h1", -1, 2, 2_000, 1, "a", 1),
+                    cpu("h1", -1, 3, 3_000, 1, "a", 1));
+            h.processWatermark(9_999);
+            send(h, cpu("h1", -1, 148, 11_000, 1, "a", 1), cpu("h1", -1, 149, 12_000, 1, "a", 1),
+                    cpu("h1", -1, 150, 13_000, 1, "a", 1));
+            h.processWatermark(19_999);
+            assertEquals(144, latestMissing(h));
+
+            // The spool replays 2..5: 2 and 3 are duplicates, 4 and 5 late records of the first window.
+            send(h, cpu("h1", -1, 2, 2_000, 1, "a", 1), cpu("h1", -1, 3, 3_000, 1, "a", 1),
+                    cpu("h1", -1, 4, 3_500, 1, "a", 1), cpu("h1", -1, 5, 4_000, 1, "a", 1));
+            assertEquals(142, latestMissing(h), "6..147, the numbers lost with the process");
+            h.processWatermark(Duration.ofHours(2).toMillis());
+            assertEquals(0, h.numKeyedStateEntries(), "state drains");
+            assertEquals(0, h.numEventTimeTimers());
+        }
+    }
+
     /** Total missing over the latest host document of each window. */
     private static long latestMissing(KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h) {
         Map<String, Long> byWindow = new HashMap<>();

@@ -287,7 +287,11 @@ class ClusterFaultsIT {
      * crash leaves: after the SIGKILL and the restart the topics the job reads keep sequence gaps (one run:
      * 144 numbers of the agent-derived stream cpu -1 and 3 of cpu 1, unchanged for 150 s) while the host
      * windows report 0 missing and coverage 1.0 (another run: 3 missing against 140 + 3 + 3 in the topics);
-     * the getppid total itself was exact, 120 000 of 120 000, both times.
+     * the getppid total itself was exact, 120 000 of 120 000, both times. The job then kept a gap across
+     * windows only in the window's first emission (a re-emission for a late record measured it again from
+     * the highest seq emitted so far); with that fixed (RestartGapTest), a run on 2026-12-01 reported 22
+     * missing in the host windows against 119 in the topics (115 of cpu -1, 2 each of cpu 0 and 1): still
+     * short, so still opt-in.
      */
     @EnabledIfSystemProperty(named = AGENT_KILL, matches = "true")
     @Test

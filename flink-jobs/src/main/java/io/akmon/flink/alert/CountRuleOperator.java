@@ -21,7 +21,6 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 
 /**
  * The matches of a counting rule (one step, {@code times: N}, a condition on the fact alone, skip past the
@@ -97,23 +96,22 @@ public final class CountRuleOperator extends AbstractStreamOperator<Alert>
         pending.put(ts, at);
     }
 
+    /**
+     * One timer per pending timestamp, and timers fire in timestamp order, so each call takes just its own
+     * timestamp's facts: the order CEP processes them in, without CEP's scan of every pending timestamp on
+     * every timer. A timer with no facts of its own is the window's expiry.
+     */
     @Override
     public void onEventTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-        long watermark = timers.currentWatermark();
-        PriorityQueue<Long> due = new PriorityQueue<>();
-        for (Long ts : pending.keys()) {
-            if (ts <= watermark) {
-                due.add(ts);
-            }
-        }
+        long ts = timer.getTimestamp();
         List<Fact> current = window.value();
         if (current == null) {
             current = new ArrayList<>();
         }
-        while (!due.isEmpty()) {
-            long ts = due.poll();
-            expire(current, ts);
-            for (Fact f : pending.get(ts)) {
+        expire(current, ts);
+        List<Fact> due = pending.get(ts);
+        if (due != null) {
+            for (Fact f : due) {
                 if (!accepts(f)) {
                     if (step.consecutive) {
                         current.clear(); // strict contiguity: a fact that fails the step ends every run
@@ -128,7 +126,6 @@ public final class CountRuleOperator extends AbstractStreamOperator<Alert>
             }
             pending.remove(ts);
         }
-        expire(current, watermark);
         if (current.isEmpty()) {
             window.clear();
         } else {

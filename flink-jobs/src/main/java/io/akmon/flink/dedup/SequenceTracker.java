@@ -60,10 +60,20 @@ public final class SequenceTracker {
 
     /** Adds a seq to the pending ranges; false if it is already there. */
     private boolean insert(long seq, long tsMs) {
-        int i = 0;
-        while (i < n && ranges[3 * i + 1] < seq) {
-            i++;
+        // Binary search for the first range ending at or after seq: one stream's records reach the job
+        // through several topics and partitions (the agent keys by host/pid), so hundreds of ranges can be
+        // pending at once, and a scan from the start made every out-of-order record cost all of them.
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (ranges[3 * mid + 1] < seq) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
+        int i = lo;
         if (i < n && ranges[3 * i] <= seq) {
             return false;
         }

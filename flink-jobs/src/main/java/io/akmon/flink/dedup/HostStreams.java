@@ -70,6 +70,12 @@ public final class HostStreams {
             return new HostStreams();
         }
 
+        /** Format 2: pending records as 64-seq words; format 1 kept them as ranges. */
+        @Override
+        protected int format() {
+            return 2;
+        }
+
         @Override
         protected void write(HostStreams h, DataOutputView out) throws IOException {
             out.writeInt(h.streams.size());
@@ -79,9 +85,11 @@ public final class HostStreams {
                 out.writeBoolean(t.settled);
                 out.writeLong(t.contiguous);
                 out.writeLong(t.lastSeenMs);
-                out.writeInt(t.n);
-                for (int i = 0; i < 3 * t.n; i++) {
-                    out.writeLong(t.ranges[i]);
+                out.writeInt(t.end - t.head);
+                for (int i = t.head; i < t.end; i++) {
+                    out.writeLong(t.wordNo[i]);
+                    out.writeLong(t.bits[i]);
+                    out.writeLong(t.latestMs[i]);
                 }
             }
         }
@@ -96,10 +104,22 @@ public final class HostStreams {
                 t.settled = in.readBoolean();
                 t.contiguous = in.readLong();
                 t.lastSeenMs = in.readLong();
-                t.n = in.readInt();
-                t.ranges = new long[Math.max(6, 3 * t.n)];
-                for (int i = 0; i < 3 * t.n; i++) {
-                    t.ranges[i] = in.readLong();
+                int n = in.readInt();
+                if (format == 1) {
+                    for (int i = 0; i < n; i++) {
+                        t.markRange(in.readLong(), in.readLong(), in.readLong());
+                    }
+                } else {
+                    int capacity = Math.max(4, n);
+                    t.wordNo = new long[capacity];
+                    t.bits = new long[capacity];
+                    t.latestMs = new long[capacity];
+                    for (int i = 0; i < n; i++) {
+                        t.wordNo[i] = in.readLong();
+                        t.bits[i] = in.readLong();
+                        t.latestMs[i] = in.readLong();
+                    }
+                    t.end = n;
                 }
                 h.streams.put(key, t);
             }

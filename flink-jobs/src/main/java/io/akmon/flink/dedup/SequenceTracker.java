@@ -7,12 +7,19 @@ import java.util.Arrays;
  * the agent or by Kafka count once.
  *
  * <p>Sequences are dense, so the state is small: {@code contiguous}, the highest seq below which every
- * number is settled, plus the records that arrived ahead of a gap, as ranges of seqs with the latest
- * event time of each. A gap is held open for the hold (event time) for the missing record to arrive,
- * then settled (the record was lost; coverage accounts for it). Settling is the only point where a
- * number not seen becomes "seen"; it happens no earlier than the hold after the records ahead of the
- * gap, and the hold is at least window + allowed lateness, so a record behind the settled range is late
- * anyway and goes to the dead letters as late rather than being mistaken for a duplicate.
+ * number is settled, plus the records that arrived ahead of a gap, as a bitmap of 64-seq words (only
+ * words with a record in them are kept) with the latest event time of each word. A gap is held open for
+ * the hold (event time) for the missing record to arrive, then settled (the record was lost; coverage
+ * accounts for it). Settling is the only point where a number not seen becomes "seen"; it happens no
+ * earlier than the hold after a record ahead of the gap, and the hold is at least window + allowed
+ * lateness, so a record behind the settled range is late anyway and goes to the dead letters as late
+ * rather than being mistaken for a duplicate.
+ *
+ * <p>Why a bitmap: one stream's records reach the job through several topics and partitions (the agent
+ * keys by host/pid), read at different rates, so the records of the split that is ahead wait behind the
+ * gaps the others leave, every other number or so. As ranges, that was a range per record, thousands
+ * of them, each out-of-order record an insertion into a sorted array; as bits, a record costs one bit,
+ * and its word is almost always the last one or found by one binary search.
  */
 public final class SequenceTracker {
     /** Whether {@link #contiguous} is known: a new stream first waits for its first hold to pass. */
@@ -20,124 +27,195 @@ public final class SequenceTracker {
     long contiguous;
     /** Latest event time (ms) of an accepted record. */
     long lastSeenMs = Long.MIN_VALUE;
-    /** Pending ranges, sorted and disjoint: {lo, hi, latest event time ms} per range. */
-    long[] ranges = new long[6];
-    int n;
+    /**
+     * Pending records: words {@code [head, end)}, sorted by word number ({@code seq >> 6}), none empty;
+     * once settled, every pending seq is above {@code contiguous + 1}.
+     */
+    long[] wordNo = new long[4];
+    long[] bits = new long[4];
+    long[] latestMs = new long[4];
+    int head;
+    int end;
 
     /** Records {@code seq} and returns true if it is new; false for a duplicate. */
     public boolean admit(long seq, long tsMs) {
         if (settled && seq <= contiguous) {
             return false;
         }
-        if (n > 0 && seq == ranges[3 * (n - 1) + 1] + 1) {
-            extend(n - 1, seq, tsMs);  // the common case: the next number after a gap or before settling
-        } else if (settled && seq == contiguous + 1) {
-            contiguous = seq;
-            if (n > 0 && ranges[0] == contiguous + 1) {
-                contiguous = ranges[1];
-                remove(0, 1);
-            }
-        } else if (!insert(seq, tsMs)) {
+        if (settled && seq == contiguous + 1) {
+            contiguous = seq;  // the common case: the next number
+            advance();
+        } else if (!mark(seq, tsMs)) {
             return false;
         }
         lastSeenMs = Math.max(lastSeenMs, tsMs);
         return true;
     }
 
-    private void extend(int i, long seq, long tsMs) {
-        ranges[3 * i + 1] = seq;
-        ranges[3 * i + 2] = Math.max(ranges[3 * i + 2], tsMs);
-        if (i + 1 < n && ranges[3 * (i + 1)] == seq + 1) {
-            ranges[3 * i + 1] = ranges[3 * (i + 1) + 1];
-            ranges[3 * i + 2] = Math.max(ranges[3 * i + 2], ranges[3 * (i + 1) + 2]);
-            remove(i + 1, 1);
+    /** Sets the seq's bit; false if it was set already. */
+    private boolean mark(long seq, long tsMs) {
+        long w = seq >> 6;
+        long bit = 1L << (seq & 63);
+        int i = find(w);
+        if (i < end && wordNo[i] == w) {
+            if ((bits[i] & bit) != 0) {
+                return false;
+            }
+            bits[i] |= bit;
+            latestMs[i] = Math.max(latestMs[i], tsMs);
+            return true;
         }
-        if (settled && i == 0 && ranges[0] == contiguous + 1) {
-            contiguous = ranges[1];
-            remove(0, 1);
-        }
+        i = insertWord(i, w);
+        bits[i] = bit;
+        latestMs[i] = tsMs;
+        return true;
     }
 
-    /** Adds a seq to the pending ranges; false if it is already there. */
-    private boolean insert(long seq, long tsMs) {
-        // Binary search for the first range ending at or after seq: one stream's records reach the job
-        // through several topics and partitions (the agent keys by host/pid), so hundreds of ranges can be
-        // pending at once, and a scan from the start made every out-of-order record cost all of them.
-        int lo = 0;
-        int hi = n;
+    /** The index of word {@code w}, or where it would go. */
+    private int find(long w) {
+        if (head == end || wordNo[end - 1] < w) {
+            return end;
+        }
+        if (wordNo[end - 1] == w) {
+            return end - 1;
+        }
+        int lo = head;
+        int hi = end - 1;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (ranges[3 * mid + 1] < seq) {
+            if (wordNo[mid] < w) {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        int i = lo;
-        if (i < n && ranges[3 * i] <= seq) {
-            return false;
-        }
-        if (i > 0 && ranges[3 * (i - 1) + 1] + 1 == seq) {
-            extend(i - 1, seq, tsMs);
-            return true;
-        }
-        if (i < n && ranges[3 * i] == seq + 1) {
-            ranges[3 * i] = seq;
-            ranges[3 * i + 2] = Math.max(ranges[3 * i + 2], tsMs);
-            if (settled && i == 0 && seq == contiguous + 1) {
-                contiguous = ranges[1];
-                remove(0, 1);
-            }
-            return true;
-        }
-        if (3 * (n + 1) > ranges.length) {
-            ranges = Arrays.copyOf(ranges, ranges.length * 2);
-        }
-        System.arraycopy(ranges, 3 * i, ranges, 3 * (i + 1), 3 * (n - i));
-        ranges[3 * i] = seq;
-        ranges[3 * i + 1] = seq;
-        ranges[3 * i + 2] = tsMs;
-        n++;
-        return true;
+        return lo;
     }
 
-    private void remove(int from, int count) {
-        System.arraycopy(ranges, 3 * (from + count), ranges, 3 * from, 3 * (n - from - count));
-        n -= count;
+    /** Opens an empty slot for word {@code w} at index {@code i}; returns the slot's index. */
+    private int insertWord(int i, long w) {
+        if (i == head && head > 0) {
+            head--;
+            wordNo[head] = w;
+            return head;
+        }
+        if (end == wordNo.length) {
+            i -= head;
+            compact(Math.max(4, 2 * (end - head + 1)));
+            i += head;
+        }
+        System.arraycopy(wordNo, i, wordNo, i + 1, end - i);
+        System.arraycopy(bits, i, bits, i + 1, end - i);
+        System.arraycopy(latestMs, i, latestMs, i + 1, end - i);
+        end++;
+        wordNo[i] = w;
+        return i;
+    }
+
+    /** Moves the live words to the start of arrays of at least {@code capacity} slots. */
+    private void compact(int capacity) {
+        int live = end - head;
+        if (capacity > wordNo.length || capacity < wordNo.length / 4) {
+            wordNo = Arrays.copyOfRange(wordNo, head, head + Math.max(capacity, live));
+            bits = Arrays.copyOfRange(bits, head, head + Math.max(capacity, live));
+            latestMs = Arrays.copyOfRange(latestMs, head, head + Math.max(capacity, live));
+        } else {
+            System.arraycopy(wordNo, head, wordNo, 0, live);
+            System.arraycopy(bits, head, bits, 0, live);
+            System.arraycopy(latestMs, head, latestMs, 0, live);
+        }
+        head = 0;
+        end = live;
+    }
+
+    /** Moves {@code contiguous} over the pending records that follow it, forgetting them. */
+    private void advance() {
+        while (head < end) {
+            long next = contiguous + 1;
+            if (wordNo[head] != next >> 6) {
+                return;
+            }
+            long run = Long.numberOfTrailingZeros(~(bits[head] >>> (next & 63)));
+            if (run == 0) {
+                return;
+            }
+            contiguous += Math.min(run, 64 - (next & 63));
+            dropThrough(contiguous);
+        }
+    }
+
+    /** Forgets every pending seq up to {@code seq}. */
+    private void dropThrough(long seq) {
+        long w = seq >> 6;
+        while (head < end && wordNo[head] < w) {
+            head++;
+        }
+        if (head < end && wordNo[head] == w) {
+            long keep = (seq & 63) == 63 ? 0 : -1L << ((seq & 63) + 1);
+            bits[head] &= keep;
+            if (bits[head] == 0) {
+                head++;
+            }
+        }
+        if (head == end) {
+            head = 0;
+            end = 0;
+            if (wordNo.length > 64) {
+                compact(4);
+            }
+        }
     }
 
     /**
-     * Settles the gaps before every pending range whose records are all older than the hold at event
-     * time {@code now}, and the runs that then follow on.
+     * Settles the gaps before every pending record whose word's records are all older than the hold at
+     * event time {@code now}, and the run of records that then follows on.
      */
     public void settle(long now, long holdMillis) {
         long oldestExpired = Long.MIN_VALUE;
-        for (int i = 0; i < n; i++) {
-            if (roundUpToSecond(ranges[3 * i + 2] + holdMillis) <= now) {
-                oldestExpired = Math.max(oldestExpired, ranges[3 * i + 1]);
+        for (int i = end - 1; i >= head; i--) {
+            if (roundUpToSecond(latestMs[i] + holdMillis) <= now) {
+                oldestExpired = (wordNo[i] << 6) + 63 - Long.numberOfLeadingZeros(bits[i]);
+                break;
             }
         }
         if (oldestExpired == Long.MIN_VALUE) {
             return;
         }
-        long cursor = settled ? contiguous : ranges[0] - 1;
-        int i = 0;
-        while (i < n && (ranges[3 * i] <= oldestExpired || ranges[3 * i] == cursor + 1)) {
-            cursor = Math.max(cursor, ranges[3 * i + 1]);
-            i++;
-        }
-        remove(0, i);
         settled = true;
-        contiguous = cursor;
+        contiguous = oldestExpired;
+        dropThrough(contiguous);
+        advance();
     }
 
     /** Whether the stream has been silent for the idle timeout at {@code now} with nothing pending. */
     public boolean idle(long now, long idleMillis) {
-        return n == 0 && roundUpToSecond(lastSeenMs + idleMillis) <= now;
+        return head == end && roundUpToSecond(lastSeenMs + idleMillis) <= now;
     }
 
     public boolean hasPending() {
-        return n > 0;
+        return head < end;
+    }
+
+    /** Number of pending words (state size). */
+    int pendingWords() {
+        return end - head;
+    }
+
+    /** Restores pending records of an earlier state format: seqs {@code lo..hi}, latest event time {@code tsMs}. */
+    void markRange(long lo, long hi, long tsMs) {
+        for (long w = lo >> 6; w <= hi >> 6; w++) {
+            long from = Math.max(lo, w << 6) & 63;
+            long to = Math.min(hi, (w << 6) + 63) & 63;
+            long mask = (to == 63 ? -1L : (1L << (to + 1)) - 1) & (-1L << from);
+            int i = find(w);
+            if (i == end || wordNo[i] != w) {
+                i = insertWord(i, w);
+                bits[i] = 0;
+                latestMs[i] = tsMs;
+            }
+            bits[i] |= mask;
+            latestMs[i] = Math.max(latestMs[i], tsMs);
+        }
     }
 
     static long roundUpToSecond(long millis) {

@@ -44,21 +44,56 @@ static __always_inline __u32 latency_bucket(__u64 ns)
 	return b;
 }
 
+/* Set once block_io_start runs: from then on a request belongs to the process that started it. */
+__u32 io_start_seen;
+
+/*
+ * A request starts (is made from a bio) in the context of the process that submitted it; it may be
+ * issued later from another one (kblockd, or a completion that restarts a busy queue), so the owner
+ * is taken here. Kernels before 6.5 have no block_io_start: the issuing process is the owner there.
+ */
+SEC("tp_btf/block_io_start")
+int BPF_PROG(akmon_block_io_start, struct request *rq)
+{
+	__u64 key = (__u64)rq;
+	__u32 op = rq->cmd_flags & REQ_OP_MASK;
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct inflight in = {};
+
+	io_start_seen = 1;
+	if ((op != 0 && op != 1) || !traced_tgid(pid)) {
+		/* a request freed by a merge left its entry behind; this one reuses the address */
+		bpf_map_delete_elem(&inflight_io, &key);
+		return 0;
+	}
+	in.pid = pid;
+	if (bpf_map_update_elem(&inflight_io, &key, &in, BPF_ANY))
+		count_drop(AKMON_DROP_DISK_MAP);
+	return 0;
+}
+
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(akmon_block_rq_issue, struct request *rq)
 {
 	__u64 key = (__u64)rq;
 	__u32 op = rq->cmd_flags & REQ_OP_MASK;
 	struct gendisk *disk = rq->q->disk;
-	struct inflight in = {};
+	struct inflight in = {}, *started;
 
 	if (op != 0 && op != 1) /* REQ_OP_READ, REQ_OP_WRITE: flush and discard move no data */
 		return 0;
 	if (!rq->__data_len || !disk)
 		return 0;
-	in.pid = bpf_get_current_pid_tgid() >> 32;
-	if (!traced_tgid(in.pid))
-		return 0;
+	started = bpf_map_lookup_elem(&inflight_io, &key);
+	if (started) {
+		in.pid = started->pid;
+	} else if (io_start_seen) {
+		return 0; /* started by a process not traced, or before the agent */
+	} else {
+		in.pid = bpf_get_current_pid_tgid() >> 32;
+		if (!traced_tgid(in.pid))
+			return 0;
+	}
 	in.issued_ns = bpf_ktime_get_ns();
 	in.dev = (disk->major << MINORBITS) | disk->first_minor;
 	in.op = op;

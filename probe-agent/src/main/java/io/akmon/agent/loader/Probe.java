@@ -14,6 +14,8 @@ public enum Probe {
     /** Also reads each process's page faults and RSS from the task's own counters: memory needs it too. */
     SCHED_SWITCH("akmon_sched_switch", Family.CPU, "sched_switch", true),
     OOM("akmon_mark_victim", Family.MEMORY, "mark_victim", false),
+    /** Who started each request (kernel 6.5 and later); without it, the process that issues it. */
+    BLOCK_START("akmon_block_io_start", Family.DISK, "block_io_start", false),
     BLOCK_ISSUE("akmon_block_rq_issue", Family.DISK, "block_rq_issue", false),
     BLOCK_COMPLETE("akmon_block_rq_complete", Family.DISK, "block_rq_complete", false),
     SOCK_SEND("akmon_sock_send", Family.NET, "sock_send_length", false),

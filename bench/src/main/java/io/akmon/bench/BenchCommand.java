@@ -74,6 +74,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "topics from the start, and while one runs the bench keeps writing ahead of it (default 2000000; 400000 with --quick).")
     Long flinkBacklog;
 
+    @Option(names = "--flink-profile", paramLabel = "DIR",
+            description = "Flink suite: record every job's JVM with JFR (settings=profile) into DIR, one file per job and density "
+                    + "(read with: jfr print --events jdk.ExecutionSample FILE). Off by default.")
+    Path flinkProfile;
+
     @Option(names = "--flink-density", paramLabel = "HOSTSxPROCESSES", split = ",",
             description = "Flink suite: fleets to measure, hosts x live processes per host (default 4x500,64x50).")
     List<String> flinkDensities;
@@ -183,6 +188,9 @@ public final class BenchCommand implements Callable<Integer> {
                     flinkOutputWait != null ? flinkOutputWait : Duration.ofMinutes(quick ? 1 : 5),
                     flinkDuration != null ? flinkDuration : Duration.ofSeconds(quick ? 20 : 60),
                     flinkBacklog != null ? flinkBacklog : quick ? 400_000L : 2_000_000L);
+            if (flinkProfile != null) {
+                suite.profileInto(flinkProfile);
+            }
             try {
                 flink = suite.run(progress);
             } catch (Exception e) {

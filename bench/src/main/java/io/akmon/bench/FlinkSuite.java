@@ -88,12 +88,20 @@ final class FlinkSuite {
 
     private final Path flinkJar;
     private final Settings settings;
+    /** Where each job JVM writes a JFR recording (settings=profile), or null for none. */
+    private Path profileDir;
 
     FlinkSuite(Path flinkJar, List<FleetStream.Density> densities, java.util.Set<Job> jobs, Duration warmUp,
                Duration outputWait, Duration measure, long backlog) {
         this.flinkJar = flinkJar;
         this.settings = new Settings(List.copyOf(densities), java.util.Set.copyOf(jobs), warmUp, outputWait, measure, backlog,
                 CHECKPOINT_INTERVAL, flinkJar.toString());
+    }
+
+    /** Records every job JVM with JFR (settings=profile) into {@code dir}, one file per job and density. */
+    FlinkSuite profileInto(Path dir) {
+        this.profileDir = dir;
+        return this;
     }
 
     /** Runs every job at every density; a job that cannot be measured is in the result as not run. */
@@ -192,6 +200,14 @@ final class FlinkSuite {
                                  Path passthroughJar) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
         cmd.addAll(JVM_OPENS);
+        if (profileDir != null) {
+            try {
+                Files.createDirectories(profileDir);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + profileDir.resolve(id.replaceAll("[^A-Za-z0-9._-]", "_") + ".jfr"));
+        }
         switch (j) {
             case PASSTHROUGH -> cmd.addAll(List.of("-cp", flinkJar + java.io.File.pathSeparator + passthroughJar,
                     PassthroughJob.class.getName()));

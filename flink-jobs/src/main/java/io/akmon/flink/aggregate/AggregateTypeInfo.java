@@ -1,12 +1,11 @@
 package io.akmon.flink.aggregate;
 
+import io.akmon.flink.types.SerializerTypeInfo;
 import io.akmon.flink.types.StateSerializer;
 import io.akmon.flink.sink.Json;
-import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -20,9 +19,13 @@ import java.util.Map;
  * kind and its JSON document, the same bytes the sinks write. No Kryo, and the format is the
  * documents' own, so it survives any change that keeps the documents readable.
  */
-public final class AggregateTypeInfo extends TypeInformation<Aggregate> {
+public final class AggregateTypeInfo extends SerializerTypeInfo<Aggregate> {
     private static final long serialVersionUID = 1L;
     public static final AggregateTypeInfo INSTANCE = new AggregateTypeInfo();
+
+    private AggregateTypeInfo() {
+        super(Aggregate.class, Serializer.INSTANCE);
+    }
 
     /** Makes {@code TypeInformation.of(Aggregate.class)} this type. */
     public static final class Factory extends TypeInfoFactory<Aggregate> {
@@ -30,62 +33,6 @@ public final class AggregateTypeInfo extends TypeInformation<Aggregate> {
         public TypeInformation<Aggregate> createTypeInfo(Type t, Map<String, TypeInformation<?>> genericParameters) {
             return INSTANCE;
         }
-    }
-
-    @Override
-    public boolean isBasicType() {
-        return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-        return false;
-    }
-
-    @Override
-    public int getArity() {
-        return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-        return 1;
-    }
-
-    @Override
-    public Class<Aggregate> getTypeClass() {
-        return Aggregate.class;
-    }
-
-    @Override
-    public boolean isKeyType() {
-        return false;
-    }
-
-    @Override
-    @SuppressWarnings("deprecation")
-    public TypeSerializer<Aggregate> createSerializer(ExecutionConfig config) {
-        return Serializer.INSTANCE;
-    }
-
-    @Override
-    public String toString() {
-        return "Aggregate(json)";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof AggregateTypeInfo;
-    }
-
-    @Override
-    public int hashCode() {
-        return AggregateTypeInfo.class.hashCode();
-    }
-
-    @Override
-    public boolean canEqual(Object o) {
-        return o instanceof AggregateTypeInfo;
     }
 
     /** The document class of a kind. */

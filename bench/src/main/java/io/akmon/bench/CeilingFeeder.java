@@ -30,6 +30,8 @@ import javax.management.ObjectName;
 public final class CeilingFeeder {
     static final String HOST = "ceiling-host";
     static final long WARM_UP_RECORDS = 300_000;
+    /** System property: the sink's frame_bytes for this run (unset: the default). */
+    static final String FRAME_BYTES_PROPERTY = "akmon.bench.frame-bytes";
 
     public static void main(String[] args) throws Exception {
         if (args[0].equals("encode")) {
@@ -48,6 +50,7 @@ public final class CeilingFeeder {
         cfg.partitions = 3;
         cfg.spoolDir = spool.toString();
         cfg.healthIntervalMs = 1000;
+        cfg.frameBytes = Integer.getInteger(FRAME_BYTES_PROPERTY, cfg.frameBytes);
         cfg.shedOrder = new java.util.ArrayList<>(); // a ceiling run must not shed silently into its figure
         String bootId = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
         RecordDecoder decoder = new RecordDecoder(new HostIdentity(HOST, bootId, System.currentTimeMillis() * 1_000_000L));

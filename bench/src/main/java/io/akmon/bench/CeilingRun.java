@@ -18,6 +18,9 @@ final class CeilingRun {
         if (baseline != null) {
             variants.add(new CeilingSuite.Variant("before", baseline));
         }
+        // the same build sending each record alone: what framing (several records per Kafka record) gains
+        variants.add(new CeilingSuite.Variant("records alone", System.getProperty("java.class.path"),
+                List.of("-D" + CeilingFeeder.FRAME_BYTES_PROPERTY + "=0")));
         variants.add(new CeilingSuite.Variant("current", System.getProperty("java.class.path")));
         List<CeilingSuite.Result> all = suite.run(progress, variants);
         CeilingSuite.Result r = all.get(all.size() - 1);

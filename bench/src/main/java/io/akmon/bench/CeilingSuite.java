@@ -8,8 +8,10 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.BufferedReader;
@@ -83,7 +85,10 @@ final class CeilingSuite {
     }
 
     /** What runs as the agent: a name and the class path of its code (e.g. a build from before a change, as a baseline). */
-    record Variant(String name, String classPath) {
+    record Variant(String name, String classPath, List<String> jvmOptions) {
+        Variant(String name, String classPath) {
+            this(name, classPath, List.of());
+        }
     }
 
     Result run(PrintStream progress) throws Exception {
@@ -153,6 +158,7 @@ final class CeilingSuite {
         if (jfr != null) {
             cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr);
         }
+        cmd.addAll(variant.jvmOptions());
         cmd.addAll(List.of("-cp", variant.classPath(), CeilingFeeder.class.getName(),
                 kafka.bootstrapServers(), prefix, spool.toString(), Long.toString(rate), Double.toString(seconds)));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -199,20 +205,35 @@ final class CeilingSuite {
         return ns;
     }
 
-    /** Records in the family topics: the sum of their end offsets (the producer is idempotent; the topics are new). */
+    /**
+     * Records in the family topics, read back: a Kafka record holds one agent record or a frame of
+     * several ({@link io.akmon.schema.Frames}). The producer is idempotent and the topics are new.
+     */
     static long recordsIn(EmbeddedKafka kafka, String prefix) throws Exception {
+        List<TopicPartition> parts = new ArrayList<>();
         try (Admin admin = kafka.admin()) {
-            Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
             for (String f : FAMILIES) {
                 var d = admin.describeTopics(List.of(prefix + f)).allTopicNames().get(30, TimeUnit.SECONDS).get(prefix + f);
-                d.partitions().forEach(pi -> ask.put(new TopicPartition(prefix + f, pi.partition()), OffsetSpec.latest()));
+                d.partitions().forEach(pi -> parts.add(new TopicPartition(prefix + f, pi.partition())));
             }
-            long sum = 0;
-            for (ListOffsetsResult.ListOffsetsResultInfo i : admin.listOffsets(ask).all().get(30, TimeUnit.SECONDS).values()) {
-                sum += i.offset();
-            }
-            return sum;
         }
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
+        long sum = 0;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(java.time.Duration.ofMillis(200))) {
+                    sum += io.akmon.schema.Frames.count(r.value());
+                }
+            }
+        }
+        return sum;
     }
 
     /** Where the feeder JVM's CPU samples fall: by thread, then the hottest methods (self) and akmon frames (inclusive). */

@@ -220,20 +220,22 @@ final class KafkaSuite {
                     idleSince = System.nanoTime();
                 }
                 for (ConsumerRecord<byte[], byte[]> r : batch) {
-                    JsonNode n = json.readTree(r.value());
-                    String type = n.path("type").asText();
-                    int c = n.path("cpu").asInt();
-                    if (c >= 0 && c < seq0.length) {
-                        long seq = n.path("seq").asLong();
-                        if (seq > seq0[c] && seq <= seq1[c] && seen.computeIfAbsent(c, k -> new HashSet<>()).add(seq)
-                                && r.timestampType() == TimestampType.LOG_APPEND_TIME) {
-                            latencies.add(r.timestamp() - n.path("ts").asLong() / 1e6);
+                    for (byte[] value : io.akmon.schema.Frames.records(r.value())) {
+                        JsonNode n = json.readTree(value);
+                        String type = n.path("type").asText();
+                        int c = n.path("cpu").asInt();
+                        if (c >= 0 && c < seq0.length) {
+                            long seq = n.path("seq").asLong();
+                            if (seq > seq0[c] && seq <= seq1[c] && seen.computeIfAbsent(c, k -> new HashSet<>()).add(seq)
+                                    && r.timestampType() == TimestampType.LOG_APPEND_TIME) {
+                                latencies.add(r.timestamp() - n.path("ts").asLong() / 1e6);
+                            }
+                        } else if (type.equals("lost") && RECORD_LOSS_SOURCES.contains(n.path("source").asText())) {
+                            reportedLost += n.path("lost").asLong();
+                        } else if (type.equals("agent")) {
+                            healthRecords++;
+                            healthProduced = Math.max(healthProduced, n.path(KafkaSink.RECORDS_PRODUCED).asLong());
                         }
-                    } else if (type.equals("lost") && RECORD_LOSS_SOURCES.contains(n.path("source").asText())) {
-                        reportedLost += n.path("lost").asLong();
-                    } else if (type.equals("agent")) {
-                        healthRecords++;
-                        healthProduced = Math.max(healthProduced, n.path(KafkaSink.RECORDS_PRODUCED).asLong());
                     }
                 }
             }

@@ -66,8 +66,11 @@ final class Aggregates {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline && !caughtUp(c, end)) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    JsonNode a = JSON.readTree(r.value());
-                    byId.put(key != null ? key.apply(a) : r.partition() + "@" + r.offset(), a);
+                    List<byte[]> values = io.akmon.schema.Frames.records(r.value());
+                    for (int i = 0; i < values.size(); i++) {
+                        JsonNode a = JSON.readTree(values.get(i));
+                        byId.put(key != null ? key.apply(a) : r.partition() + "@" + r.offset() + "#" + i, a);
+                    }
                 }
             }
         } catch (IOException e) {

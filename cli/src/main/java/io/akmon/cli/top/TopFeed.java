@@ -88,10 +88,12 @@ public final class TopFeed implements AutoCloseable {
                     });
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    try {
-                        view.accept(r.topic(), JSON.readTree(r.value()));
-                    } catch (java.io.IOException e) {
-                        // a record that is not JSON is the dead-letter path's business, not the view's
+                    for (byte[] value : io.akmon.schema.Frames.records(r.value())) {
+                        try {
+                            view.accept(r.topic(), JSON.readTree(value));
+                        } catch (java.io.IOException e) {
+                            // a record that is not JSON is the dead-letter path's business, not the view's
+                        }
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package io.akmon.flink.ingest;
 
+import io.akmon.schema.Frames;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -32,9 +33,17 @@ public class EnvelopeDeserializer implements KafkaRecordDeserializationSchema<En
         this.maxRecordBytes = maxRecordBytes;
     }
 
+    /** Each agent record of the Kafka record: one, or several in a frame of JSON Lines ({@link Frames}). */
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Envelope> out) {
-        out.collect(toEnvelope(record.value(), record.topic(), record.partition(), record.offset()));
+        byte[] value = record.value();
+        if (value == null || value.length == 0) {
+            out.collect(toEnvelope(value, record.topic(), record.partition(), record.offset()));
+            return;
+        }
+        for (byte[] r : Frames.records(value)) {
+            out.collect(toEnvelope(r, record.topic(), record.partition(), record.offset()));
+        }
     }
 
     public Envelope toEnvelope(byte[] value, String topic, int partition, long offset) {

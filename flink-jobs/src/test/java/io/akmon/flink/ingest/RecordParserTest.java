@@ -129,4 +129,29 @@ class RecordParserTest {
             assertTrue(letter.reason.startsWith("not JSON"));
         }
     }
+
+    @Test
+    void aFrameOfRecordsGivesEachRecordAndADeadLetterForTheBadOneOnly() throws Exception {
+        byte[] a = Records.json(Records.cpu("h1", 0, 1, 1_000, 7, "a", 5));
+        byte[] b = Records.json(Records.cpu("h1", 0, 2, 1_001, 7, "a", 6));
+        byte[] frame = (new String(a, StandardCharsets.UTF_8) + "\ngarbage\n" + new String(b, StandardCharsets.UTF_8))
+                .getBytes(StandardCharsets.UTF_8);
+        List<Envelope> out = new java.util.ArrayList<>();
+        new EnvelopeDeserializer().deserialize(new org.apache.kafka.clients.consumer.ConsumerRecord<>("akmon.cpu", 2, 9L, null, frame),
+                new org.apache.flink.util.Collector<>() {
+                    @Override
+                    public void collect(Envelope e) {
+                        out.add(e);
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                });
+        assertEquals(3, out.size());
+        assertEquals(5, out.get(0).event.onCpuNs);
+        assertEquals("garbage", out.get(1).deadLetter.payload);
+        assertEquals(9, out.get(1).deadLetter.offset);
+        assertEquals(6, out.get(2).event.onCpuNs);
+    }
 }

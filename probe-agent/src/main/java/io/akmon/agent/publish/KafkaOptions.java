@@ -42,6 +42,11 @@ public final class KafkaOptions {
     @Option(names = "--compression", paramLabel = "KIND", description = "none, gzip, snappy, lz4 or zstd. Default: lz4.")
     String compression;
 
+    @Option(names = "--kafka-frame-bytes", paramLabel = "SIZE",
+            description = "Records bound for one partition travel as one Kafka record of JSON Lines of at most SIZE (e.g. 64k); "
+                    + "0 sends each record alone. Default: 64k.")
+    String frameBytes;
+
     @Option(names = "--spool-dir", paramLabel = "DIR",
             description = "Where records wait while Kafka is unreachable or slow. Default: /var/lib/akmon/spool.")
     String spoolDir;
@@ -76,6 +81,7 @@ public final class KafkaOptions {
         if (replicationFactor != null) c.replicationFactor = replicationFactor;
         if (noCreateTopics) c.createTopics = false;
         if (compression != null) c.compression = compression.toLowerCase(Locale.ROOT);
+        if (frameBytes != null) c.frameBytes = (int) Math.min(Integer.MAX_VALUE, KafkaSinkConfig.parseBytes(frameBytes, "--kafka-frame-bytes"));
         if (spoolDir != null) c.spoolDir = spoolDir;
         if (spoolMaxBytes != null) c.spoolMaxBytes = KafkaSinkConfig.parseBytes(spoolMaxBytes, "--spool-max-bytes");
         if (shedOrder != null) {

@@ -150,6 +150,11 @@ public final class KafkaSink implements EventSink {
     // publisher thread state
     private KafkaProducer<byte[], byte[]> producer;
     private final InFlightWindow inFlight = new InFlightWindow();
+    private final FrameBuilder frames = new FrameBuilder();
+    private final Map<String, Integer> partitionCounts = new HashMap<>();
+    private long partitionCountsNano;
+    /** Bytes a frame may hold (0: one record per Kafka record); halved if the cluster refuses a frame as too large. */
+    private volatile int frameLimit;
     private long backoffMs;
     private long lastAckPersistNano;
     private long lastForceNano;
@@ -159,6 +164,7 @@ public final class KafkaSink implements EventSink {
     private KafkaSink(KafkaSinkConfig config, String host, String bootId, AgentLog log, Spool spool,
                       PublisherSequence sequence) {
         this.config = config;
+        this.frameLimit = config.frameBytes;
         this.host = host;
         this.bootId = bootId;
         this.log = log;
@@ -568,8 +574,10 @@ public final class KafkaSink implements EventSink {
                 break;
             }
             send(e);
+            sendFrames(false);
             sent = true;
         }
+        sendFrames(true);
         long now = System.nanoTime();
         if (inlineSync && now - lastForceNano > TimeUnit.SECONDS.toNanos(1)) {
             lastForceNano = now;
@@ -631,11 +639,73 @@ public final class KafkaSink implements EventSink {
             return; // delivered before a resend was needed; counted then
         }
         String topic = type != null ? topicByType[type.ordinal()] : config.topicPrefix + SpoolRecord.decode(payload).type();
+        int partitions = frameLimit > 0 ? partitionCount(topic) : -1;
+        if (partitions > 0) {
+            frames.add(topic, FrameBuilder.partitionOf(key, partitions), partitions, key, value, f, frameLimit);
+            return;
+        }
         try {
             producer.send(new ProducerRecord<>(topic, null, key, value), (md, ex) -> complete(f, ex));
         } catch (KafkaException ex) {
             complete(f, ex);
         }
+    }
+
+    /** Sends the frames that are full, or with {@code all} every frame of the round. */
+    private void sendFrames(boolean all) {
+        for (FrameBuilder.Frame frame : all ? frames.takeAll() : frames.takeClosed()) {
+            try {
+                producer.send(new ProducerRecord<>(frame.topic, frame.partition, frame.key, frame.value()),
+                        (md, ex) -> completeFrame(frame, ex));
+            } catch (KafkaException ex) {
+                completeFrame(frame, ex);
+            }
+        }
+    }
+
+    /**
+     * Kafka's answer for a frame is every one of its records' answer. A frame the cluster finds too
+     * large (a broker or topic with a smaller message.max.bytes) is not a reason to lose its records:
+     * frames are halved and the records resent from the spool; only a record too large alone is refused.
+     */
+    private void completeFrame(FrameBuilder.Frame frame, Exception ex) {
+        if (frame.entries.size() > 1 && (ex instanceof RecordTooLargeException || ex instanceof RecordBatchTooLargeException)) {
+            int limit = frameLimit;
+            frameLimit = limit / 2 < 1024 ? 0 : limit / 2;
+            if (limit != frameLimit) {
+                problem("kafka refused a frame of " + frame.length + " bytes (" + describe(ex) + "): frames are now at most "
+                        + frameLimit + " bytes (0: one record per Kafka record); fix: raise message.max.bytes or lower --kafka-frame-bytes");
+            }
+            for (InFlightWindow.Entry e : frame.entries) {
+                producerErrors.incrementAndGet();
+                sendFailed = true;
+                e.fail(ex);
+            }
+            return;
+        }
+        for (InFlightWindow.Entry e : frame.entries) {
+            complete(e, ex);
+        }
+    }
+
+    /** Partitions of a topic (the producer's metadata, refreshed each minute), or -1 if unknown: then records go alone. */
+    private int partitionCount(String topic) {
+        long now = System.nanoTime();
+        Integer n = partitionCounts.get(topic);
+        if (n != null && now - partitionCountsNano < TimeUnit.MINUTES.toNanos(1)) {
+            return n;
+        }
+        if (n != null) {
+            partitionCounts.clear();
+        }
+        partitionCountsNano = now;
+        try {
+            n = producer.partitionsFor(topic).size();
+        } catch (KafkaException ex) {
+            n = -1;
+        }
+        partitionCounts.put(topic, n);
+        return n;
     }
 
     /** Kafka's answer for one record (producer I/O thread, or the publisher if send threw). */
@@ -699,6 +769,7 @@ public final class KafkaSink implements EventSink {
         // Check the topics before sending again: one deleted meanwhile is created again or reported with the fix.
         topicsReady = false;
         closeProducer(Duration.ZERO);
+        frames.takeAll(); // what was framed and not sent is read again from the spool
         sendFailed = false;
         InFlightWindow.Recovery r = inFlight.recover(f -> losses.count(LossLedger.Reason.REJECTED, f.type));
         if (r.ackTo() >= 0) {

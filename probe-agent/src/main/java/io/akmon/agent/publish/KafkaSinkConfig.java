@@ -41,6 +41,11 @@ public final class KafkaSinkConfig {
     public String compression = "lz4";
     public int lingerMs = 20;
     public int batchBytes = 256 * 1024;
+    /**
+     * Records of one round bound for the same partition travel as one Kafka record (a frame of JSON
+     * Lines) of at most this many bytes; 0 sends each record alone. Below the brokers' message.max.bytes.
+     */
+    public int frameBytes = 64 * 1024;
     /** How long the producer retries one batch before the sink takes it back and resends it from the spool. */
     public int deliveryTimeoutMs = 60_000;
     /** How long start-up waits for the cluster before it goes on spooling. */
@@ -64,6 +69,14 @@ public final class KafkaSinkConfig {
     @JsonSetter
     public void setSpoolMaxBytes(Object value) {
         spoolMaxBytes = value instanceof Number n ? n.longValue() : parseBytes(String.valueOf(value), "spool_max_bytes");
+    }
+
+    /** In the config file, a number of bytes or a size such as {@code 64k}. */
+    @JsonSetter
+    public void setFrameBytes(Object value) {
+        long v = value instanceof Number n ? n.longValue() : parseBytes(String.valueOf(value), "frame_bytes");
+        require(v >= 0 && v <= Integer.MAX_VALUE, "kafka frame_bytes must be 0 or a size (got " + value + ")", "use e.g. 64k, or 0");
+        frameBytes = (int) v;
     }
 
     /** Rejects values that cannot work, naming the setting. */
@@ -110,6 +123,8 @@ public final class KafkaSinkConfig {
                 "unknown kafka compression '" + compression + "'", "use one of none, gzip, snappy, lz4, zstd");
         require(lingerMs >= 0, "kafka linger_ms must be 0 or more (got " + lingerMs + ")", "set it to 0..1000");
         require(batchBytes >= 1024, "kafka batch_bytes must be at least 1024 (got " + batchBytes + ")", "use e.g. 262144");
+        require(frameBytes == 0 || (frameBytes >= 1024 && frameBytes <= 1_000_000), "kafka frame_bytes must be 0 or 1k..1000000 bytes (got "
+                + frameBytes + ")", "use e.g. 64k, below the brokers' message.max.bytes, or 0 to send each record alone");
         require(deliveryTimeoutMs >= 1000, "kafka delivery_timeout_ms must be at least 1000 (got " + deliveryTimeoutMs + ")",
                 "use e.g. 60000");
         require(connectTimeoutMs >= 0, "kafka connect_timeout_ms must be 0 or more (got " + connectTimeoutMs + ")", "use e.g. 10000");

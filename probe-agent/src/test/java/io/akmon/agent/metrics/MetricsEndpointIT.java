@@ -150,9 +150,11 @@ class MetricsEndpointIT {
                 int n = 0;
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(300))) {
                     n++;
-                    JsonNode node = json.readTree(r.value());
-                    if (last == null || node.get(Fields.SEQ).asLong() > last.get(Fields.SEQ).asLong()) {
-                        last = node;
+                    for (String value : KafkaTopics.records(r)) {
+                        JsonNode node = json.readTree(value);
+                        if (last == null || node.get(Fields.SEQ).asLong() > last.get(Fields.SEQ).asLong()) {
+                            last = node;
+                        }
                     }
                 }
                 quiet = n == 0 ? quiet + 1 : 0;

@@ -88,15 +88,20 @@ class KafkaAgentCommandIT {
                 int n = 0;
                 for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(300))) {
                     n++;
-                    JsonNode node = json.readTree(rec.value());
-                    assertEquals(1, node.get(Fields.SCHEMA).asInt());
-                    String type = node.get(Fields.TYPE).asText();
-                    assertEquals("e2e." + type, rec.topic());
-                    assertEquals(node.get(Fields.HOST).asText() + "/" + node.get(Fields.PID).asInt(), rec.key());
-                    types.add(type);
-                    if (type.equals("agent") && node.get(Fields.SEQ).asLong() > healthSeq) {
-                        healthSeq = node.get(Fields.SEQ).asLong();
-                        lastHealth = node;
+                    int partitions = consumer.partitionsFor(rec.topic()).size();
+                    for (String value : io.akmon.agent.testing.KafkaTopics.records(rec)) {
+                        JsonNode node = json.readTree(value);
+                        assertEquals(1, node.get(Fields.SCHEMA).asInt());
+                        String type = node.get(Fields.TYPE).asText();
+                        assertEquals("e2e." + type, rec.topic());
+                        String key = node.get(Fields.HOST).asText() + "/" + node.get(Fields.PID).asInt();
+                        assertEquals(FrameBuilder.partitionOf(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), partitions),
+                                rec.partition(), "each record in the partition its key host/pid picks");
+                        types.add(type);
+                        if (type.equals("agent") && node.get(Fields.SEQ).asLong() > healthSeq) {
+                            healthSeq = node.get(Fields.SEQ).asLong();
+                            lastHealth = node;
+                        }
                     }
                 }
                 quiet = n == 0 ? quiet + 1 : 0;

@@ -231,7 +231,9 @@ class KafkaKernelIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline && parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(300))) {
-                    got.add(JSON.readTree(r.value()));
+                    for (String value : KafkaTopics.records(r)) {
+                        got.add(JSON.readTree(value));
+                    }
                 }
             }
         }

@@ -118,7 +118,8 @@ class KafkaSinkIT {
     }
 
     /** A record read back from Kafka. */
-    record Got(String topic, int partition, long offset, String key, String value, JsonNode json) {
+    /** One agent record as read back: its Kafka record's place, its place in that record's frame, its own key (host/pid). */
+    record Got(String topic, int partition, long offset, int inFrame, String key, String value, JsonNode json) {
         RecordId id() {
             return new RecordId(json.get(Fields.HOST).asText(), json.get(Fields.BOOT_ID).asText(),
                     json.get(Fields.CPU).asInt(), json.get(Fields.SEQ).asLong());
@@ -138,7 +139,12 @@ class KafkaSinkIT {
             while (System.nanoTime() < deadline && (got.size() < atLeast || quiet < 3)) {
                 int n = 0;
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(300))) {
-                    got.add(new Got(r.topic(), r.partition(), r.offset(), r.key(), r.value(), JSON.readTree(r.value())));
+                    List<String> values = KafkaTopics.records(r);
+                    for (int i = 0; i < values.size(); i++) {
+                        JsonNode json = JSON.readTree(values.get(i));
+                        got.add(new Got(r.topic(), r.partition(), r.offset(), i,
+                                json.path(Fields.HOST).asText() + "/" + json.path(Fields.PID).asInt(), values.get(i), json));
+                    }
                     n++;
                 }
                 quiet = n == 0 ? quiet + 1 : 0;
@@ -181,6 +187,38 @@ class KafkaSinkIT {
     // ---------------------------------------------------------------------------------------------
 
     @Test
+    void withFrameBytesZeroEachRecordIsAKafkaRecordKeyedByItsProcess() throws Exception {
+        String prefix = "alone.";
+        KafkaSinkConfig c = config(prefix);
+        c.frameBytes = 0;
+        try (KafkaSink sink = open(c)) {
+            for (int seq = 1; seq <= 300; seq++) {
+                sink.accept(mixed(seq % 4, seq));
+            }
+            assertTrue(sink.awaitDelivered(Duration.ofSeconds(60)), sink.stats().toString());
+        }
+        int kafkaRecords = 0;
+        try (KafkaConsumer<String, String> consumer = KafkaTopics.fromStart(kafka, prefix)) {
+            int quiet = 0;
+            while (quiet < 3) {
+                int n = 0;
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(300))) {
+                    n++;
+                    List<String> values = KafkaTopics.records(r);
+                    assertEquals(1, values.size(), "one record per Kafka record");
+                    JsonNode json = JSON.readTree(values.get(0));
+                    if (!json.path(Fields.TYPE).asText().equals("agent")) {
+                        kafkaRecords++;
+                        assertEquals(json.path(Fields.HOST).asText() + "/" + json.path(Fields.PID).asInt(), r.key());
+                    }
+                }
+                quiet = n == 0 ? quiet + 1 : 0;
+            }
+        }
+        assertEquals(300, kafkaRecords);
+    }
+
+    @Test
     void knownCountsArriveExactlyOnceKeyedAndInOrderPerProcess() throws Exception {
         String prefix = "exact.";
         int perCpu = 1500;
@@ -221,18 +259,22 @@ class KafkaSinkIT {
             assertEquals(1500, ofType(data, t).size(), t + " records");
         }
 
+        assertTrue(data.stream().anyMatch(g -> g.inFrame() > 0), "records travelled several to a Kafka record");
         Map<String, Integer> partitionOfKey = new HashMap<>();
         Map<String, List<Got>> byKey = new HashMap<>();
         for (Got g : data) {
             assertEquals(1, g.json().get(Fields.SCHEMA).asInt(), "schema_version on every record");
             assertEquals(prefix + g.type(), g.topic(), "topic per family");
             assertEquals(HOST + "/" + g.json().get(Fields.PID).asInt(), g.key(), "key host/pid");
+            assertEquals(FrameBuilder.partitionOf(g.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), config(prefix).partitions),
+                    g.partition(),
+                    "in the partition its own key picks, framed or not");
             Integer prev = partitionOfKey.putIfAbsent(g.topic() + "|" + g.key(), g.partition());
             assertTrue(prev == null || prev == g.partition(), "one partition per key and topic");
             byKey.computeIfAbsent(g.topic() + "|" + g.key() + "|" + g.json().get(Fields.CPU).asInt(), k -> new ArrayList<>()).add(g);
         }
         for (List<Got> l : byKey.values()) {
-            l.sort(Comparator.comparingLong(Got::offset));
+            l.sort(Comparator.comparingLong(Got::offset).thenComparingInt(Got::inFrame));
             for (int i = 1; i < l.size(); i++) {
                 assertTrue(l.get(i - 1).json().get(Fields.SEQ).asLong() < l.get(i).json().get(Fields.SEQ).asLong(),
                         "records of one process keep their order");

@@ -3,6 +3,7 @@ package io.akmon.agent.testing;
 import io.akmon.embedded.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -17,6 +18,11 @@ import java.util.concurrent.TimeUnit;
 /** Reading back what the agent produced: every partition of the topics with a prefix, from the start. */
 public final class KafkaTopics {
     private KafkaTopics() {
+    }
+
+    /** The agent records of a Kafka record: one, or a frame of several (JSON Lines, {@link io.akmon.schema.Frames}). */
+    public static List<String> records(ConsumerRecord<String, String> r) {
+        return r.value() == null ? List.of() : java.util.Arrays.stream(r.value().split("\n")).filter(s -> !s.isEmpty()).toList();
     }
 
     /** A consumer assigned every partition of the topics whose names start with {@code prefix}, at offset 0. */

@@ -215,7 +215,8 @@ public final class LocalPipeline implements AutoCloseable {
                 "--parallelism", "1",
                 "--param", "aggregate_resolution=" + Durations.normalize(o.window),
                 "--es", elasticsearch.httpUrl(),
-                "--es-flush-interval", "500ms");
+                // alerts go to Elasticsearch without waiting for a checkpoint: flush them soon
+                "--es-flush-interval", "200ms");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         new AlertJob(options, AlertJob.loadRules(options), AlertJob.eventSource(options, null, null),
                 AlertJob.aggregateSource(options, null, null), AlertJob.sinks(options)).configure(env);

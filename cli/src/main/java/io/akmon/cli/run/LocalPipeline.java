@@ -174,7 +174,9 @@ public final class LocalPipeline implements AutoCloseable {
                 "--out-of-orderness", "2s",
                 "--parallelism", "1",
                 "--es", elasticsearch.httpUrl(),
-                "--es-flush-interval", "500ms");
+                "--es-flush-interval", "500ms",
+                // live partials searchable at once: the view and Grafana show the open window
+                "--es-refresh-on-write");
     }
 
     /** One MiniCluster for both jobs, as on a real cluster: one REST endpoint shows both. */

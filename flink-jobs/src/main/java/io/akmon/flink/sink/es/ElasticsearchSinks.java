@@ -20,7 +20,7 @@ public final class ElasticsearchSinks {
      * host windows also as one document per syscall name ({@link AggregateEmitter}).
      */
     public static EsBulkSink<Aggregate> aggregates(EsSinkOptions options, DeadLetterChannel deadLetters) {
-        return new EsBulkSink<>(options, new AggregateEmitter(options), deadLetters);
+        return new EsBulkSink<>(options, new AggregateEmitter(options), deadLetters, options.refreshOnWrite);
     }
 
     /** As above, refused documents only logged and counted: for tools and tests without Kafka. */

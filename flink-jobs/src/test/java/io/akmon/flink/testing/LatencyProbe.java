@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * live document of its last child, and after window end + out-of-orderness its final document. Not a benchmark
  * (that is the pipeline suite of ./akmon bench, with the real agent): a probe for seeing where the time goes.
  *
- * <p>Usage: {@code LatencyProbe [rounds]}
+ * <p>Usage: {@code LatencyProbe [rounds] [idle-partition-timeout]} (default 5 rounds, 5s as akmon run)
  */
 public final class LatencyProbe {
     private static final String HOST = "probe-host";
@@ -46,18 +46,19 @@ public final class LatencyProbe {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        String idle = args.length > 1 ? args[1] : "5s";
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().partitions(2));
              EmbeddedElasticsearch es = EmbeddedElasticsearch.start();
              EsClient client = EsClient.connect(es.httpUrl())) {
             kafka.createTopics(2, JobOptions.DEFAULT_TOPICS.split(","));
             kafka.createTopics(2, "akmon.aggregates", "akmon.alerts", "akmon.deadletter");
             JobOptions aggregation = JobOptions.parse("--bootstrap-servers", kafka.bootstrapServers(),
-                    "--starting-offsets", "earliest", "--checkpoint-interval", "2s", "--idle-partition-timeout", "5s",
+                    "--starting-offsets", "earliest", "--checkpoint-interval", "2s", "--idle-partition-timeout", idle,
                     "--out-of-orderness", "2s", "--parallelism", "1", "--es", es.httpUrl(), "--es-flush-interval", "500ms",
                     "--es-refresh-on-write");
             AlertOptions alerts = new AlertOptions();
             new picocli.CommandLine(alerts).parseArgs("--bootstrap-servers", kafka.bootstrapServers(),
-                    "--starting-offsets", "earliest", "--checkpoint-interval", "2s", "--idle-partition-timeout", "5s",
+                    "--starting-offsets", "earliest", "--checkpoint-interval", "2s", "--idle-partition-timeout", idle,
                     "--out-of-orderness", "2s", "--parallelism", "1", "--param", "aggregate_resolution=10s",
                     "--es", es.httpUrl(), "--es-flush-interval", "200ms");
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(

@@ -210,9 +210,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         List<PipelineSuite.Result> pipeline = new ArrayList<>();
         if (wants("pipeline")) {
-            progress.println("end to end (akmon run: kernel -> aggregate in Elasticsearch, last fork of a storm -> alert):");
+            progress.println("end to end (akmon run: match -> alert, storm -> live document, window end -> final document, in Elasticsearch):");
             try {
-                pipeline.add(new PipelineSuite(cliJar, workload, quick ? 3 : Math.max(reps, 8), "10s").run(progress));
+                pipeline.add(new PipelineSuite(cliJar, workload, quick ? 3 : Math.max(reps, 20), "10s").run(progress));
             } catch (Exception e) {
                 notes.add("The end-to-end suite failed: " + e);
                 progress.println("  failed: " + e);

@@ -14,6 +14,16 @@ public record Stats(double median, double min, double max, int n) {
         return new Stats(median, s[0], s[s.length - 1], s.length);
     }
 
+    /** The nearest-rank percentile {@code q} (0 < q <= 100) of the samples; NaN when there are none. */
+    public static double percentile(List<Double> samples, double q) {
+        double[] s = samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        if (s.length == 0) {
+            return Double.NaN;
+        }
+        int rank = (int) Math.ceil(q / 100.0 * s.length);
+        return s[Math.max(0, Math.min(s.length, rank) - 1)];
+    }
+
     /** Spread as a fraction of the median: (max - min) / median. */
     public double spread() {
         return median == 0 ? 0 : (max - min) / median;

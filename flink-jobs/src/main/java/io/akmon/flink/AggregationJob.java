@@ -14,6 +14,7 @@ import io.akmon.flink.ingest.RecordParser;
 import io.akmon.flink.ingest.SplitDeadLetters;
 import io.akmon.flink.sink.KafkaSinks;
 import io.akmon.flink.sink.es.ElasticsearchSinks;
+import io.akmon.flink.sink.es.EsBulkSink;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -201,7 +202,8 @@ public class AggregationJob {
 
         SingleOutputStreamOperator<Aggregate> folded = events
                 .keyBy(e -> e.host, Types.STRING)
-                .transform("fold", AggregateTypeInfo.INSTANCE, FoldOperator.of(options)).uid("fold");
+                .transform("fold", AggregateTypeInfo.INSTANCE, FoldOperator.of(options,
+                        aggregateSinks.values().stream().anyMatch(s -> s instanceof EsBulkSink))).uid("fold");
 
         events.getSideOutput(SplitDeadLetters.DEAD_LETTERS)
                 .union(folded.getSideOutput(FoldOperator.LATE))
@@ -215,8 +217,11 @@ public class AggregationJob {
                     .name("host-aggregates-" + label).uid("host-aggregates-" + label);
             all = all.union(ClusterWindow.cluster(hosts, size, Duration.ofMillis(lateness)));
         }
+        // Live partials go to Elasticsearch only: the aggregates topic keeps one exact document per window.
+        DataStream<Aggregate> withLive = all.union(folded.getSideOutput(FoldOperator.LIVE));
         for (Map.Entry<String, Sink<Aggregate>> sink : aggregateSinks.entrySet()) {
-            all.sinkTo(sink.getValue()).name(sink.getKey()).uid(sink.getKey());
+            (sink.getValue() instanceof EsBulkSink ? withLive : all)
+                    .sinkTo(sink.getValue()).name(sink.getKey()).uid(sink.getKey());
         }
     }
 }

@@ -174,7 +174,9 @@ public final class LocalPipeline implements AutoCloseable {
                 "--out-of-orderness", "2s",
                 "--parallelism", "1",
                 "--es", elasticsearch.httpUrl(),
-                "--es-flush-interval", "500ms");
+                "--es-flush-interval", "500ms",
+                // live partials searchable at once: the view and Grafana show the open window
+                "--es-refresh-on-write");
     }
 
     /** One MiniCluster for both jobs, as on a real cluster: one REST endpoint shows both. */
@@ -215,7 +217,8 @@ public final class LocalPipeline implements AutoCloseable {
                 "--parallelism", "1",
                 "--param", "aggregate_resolution=" + Durations.normalize(o.window),
                 "--es", elasticsearch.httpUrl(),
-                "--es-flush-interval", "500ms");
+                // alerts go to Elasticsearch without waiting for a checkpoint: flush them soon
+                "--es-flush-interval", "200ms");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         new AlertJob(options, AlertJob.loadRules(options), AlertJob.eventSource(options, null, null),
                 AlertJob.aggregateSource(options, null, null), AlertJob.sinks(options)).configure(env);

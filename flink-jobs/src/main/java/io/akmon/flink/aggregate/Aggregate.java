@@ -1,6 +1,7 @@
 package io.akmon.flink.aggregate;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.akmon.flink.sink.Json;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
@@ -27,6 +28,12 @@ public abstract class Aggregate {
     public String host;
     /** Fraction of the host's records in this window that reached the job: 1.0 = complete. */
     public double coverage = 1.0;
+    /**
+     * false on a live partial: the window is still open and its figures grow until it closes. Partials go
+     * only to Elasticsearch, under the id the final document then replaces (see FoldOperator#LIVE).
+     */
+    @JsonProperty("final")
+    public boolean isFinal = true;
 
     /** The JSON document, once written or as received. */
     private transient byte[] json;

@@ -87,6 +87,10 @@ public class JobOptions implements Serializable {
             description = "How long after a window closes a late record still updates it; later records go to the dead-letter topic. Default: ${DEFAULT-VALUE}.")
     public Duration allowedLateness;
 
+    @Option(names = "--live-interval", defaultValue = "1s", converter = DurationConverter.class,
+            description = "How often the open windows' live partial documents (final: false) go to Elasticsearch, replaced in place by the final ones; 0 sends none. Kafka gets final documents only. Default: ${DEFAULT-VALUE}.")
+    public Duration liveInterval = Duration.ofSeconds(1);
+
     @Option(names = "--out-of-orderness", defaultValue = "5s", converter = DurationConverter.class,
             description = "Event-time disorder tolerated within a Kafka partition before the watermark passes a record. Default: ${DEFAULT-VALUE}.")
     public Duration outOfOrderness;
@@ -192,6 +196,9 @@ public class JobOptions implements Serializable {
         }
         if (window.isZero() || window.isNegative()) {
             throw new IllegalArgumentException("--window must be positive");
+        }
+        if (liveInterval.isNegative()) {
+            throw new IllegalArgumentException("--live-interval must be 0 (no live partials) or more, got " + liveInterval);
         }
         if (!rollupWindow.isZero() && rollupWindow.toMillis() % window.toMillis() != 0) {
             throw new IllegalArgumentException("--rollup-window must be a multiple of --window");

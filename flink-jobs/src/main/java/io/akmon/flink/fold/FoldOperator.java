@@ -59,6 +59,14 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
         implements OneInputStreamOperator<Event, Aggregate>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
     public static final OutputTag<DeadLetter> LATE = new OutputTag<>("late-records") { };
+    /**
+     * Live partials: every live interval, the documents of the open windows that received records since the
+     * last interval, with {@code final: false}, under the ids the final documents then replace. They are
+     * what has arrived so far, not yet exact; only Elasticsearch gets them (the job wires them there), so
+     * the aggregates topic stays one exact document per window.
+     */
+    public static final OutputTag<Aggregate> LIVE = new OutputTag<>("live-aggregates",
+            io.akmon.flink.aggregate.AggregateTypeInfo.INSTANCE);
     static final TypeInformation<DiskFigures> DISK = TypeInformation.of(DiskFigures.class);
     static final TypeInformation<ConnectionFigures> CONNECTION = TypeInformation.of(ConnectionFigures.class);
 
@@ -68,6 +76,8 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     private final long holdMillis;
     private final long streamIdleMillis;
     private final long processIdleMillis;
+    /** How often live partials are emitted; 0 = never. */
+    private final long liveMillis;
 
     private transient ValueStateDescriptor<HostStreams> streamsDescriptor;
     private transient Resolution[] resolutions;
@@ -86,9 +96,17 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     private transient StreamRecord<Aggregate> out;
     private transient Counter duplicates;
     private transient Counter lateRecords;
+    /** Per host, the base windows folded into since the last live emission, with what changed in them. */
+    private transient Map<String, Map<Long, LiveChanges>> live;
 
     public FoldOperator(List<Duration> sizes, Duration allowedLateness, Duration dedupHold, Duration streamIdle,
                         Duration processIdle) {
+        this(sizes, allowedLateness, dedupHold, streamIdle, processIdle, Duration.ZERO);
+    }
+
+    /** @param liveInterval how often the open windows' live partials go to {@link #LIVE}; zero for never */
+    public FoldOperator(List<Duration> sizes, Duration allowedLateness, Duration dedupHold, Duration streamIdle,
+                        Duration processIdle, Duration liveInterval) {
         if (dedupHold.compareTo(sizes.get(0).plus(allowedLateness)) < 0) {
             throw new IllegalArgumentException("dedup hold must cover window size plus allowed lateness");
         }
@@ -101,11 +119,17 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
         this.holdMillis = dedupHold.toMillis();
         this.streamIdleMillis = streamIdle.toMillis();
         this.processIdleMillis = processIdle.toMillis();
+        this.liveMillis = liveInterval.toMillis();
     }
 
     public static FoldOperator of(JobOptions o) {
+        return of(o, true);
+    }
+
+    /** @param live whether anything reads {@link #LIVE} (an Elasticsearch sink); if not, none are made */
+    public static FoldOperator of(JobOptions o, boolean live) {
         return new FoldOperator(o.resolutions(), o.allowedLateness, o.dedupHoldOrDefault(), o.streamIdleTimeout,
-                o.processIdleTimeout);
+                o.processIdleTimeout, live ? o.liveInterval : Duration.ZERO);
     }
 
     /** State and timers of one resolution; state names and timer names carry its label. */
@@ -189,6 +213,10 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
         out = new StreamRecord<>(null);
         duplicates = getMetricGroup().counter("duplicates");
         lateRecords = getMetricGroup().counter("lateRecords");
+        live = new HashMap<>();
+        if (liveMillis > 0) {
+            scheduleLive();
+        }
     }
 
     private String host() {
@@ -278,6 +306,10 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             for (Map.Entry<Long, WindowPartial> w : h.getValue().entrySet()) {
                 for (Resolution r : resolutions) {
                     merge(r, r.start(w.getKey()), w.getValue());
+                }
+                if (liveMillis > 0) {
+                    live.computeIfAbsent(h.getKey(), k -> new HashMap<>(4))
+                            .computeIfAbsent(w.getKey(), k -> new LiveChanges()).add(w.getValue());
                 }
             }
             dirty.add(h.getKey());
@@ -402,6 +434,88 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     private void emit(Aggregate a, long timestamp) {
         if (a != null) {
             output.collect(out.replace(a, timestamp));
+        }
+    }
+
+    /** What a base window received since the last live emission: which of its documents to send again. */
+    private static final class LiveChanges {
+        final Set<Integer> pids = new HashSet<>();
+        final Set<String> disks = new HashSet<>();
+        final Set<String> connections = new HashSet<>();
+
+        void add(WindowPartial p) {
+            pids.addAll(p.processes.keySet());
+            disks.addAll(p.disks.keySet());
+            connections.addAll(p.connections.keySet());
+        }
+    }
+
+    /** In processing time, on the task's own thread, so it runs between records like a watermark does. */
+    private void scheduleLive() {
+        getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + liveMillis,
+                now -> {
+                    flush();
+                    emitLive();
+                    scheduleLive();
+                });
+    }
+
+    /**
+     * The live partials of the windows folded into since the last call that the watermark has not closed:
+     * at every resolution, the host document and the changed process, disk and connection documents. The
+     * host's history is read, not updated (a copy), so the final document comes out as without partials.
+     */
+    void emitLive() throws Exception {
+        for (Map.Entry<String, Map<Long, LiveChanges>> h : live.entrySet()) {
+            String host = h.getKey();
+            setCurrentKey(host);
+            for (Resolution r : resolutions) {
+                Map<Long, LiveChanges> open = new HashMap<>(4);
+                for (Map.Entry<Long, LiveChanges> w : h.getValue().entrySet()) {
+                    long start = r.start(w.getKey());
+                    if (r.max(start) > watermark) {
+                        LiveChanges c = open.computeIfAbsent(start, k -> new LiveChanges());
+                        c.pids.addAll(w.getValue().pids);
+                        c.disks.addAll(w.getValue().disks);
+                        c.connections.addAll(w.getValue().connections);
+                    }
+                }
+                for (Map.Entry<Long, LiveChanges> w : open.entrySet()) {
+                    emitLive(r, host, w.getKey(), w.getValue());
+                }
+            }
+        }
+        live.clear();
+    }
+
+    private void emitLive(Resolution r, String host, long start, LiveChanges changes) throws Exception {
+        Totals totals = r.state(start, r.totals).value();
+        if (totals == null) {
+            return;
+        }
+        long end = start + r.size;
+        long time = r.max(start);
+        HostHistory history = HostHistory.Serializer.INSTANCE.copy(history(r));
+        HostAggregate h = r.documents.host(host, start, end, totals, r.state(start, r.processes).entries(), history);
+        emitLive(h, time);
+        MapState<Integer, ProcessFold> processes = r.state(start, r.processes);
+        for (Integer pid : changes.pids) {
+            emitLive(r.documents.process(host, pid, start, end, processes.get(pid), history.resident(pid),
+                    h.coverage), time);
+        }
+        for (String device : changes.disks) {
+            emitLive(r.documents.disk(host, device, start, end, r.state(start, r.disks).get(device), h.coverage), time);
+        }
+        for (String conn : changes.connections) {
+            emitLive(r.documents.connection(host, conn, start, end, r.state(start, r.connections).get(conn),
+                    h.coverage), time);
+        }
+    }
+
+    private void emitLive(Aggregate a, long timestamp) {
+        if (a != null) {
+            a.isFinal = false;
+            output.collect(LIVE, new StreamRecord<>(a, timestamp));
         }
     }
 

@@ -82,6 +82,8 @@ final class ReferenceAggregation {
         n.put("window_end", start + size);
         n.put("host", host);
         n.put("coverage", coverage);
+        // What the job's main output carries: only closed windows (live partials are a side output).
+        n.put("final", true);
         return n;
     }
 

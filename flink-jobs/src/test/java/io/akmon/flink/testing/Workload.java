@@ -271,6 +271,8 @@ public final class Workload {
             }
             double coverage = a.get("coverage").asDouble();
             assertTrue(coverage > 0 && coverage <= 1.0, doc.getKey());
+            // The aggregates topic carries closed windows only; live partials go to Elasticsearch alone.
+            assertTrue(a.path("final").asBoolean(false), doc.getKey() + " is not marked final");
         }
     }
 }

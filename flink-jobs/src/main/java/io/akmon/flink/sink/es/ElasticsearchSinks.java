@@ -20,7 +20,7 @@ public final class ElasticsearchSinks {
      * host windows also as one document per syscall name ({@link AggregateEmitter}).
      */
     public static EsBulkSink<Aggregate> aggregates(EsSinkOptions options, DeadLetterChannel deadLetters) {
-        return new EsBulkSink<>(options, new AggregateEmitter(options), deadLetters);
+        return new EsBulkSink<>(options, new AggregateEmitter(options), deadLetters, options.refreshOnWrite);
     }
 
     /** As above, refused documents only logged and counted: for tools and tests without Kafka. */
@@ -28,10 +28,15 @@ public final class ElasticsearchSinks {
         return aggregates(options, LoggedDeadLetters.INSTANCE);
     }
 
-    /** Alerts into {@code <prefix>-alerts-<date>}; the id must name the rule, subject and window or firing time. */
+    /**
+     * Alerts into {@code <prefix>-alerts-<date>}; the id must name the rule, subject and window or firing time.
+     * Each bulk request refreshes what it wrote: an alert is searchable once its request returns, not up to
+     * a refresh interval later. Alerts are few, so the refreshes cost little.
+     */
     public static <T> EsBulkSink<T> alerts(EsSinkOptions options, SerializableFunction<T, String> id,
                                            SerializableFunction<T, Long> timestampMillis, DeadLetterChannel deadLetters) {
-        return documents(options, IndexNames.ALERTS, id, timestampMillis, deadLetters);
+        return new EsBulkSink<>(options, new DocumentEmitter<>(options, IndexNames.ALERTS, id, timestampMillis),
+                deadLetters, true);
     }
 
     public static <T> EsBulkSink<T> alerts(EsSinkOptions options, SerializableFunction<T, String> id,

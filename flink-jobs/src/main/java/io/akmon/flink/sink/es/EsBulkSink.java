@@ -26,17 +26,29 @@ public final class EsBulkSink<T> implements Sink<T> {
     private final EsSinkOptions options;
     private final ElasticsearchEmitter<T> emitter;
     private final DeadLetterChannel deadLetters;
+    private final boolean refreshOnWrite;
 
     public EsBulkSink(EsSinkOptions options, ElasticsearchEmitter<T> emitter, DeadLetterChannel deadLetters) {
+        this(options, emitter, deadLetters, false);
+    }
+
+    /**
+     * @param refreshOnWrite every bulk request refreshes the shards it wrote, so its documents are searchable
+     *                       when it returns instead of at the index's next refresh (up to a second later);
+     *                       for small, urgent documents such as alerts
+     */
+    public EsBulkSink(EsSinkOptions options, ElasticsearchEmitter<T> emitter, DeadLetterChannel deadLetters,
+                      boolean refreshOnWrite) {
         this.options = options;
         this.emitter = emitter;
         this.deadLetters = deadLetters;
+        this.refreshOnWrite = refreshOnWrite;
     }
 
     @Override
     @SuppressWarnings("deprecation")
     public SinkWriter<T> createWriter(InitContext context) throws IOException {
         return new EsBulkWriter<>(options, emitter, deadLetters, context.getProcessingTimeService(),
-                context.metricGroup());
+                context.metricGroup(), refreshOnWrite);
     }
 }

@@ -14,6 +14,7 @@ import org.elasticsearch.action.DocWriteRequest;
 import org.elasticsearch.action.bulk.BulkItemResponse;
 import org.elasticsearch.action.bulk.BulkRequest;
 import org.elasticsearch.action.bulk.BulkResponse;
+import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.action.delete.DeleteRequest;
 import org.elasticsearch.action.index.IndexRequest;
 import org.elasticsearch.action.update.UpdateRequest;
@@ -41,6 +42,7 @@ final class EsBulkWriter<T> implements SinkWriter<T> {
     private final DeadLetterChannel.Writer deadLetters;
     private final ProcessingTimeService time;
     private final long maxBulkBytes;
+    private final boolean refreshOnWrite;
     private final List<DocWriteRequest<?>> buffer = new ArrayList<>();
     private long bufferedBytes;
     private long lastFlush;
@@ -72,8 +74,9 @@ final class EsBulkWriter<T> implements SinkWriter<T> {
     private final Counter retries;
 
     EsBulkWriter(EsSinkOptions options, ElasticsearchEmitter<T> emitter, DeadLetterChannel deadLetterChannel,
-                 ProcessingTimeService time, MetricGroup metrics) throws IOException {
+                 ProcessingTimeService time, MetricGroup metrics, boolean refreshOnWrite) throws IOException {
         this.options = options;
+        this.refreshOnWrite = refreshOnWrite;
         this.emitter = emitter;
         this.time = time;
         this.maxBulkBytes = (long) options.bulkSizeMb << 20;
@@ -153,6 +156,9 @@ final class EsBulkWriter<T> implements SinkWriter<T> {
             List<DocWriteRequest<?>> batch = batches.poll();
             BulkRequest bulk = new BulkRequest();
             batch.forEach(bulk::add);
+            if (refreshOnWrite) {
+                bulk.setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+            }
             List<DocWriteRequest<?>> again = new ArrayList<>();
             String why;
             try {

@@ -40,6 +40,10 @@ public class EsSinkOptions implements Serializable {
             description = "Flush buffered documents at least this often. Default: ${DEFAULT-VALUE}.")
     public Duration flushInterval = Duration.ofSeconds(1);
 
+    @Option(names = "--es-refresh-on-write", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Every bulk request refreshes the shards it wrote, so its documents are searchable when it returns instead of at the index's next refresh (up to 1 s later); costs Elasticsearch a refresh per flush. Alerts always do. Default: ${DEFAULT-VALUE}.")
+    public boolean refreshOnWrite = false;
+
     @Option(names = "--es-backoff", defaultValue = "exponential", converter = BackoffConverter.class,
             description = "Retry of rejected bulk requests (ES overloaded): exponential, constant or none. Default: ${DEFAULT-VALUE}.")
     public Backoff backoff = Backoff.EXPONENTIAL;

@@ -5,21 +5,11 @@ import io.akmon.agent.loader.ProbeException;
 import io.akmon.agent.testing.KafkaTopics;
 import io.akmon.embedded.Certificates;
 import io.akmon.embedded.EmbeddedKafka;
+import io.akmon.embedded.SecureKafka;
 import io.akmon.schema.EventType;
 import io.akmon.schema.Fields;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.acl.AccessControlEntry;
-import org.apache.kafka.common.acl.AclBinding;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
-import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourcePattern;
-import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,8 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The agent's Kafka sink with the named security options against a real broker with a SASL_SSL listener
- * (SCRAM-SHA-512 users), a mutual-TLS listener and ACLs under KRaft's StandardAuthorizer.
+ * (SCRAM-SHA-512 users), a mutual-TLS listener and ACLs under KRaft's StandardAuthorizer ({@link SecureKafka}).
  */
 class KafkaSecurityIT {
     private static final String HOST = "sec-host";
@@ -60,6 +48,7 @@ class KafkaSecurityIT {
     @TempDir
     Path tmp;
 
+    static SecureKafka secure;
     static Certificates ca;
     static Certificates otherCa;
     static EmbeddedKafka kafka;
@@ -78,87 +67,21 @@ class KafkaSecurityIT {
     }
 
     @BeforeAll
-    static void startSecureBroker() throws Exception {
-        ca = Certificates.authority(pki.resolve("ca"), "akmon-test-ca");
-        otherCa = Certificates.authority(pki.resolve("other"), "some-other-ca");
-        Path broker = ca.keystore("broker");
-        storePassword = write(pki.resolve("store.password"), ca.password());
-        akmonPassword = write(pki.resolve("akmon.password"), "right-password");
-        readerPassword = write(pki.resolve("reader.password"), "reader-password");
-        wrongPassword = write(pki.resolve("wrong.password"), "wrong-password");
-        EmbeddedKafka.Options o = EmbeddedKafka.Options.defaults()
-                .listener("SECURE", "SASL_SSL")
-                .listener("MTLS", "SSL")
-                .brokerProperty("ssl.keystore.location", broker.toString())
-                .brokerProperty("ssl.keystore.type", "PKCS12")
-                .brokerProperty("ssl.keystore.password", ca.password())
-                .brokerProperty("ssl.key.password", ca.password())
-                .brokerProperty("ssl.truststore.location", ca.truststore().toString())
-                .brokerProperty("ssl.truststore.type", "PKCS12")
-                .brokerProperty("ssl.truststore.password", ca.password())
-                .brokerProperty("listener.name.mtls.ssl.client.auth", "required")
-                .brokerProperty("sasl.enabled.mechanisms", "SCRAM-SHA-512")
-                .brokerProperty("listener.name.secure.scram-sha-512.sasl.jaas.config",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule required;")
-                .brokerProperty("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
-                // The plaintext listener (inter-broker, controller, the test's own reads) is the operator's.
-                .brokerProperty("super.users", "User:ANONYMOUS");
-        kafka = EmbeddedKafka.start(o);
-        try (Admin admin = kafka.admin()) {
-            admin.alterUserScramCredentials(List.of(
-                    new UserScramCredentialUpsertion("akmon", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "right-password"),
-                    new UserScramCredentialUpsertion("reader", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "reader-password")))
-                    .all().get(30, TimeUnit.SECONDS);
-            List<AclBinding> acls = new ArrayList<>();
-            for (String prefix : List.of("sec.", "ro.")) {
-                acls.add(allow("User:akmon", ResourceType.TOPIC, prefix, AclOperation.ALL));
-            }
-            acls.add(allow("User:CN=akmon-agent", ResourceType.TOPIC, "mtls.", AclOperation.ALL));
-            acls.add(allow("User:reader", ResourceType.TOPIC, "ro.", AclOperation.DESCRIBE));
-            acls.add(allow("User:reader", ResourceType.TOPIC, "ro.", AclOperation.READ));
-            for (String principal : List.of("User:akmon", "User:reader", "User:CN=akmon-agent")) {
-                acls.add(new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
-                        new AccessControlEntry(principal, "*", AclOperation.IDEMPOTENT_WRITE, AclPermissionType.ALLOW)));
-            }
-            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
-        }
-        awaitScramUser();
-    }
-
-    private static AclBinding allow(String principal, ResourceType type, String prefix, AclOperation op) {
-        return new AclBinding(new ResourcePattern(type, prefix, PatternType.PREFIXED),
-                new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
-    }
-
-    /** The broker learns new SCRAM credentials from the metadata log a moment after the controller took them. */
-    private static void awaitScramUser() throws Exception {
-        java.util.Properties p = new java.util.Properties();
-        p.put("bootstrap.servers", kafka.listenerAddress("SECURE"));
-        p.put("security.protocol", "SASL_SSL");
-        p.put("ssl.truststore.location", ca.caPem().toString());
-        p.put("ssl.truststore.type", "PEM");
-        p.put("sasl.mechanism", "SCRAM-SHA-512");
-        p.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"akmon\" password=\"right-password\";");
-        p.put("default.api.timeout.ms", "5000");
-        p.put("request.timeout.ms", "5000");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (Admin admin = Admin.create(p)) {
-                admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
-                return;
-            } catch (Exception e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
+    static void startSecureBroker() {
+        secure = SecureKafka.start(pki);
+        ca = secure.ca;
+        otherCa = secure.otherCa;
+        kafka = secure.kafka;
+        akmonPassword = secure.akmonPassword;
+        readerPassword = secure.readerPassword;
+        wrongPassword = secure.wrongPassword;
+        storePassword = secure.storePassword;
     }
 
     @AfterAll
     static void stop() {
-        if (kafka != null) {
-            kafka.close();
+        if (secure != null) {
+            secure.close();
         }
     }
 

@@ -17,7 +17,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.akmon.schema.security.KafkaSecurityOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -84,8 +86,13 @@ public class ReplayCommand implements Callable<Integer> {
                     + "Kafka time trails its event time. Default: ${DEFAULT-VALUE}.")
     Duration grace;
 
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "Extra Kafka client setting (repeatable).")
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "Extra Kafka client setting (repeatable); wins over the named security options.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    /** TLS, mTLS and SASL of the replay's Kafka clients, as the jobs take them. */
+    @Mixin
+    KafkaSecurityOptions kafkaSecurity = new KafkaSecurityOptions();
 
     PrintStream out = System.out;
     PrintStream err = System.err;
@@ -99,6 +106,8 @@ public class ReplayCommand implements Callable<Integer> {
             }
             return ValidateCommand.INVALID;
         }
+        // --kafka-property wins over the named security options; a bad one is a usage error (exit 2).
+        kafkaSecurity.clientProperties().forEach(kafkaProperties::putIfAbsent);
         long now = System.currentTimeMillis();
         long fromMs = parseTime(from, now);
         long toMs = parseTime(to, now);
@@ -159,7 +168,20 @@ public class ReplayCommand implements Callable<Integer> {
         kafkaProperties.forEach(p::put);
         try (Admin admin = Admin.create(p)) {
             return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // Refused credentials or certificates are the user's to fix: one line, exit 2, nothing replayed.
+            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException
+                    || e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                throw new IllegalArgumentException("kafka at " + bootstrapServers + " refused the replay: "
+                        + firstLine(e.getCause().getMessage()) + "; fix: check --kafka-user, --kafka-password-file, --kafka-ca "
+                        + "and --kafka-keystore, and that the user may describe and read the topics");
+            }
+            throw e;
         }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("").trim();
     }
 
     void print(List<Alert> alerts) throws Exception {

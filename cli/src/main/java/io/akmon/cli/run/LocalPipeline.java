@@ -11,6 +11,12 @@ import io.akmon.embedded.EmbeddedElasticsearch;
 import io.akmon.embedded.EmbeddedKafka;
 import io.akmon.flink.alert.AlertJob;
 import io.akmon.flink.alert.AlertOptions;
+import io.akmon.flink.alert.RulesAudit;
+import io.akmon.flink.audit.AuditIndex;
+import io.akmon.flink.sink.es.ElasticsearchSinks;
+import io.akmon.agent.security.AuditRecord;
+import io.akmon.agent.security.Capabilities;
+import io.akmon.agent.security.Hardening;
 import io.akmon.flink.sink.es.IndexNames;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -49,6 +55,8 @@ public final class LocalPipeline implements AutoCloseable {
     public static final String AGGREGATES_TOPIC = "akmon.aggregates";
     public static final String ALERTS_TOPIC = "akmon.alerts";
     public static final String AGENT_TOPIC = "akmon.agent";
+    /** The agent's and the alert job's audit records; indexed into Elasticsearch ({@link AuditIndex}). */
+    public static final String AUDIT_TOPIC = "akmon.audit";
     public static final String AGGREGATION_GROUP = "akmon-aggregation";
 
     /** What to start, and where its data lives. */
@@ -89,6 +97,7 @@ public final class LocalPipeline implements AutoCloseable {
     private final List<JobClient> jobs = new ArrayList<>();
     private Agent agent;
     private KafkaSink sink;
+    private KafkaSinkConfig sinkConfig;
     private int flinkRestPort;
     private volatile boolean stopping;
     private volatile String jobFailure;
@@ -129,7 +138,7 @@ public final class LocalPipeline implements AutoCloseable {
         kafka = step("kafka", () -> EmbeddedKafka.start(o.dataDir.resolve("kafka"),
                 EmbeddedKafka.Options.defaults().partitions(o.partitions)));
         started.push(kafka);
-        kafka.createTopics(o.partitions, AGGREGATES_TOPIC, ALERTS_TOPIC, "akmon.deadletter");
+        kafka.createTopics(o.partitions, AGGREGATES_TOPIC, ALERTS_TOPIC, "akmon.deadletter", AUDIT_TOPIC);
 
         elasticsearch = step("elasticsearch", () -> EmbeddedElasticsearch.start(o.dataDir.resolve("elasticsearch")));
         started.push(elasticsearch);
@@ -141,7 +150,8 @@ public final class LocalPipeline implements AutoCloseable {
             c.spoolDir = o.dataDir.resolve("spool").toString();
             c.healthIntervalMs = 2000;
             HostIdentity id = HostIdentity.local(o.agent.host);
-            return KafkaSink.open(c.validate(), id.host(), id.bootId(), log);
+            sinkConfig = c.validate();
+            return KafkaSink.open(sinkConfig, id.host(), id.bootId(), log);
         });
         started.push(sink); // opening it creates the agent's topics, which the jobs subscribe to
 
@@ -150,6 +160,7 @@ public final class LocalPipeline implements AutoCloseable {
         started.push(flink);
         jobs.add(step("aggregation job", () -> submit(aggregationGraph(aggregation), "aggregation job")));
         jobs.add(step("alert job", () -> submit(alertGraph(o), "alert job")));
+        jobs.add(step("audit index job", () -> submit(auditGraph(aggregation), "audit index job")));
         started.push(() -> {
             stopping = true;
             for (JobClient job : jobs) {
@@ -162,6 +173,10 @@ public final class LocalPipeline implements AutoCloseable {
         agent = step("agent", () -> Agent.start(o.agent, sink, log));
         sink.healthExtras(agent::healthFigures);
         started.push(agent);
+        // This process also runs Kafka, Elasticsearch and Flink, so it keeps its capabilities and has no
+        // system call filter; the audit record says so.
+        String caps = Capabilities.names(Capabilities.ofCurrentThread().effective());
+        AuditRecord.emit(sink, o.agent, sinkConfig, null, agent, new Hardening.Result(caps, caps, false, 0));
     }
 
     private JobOptions aggregationOptions(Options o) {
@@ -217,9 +232,20 @@ public final class LocalPipeline implements AutoCloseable {
                 "--es", elasticsearch.httpUrl(),
                 "--es-flush-interval", "500ms");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        new AlertJob(options, AlertJob.loadRules(options), AlertJob.eventSource(options, null, null),
+        io.akmon.flink.alert.rules.RuleSet rules = AlertJob.loadRules(options);
+        RulesAudit.publish(options, rules); // as the job's main does: who started which rules, into akmon.audit
+        new AlertJob(options, rules, AlertJob.eventSource(options, null, null),
                 AlertJob.aggregateSource(options, null, null), AlertJob.sinks(options)).configure(env);
         return jobGraph(env, options.jobName);
+    }
+
+    /** akmon.audit into its own Elasticsearch indices, beside the metrics and alerts. */
+    private JobGraph auditGraph(JobOptions aggregation) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        AuditIndex.build(env, AuditIndex.source(kafka.bootstrapServers(), aggregation.kafkaProperties, AUDIT_TOPIC, "akmon-audit-index"),
+                aggregation.es, ElasticsearchSinks.kafkaDeadLetters(aggregation.es, kafka.bootstrapServers(), aggregation.kafkaProperties));
+        return jobGraph(env, "akmon-audit-index");
     }
 
     private static JobGraph jobGraph(StreamExecutionEnvironment env, String name) {
@@ -259,7 +285,7 @@ public final class LocalPipeline implements AutoCloseable {
     /** The aliases Grafana and {@code akmon top} read: every dated index of a family behind one name. */
     public List<String> elasticsearchAliases() {
         IndexNames names = IndexNames.defaults();
-        return List.of(names.alias(IndexNames.METRICS), names.alias(IndexNames.ALERTS));
+        return List.of(names.alias(IndexNames.METRICS), names.alias(IndexNames.ALERTS), names.alias(AuditIndex.FAMILY));
     }
 
     public String flinkRestUrl() {

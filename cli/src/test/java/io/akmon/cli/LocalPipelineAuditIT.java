@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What {@code akmon run} does for security, end to end through the real agent, Kafka, both jobs and a
- * real Elasticsearch node: processes whose argv carries secrets reach Elasticsearch (their exits are
+ * What {@code akmon run --tls} does for security, end to end through the real agent, Kafka (every client
+ * over TLS), both jobs and a real Elasticsearch node: processes whose argv carries secrets reach Elasticsearch (their exits are
  * counted there) while the secrets reach no index at all, and the agent's and the alert job's audit
  * records are searchable in the audit index with its own mapping.
  */
@@ -47,8 +47,12 @@ class LocalPipelineAuditIT {
         o.window = "2s";
         o.agent.comms = List.of(comm);
         o.agent.pinDir = "";
+        o.tls = true; // plaintext is LocalPipelineIT's
         try (LocalPipeline pipeline = LocalPipeline.start(o, System.err);
              LocalPipelineIT.Heartbeat heartbeat = new LocalPipelineIT.Heartbeat()) {
+            // --tls: the agent, both jobs and the audit index read and write through the TLS listener only
+            assertEquals("SSL", pipeline.clientProperties().get("security.protocol"));
+            assertFalse(pipeline.bootstrapServers().equals(pipeline.kafkaPlaintextListener()), "a listener of its own");
             for (int i = 0; i < SECRET_RUNS; i++) {
                 Process p = new ProcessBuilder(Workload.binary().toString(), "exit", EXIT_CODE, "--password=" + password,
                         "https://deploy:" + password + "@example.com/x", "token=" + token).start();
@@ -59,7 +63,7 @@ class LocalPipelineAuditIT {
             // The agent redacted them before Kafka: the exec records are there, the secrets are not.
             List<JsonNode> execs = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            try (KafkaConsumer<byte[], byte[]> c = LocalPipelineIT.consumer(pipeline.bootstrapServers())) {
+            try (KafkaConsumer<byte[], byte[]> c = LocalPipelineIT.consumer(pipeline.bootstrapServers(), pipeline.clientProperties())) {
                 c.subscribe(List.of("akmon.exec"));
                 while (System.nanoTime() < deadline && execs.size() < SECRET_RUNS) {
                     for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
@@ -105,6 +109,8 @@ class LocalPipelineAuditIT {
                 assertTrue(agentStart.path("redaction").asBoolean(), agentStart.toString());
                 assertEquals(pipeline.bootstrapServers(), agentStart.path("kafka_bootstrap").asText());
                 assertEquals(List.of(comm), strings(agentStart.path("filter_comms")));
+                assertTrue(strings(agentStart.path("kafka_properties")).containsAll(List.of("security.protocol", "ssl.truststore.location")),
+                        "the agent's client is on TLS, by name only: " + agentStart);
                 assertEquals(1, rulesLoaded.size(), "the alert job's audit record: " + rulesLoaded);
                 JsonNode rules = rulesLoaded.get(0);
                 assertEquals("akmon-alerts", rules.path("job_name").asText());

@@ -2,33 +2,26 @@ package io.akmon.agent.publish;
 
 import io.akmon.agent.event.Event;
 import io.akmon.agent.loader.ProbeException;
-import io.akmon.agent.testing.KafkaTopics;
+import io.akmon.agent.testing.SinkLog;
+import io.akmon.agent.testing.SyscallRecords;
 import io.akmon.embedded.Certificates;
 import io.akmon.embedded.EmbeddedKafka;
 import io.akmon.embedded.SecureKafka;
-import io.akmon.schema.EventType;
-import io.akmon.schema.Fields;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -57,8 +50,8 @@ class KafkaSecurityIT {
     static Path wrongPassword;
     static Path storePassword;
 
-    private ByteArrayOutputStream logBytes;
-    private PrintStream log;
+    @RegisterExtension
+    final SinkLog log = new SinkLog();
 
     @Command(name = "agent")
     static final class Cmd {
@@ -85,17 +78,6 @@ class KafkaSecurityIT {
         }
     }
 
-    @BeforeEach
-    void captureLog() {
-        logBytes = new ByteArrayOutputStream();
-        log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
-    }
-
-    @AfterEach
-    void printLog() {
-        System.out.print(logBytes.toString(StandardCharsets.UTF_8));
-    }
-
     private static Path write(Path file, String text) throws Exception {
         Files.writeString(file, text + "\n");
         return file;
@@ -115,29 +97,14 @@ class KafkaSecurityIT {
     }
 
     private static Event syscall(long seq) {
-        Event e = new Event(EventType.SYSCALL, HOST, BOOT, 0, seq, 1_700_000_000_000_000_000L + seq, 1000, "comm");
-        e.put(Fields.SYSCALL, "read").put(Fields.COUNT, seq).put(Fields.ERRORS, 0).put(Fields.INTERVAL_NS, 1_000_000_000L);
-        return e;
+        return SyscallRecords.syscall(HOST, BOOT, seq);
     }
 
+    /** The seq numbers of the syscall records in the topics, each exactly once. */
     private static Set<Long> seqs(String prefix, int atLeast) throws Exception {
-        Set<Long> seqs = new TreeSet<>();
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        try (KafkaConsumer<String, String> consumer = KafkaTopics.fromStart(kafka, prefix)) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            int quiet = 0;
-            while (System.nanoTime() < deadline && (seqs.size() < atLeast || quiet < 3)) {
-                int n = 0;
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(300))) {
-                    var node = json.readTree(r.value());
-                    if (node.path(Fields.TYPE).asText().equals("syscall")) {
-                        assertTrue(seqs.add(node.path(Fields.SEQ).asLong()), "no duplicate: " + r.value());
-                    }
-                    n++;
-                }
-                quiet = n == 0 ? quiet + 1 : 0;
-            }
-        }
+        List<Long> read = SyscallRecords.seqs(kafka, prefix, atLeast);
+        Set<Long> seqs = new TreeSet<>(read);
+        assertEquals(read.size(), seqs.size(), "no duplicate: " + read);
         return seqs;
     }
 
@@ -150,7 +117,7 @@ class KafkaSecurityIT {
     }
 
     private void deliver(KafkaSinkConfig c, int records) throws Exception {
-        try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log)) {
+        try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log.stream())) {
             for (long seq = 1; seq <= records; seq++) {
                 sink.accept(syscall(seq));
             }
@@ -183,7 +150,7 @@ class KafkaSecurityIT {
     void aWrongPasswordIsOneLineNamingScramAndWhatToCheck() {
         KafkaSinkConfig c = config("spool-wrong", "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "sec.",
                 "--kafka-ca", ca.caPem().toString(), "--kafka-user", "akmon", "--kafka-password-file", wrongPassword.toString());
-        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log));
+        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log.stream()));
         assertTrue(e.getMessage().startsWith("SASL authentication with mechanism SCRAM-SHA-512 (security.protocol SASL_SSL) to kafka at "
                 + kafka.listenerAddress("SECURE") + " failed"), e.getMessage());
         assertTrue(e.fix().contains("user name and password") && e.fix().contains("exists for SCRAM-SHA-512"), e.fix());
@@ -195,7 +162,7 @@ class KafkaSecurityIT {
     void aClientThatDoesNotTrustTheBrokersCaIsRefusedWithWhatToCheck() {
         KafkaSinkConfig c = config("spool-untrusted", "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "sec.",
                 "--kafka-ca", otherCa.caPem().toString(), "--kafka-user", "akmon", "--kafka-password-file", akmonPassword.toString());
-        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log));
+        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log.stream()));
         assertTrue(e.getMessage().startsWith("TLS handshake with kafka at " + kafka.listenerAddress("SECURE")
                 + " failed (security.protocol SASL_SSL)"), e.getMessage());
         assertTrue(e.fix().contains("ssl.truststore.location"), e.fix());
@@ -214,7 +181,7 @@ class KafkaSecurityIT {
         KafkaSinkConfig c = config("spool-stranger", "--bootstrap", kafka.listenerAddress("MTLS"), "--topic-prefix", "mtls.",
                 "--kafka-ca", ca.caPem().toString(), "--kafka-keystore", stranger.toString(),
                 "--kafka-keystore-password-file", otherPassword.toString());
-        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log));
+        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log.stream()));
         assertTrue(e.getMessage().startsWith("TLS handshake with kafka at " + kafka.listenerAddress("MTLS")
                 + " failed (security.protocol SSL)"), e.getMessage());
         assertTrue(e.fix().contains("ssl.keystore"), e.fix());
@@ -227,7 +194,7 @@ class KafkaSecurityIT {
                 "--kafka-ca", ca.caPem().toString(), "--kafka-user", "akmon", "--kafka-password-file", akmonPassword.toString()), 1);
         KafkaSinkConfig c = config("spool-reader", "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "ro.",
                 "--kafka-ca", ca.caPem().toString(), "--kafka-user", "reader", "--kafka-password-file", readerPassword.toString());
-        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log));
+        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log.stream()));
         assertTrue(e.getMessage().startsWith("not allowed to write kafka topics [ro.") && e.getMessage().contains("ro.syscall"),
                 e.getMessage());
         assertTrue(e.fix().contains("WRITE") && e.fix().contains("--topic ro."), e.fix());

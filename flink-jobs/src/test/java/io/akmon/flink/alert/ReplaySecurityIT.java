@@ -2,9 +2,9 @@ package io.akmon.flink.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.akmon.embedded.SecureKafka;
-import io.akmon.flink.alert.cli.RulesCommand;
 import io.akmon.flink.sink.Json;
 import io.akmon.flink.testing.Records;
+import io.akmon.flink.testing.RulesRun;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,9 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -76,10 +73,10 @@ class ReplaySecurityIT {
 
     @Test
     void scramOverTlsWithTheRightPasswordReplaysTheHistory() throws Exception {
-        Output r = replay(secure.ca.caPem(), secure.akmonPassword);
-        assertEquals(0, r.code, r.err);
-        List<String> lines = r.out.lines().toList();
-        assertEquals(1, lines.size(), r.out);
+        RulesRun r = replay(secure.ca.caPem(), secure.akmonPassword);
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(1, lines.size(), r.out());
         JsonNode alert = Json.MAPPER.readTree(lines.get(0));
         assertEquals("crash-loop", alert.get("rule").asText());
         assertEquals("host=h1 comm=worker", alert.get("key").asText());
@@ -89,10 +86,10 @@ class ReplaySecurityIT {
 
     @Test
     void aWrongPasswordIsOneLineAndExit2() throws Exception {
-        Output r = replay(secure.ca.caPem(), secure.wrongPassword);
-        assertEquals(2, r.code, r.err);
-        assertEquals("", r.out);
-        String line = r.err.strip();
+        RulesRun r = replay(secure.ca.caPem(), secure.wrongPassword);
+        assertEquals(2, r.code(), r.err());
+        assertEquals("", r.out());
+        String line = r.err().strip();
         assertFalse(line.contains("\n"), line);
         assertTrue(line.startsWith("rules replay: kafka at " + secure.secureAddress() + " refused the replay: ")
                 && line.contains("SCRAM-SHA-512") && line.contains("; fix: check --kafka-user, --kafka-password-file"), line);
@@ -101,36 +98,20 @@ class ReplaySecurityIT {
 
     @Test
     void aCaTheBrokerDoesNotChainToIsRefusedInOneLine() throws Exception {
-        Output r = replay(secure.otherCa.caPem(), secure.akmonPassword);
-        assertEquals(2, r.code, r.err);
-        String line = r.err.strip();
+        RulesRun r = replay(secure.otherCa.caPem(), secure.akmonPassword);
+        assertEquals(2, r.code(), r.err());
+        String line = r.err().strip();
         assertFalse(line.contains("\n"), line);
         assertTrue(line.startsWith("rules replay: kafka at " + secure.secureAddress() + " refused the replay: SSL handshake failed")
                 && line.contains("--kafka-ca"), line);
     }
 
-    record Output(int code, String out, String err) {
-    }
-
-    private static Output replay(Path ca, Path passwordFile) {
+    private static RulesRun replay(Path ca, Path passwordFile) {
         List<String> a = new ArrayList<>(List.of("replay", rules.toString(),
                 "--from", Instant.ofEpochMilli(T0 - 60_000L).toString(), "--to", Instant.ofEpochMilli(T0 + 600_000L).toString(),
                 "--json", "--grace", "2m", "--bootstrap-servers", secure.secureAddress(), "--topics", EXITS,
                 "--aggregates-topic", "", "--kafka-ca", ca.toString(), "--kafka-user", "akmon",
                 "--kafka-password-file", passwordFile.toString()));
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = RulesCommand.run(a.toArray(String[]::new));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return RulesRun.of(a.toArray(String[]::new));
     }
 }

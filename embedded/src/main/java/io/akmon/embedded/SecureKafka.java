@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * StandardAuthorizer. The plaintext listener ({@link EmbeddedKafka#bootstrapServers()}, also used between
  * broker and controller) is the operator's: a super user, for writing test input and reading results.
  *
- * <p>Principals: {@code akmon} (password {@link #akmonPassword}) may do anything on topics {@code sec.*} and
- * {@code ro.*} and use any consumer group; {@code reader} may only describe and read {@code ro.*};
+ * <p>Principals: {@code akmon} (password {@link #akmonPassword}) may do anything on topics {@code sec.*},
+ * {@code ro.*} and {@code akmon.*} and use any consumer group; {@code reader} may only describe and read {@code ro.*};
  * {@code CN=akmon-agent} (a client certificate of {@link #ca}) may do anything on {@code mtls.*}.
  * {@link #otherCa} signs certificates the broker does not trust.
  */
@@ -102,7 +102,7 @@ public final class SecureKafka implements AutoCloseable {
                     new UserScramCredentialUpsertion("reader", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "reader-password")))
                     .all().get(30, TimeUnit.SECONDS);
             List<AclBinding> acls = new ArrayList<>();
-            for (String prefix : List.of("sec.", "ro.")) {
+            for (String prefix : List.of("sec.", "ro.", "akmon.")) {
                 acls.add(allow("User:akmon", ResourceType.TOPIC, prefix, AclOperation.ALL));
             }
             acls.add(new AclBinding(new ResourcePattern(ResourceType.GROUP, ResourcePattern.WILDCARD_RESOURCE, PatternType.LITERAL),

@@ -15,8 +15,6 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import io.akmon.schema.security.KafkaSecurityOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,10 +33,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a rules file over the history kept in Kafka, from one time to another, in a local Flink, and
@@ -163,25 +159,8 @@ public class ReplayCommand implements Callable<Integer> {
     }
 
     private Set<String> existingTopics() throws Exception {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        kafkaProperties.forEach(p::put);
-        try (Admin admin = Admin.create(p)) {
-            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            // Refused credentials or certificates are the user's to fix: one line, exit 2, nothing replayed.
-            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException
-                    || e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
-                throw new IllegalArgumentException("kafka at " + bootstrapServers + " refused the replay: "
-                        + firstLine(e.getCause().getMessage()) + "; fix: check --kafka-user, --kafka-password-file, --kafka-ca "
-                        + "and --kafka-keystore, and that the user may describe and read the topics");
-            }
-            throw e;
-        }
-    }
-
-    private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("").trim();
+        // refused credentials or certificates are the user's to fix: one line, exit 2, nothing replayed
+        return io.akmon.flink.config.KafkaAccess.topics(bootstrapServers, kafkaProperties, "the replay");
     }
 
     void print(List<Alert> alerts) throws Exception {

@@ -31,15 +31,15 @@ public final class Akmon implements Runnable {
         cl.addSubcommand("es", new CommandLine(new EsCommand())
                 .addSubcommand("setup", new EsSetupCommand())
                 .addSubcommand("retention", new EsRetentionCommand()));
-        io.akmon.agent.cli.UsageErrors.install(cl);
+        io.akmon.schema.cli.UsageLines.install(cl);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException) {
                 // A value the command checks itself (bad usage, like the parser's own errors): one line, exit 2.
-                String name = io.akmon.agent.cli.UsageErrors.name(cmd);
+                String name = io.akmon.schema.cli.UsageLines.name(cmd);
                 cmd.getErr().println(ex instanceof io.akmon.flink.config.CommandLines.UsageException ? ex.getMessage()
-                        : io.akmon.agent.cli.UsageErrors.line(name, ex));
+                        : io.akmon.schema.cli.UsageLines.line(name, ex));
                 cmd.getErr().flush();
-                return io.akmon.agent.cli.UsageErrors.EXIT_USAGE;
+                return io.akmon.schema.cli.UsageLines.EXIT_USAGE;
             }
             System.err.println("akmon " + cmd.getCommandName() + ": " + (ex instanceof ProbeException p ? p.oneLine() : ex.toString()));
             return ex instanceof ProbeException ? 3 : 1;

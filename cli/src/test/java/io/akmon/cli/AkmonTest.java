@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The one parser: every subcommand answers --help, and the exit codes scripts rely on. */
 class AkmonTest {
-    private record Run(int exit, String out, String err) {
+    record Run(int exit, String out, String err) {
     }
 
     /** Runs a command line, capturing what it prints through picocli's writers. */

@@ -237,7 +237,13 @@ class LocalPipelineIT {
     }
 
     static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+        return consumer(bootstrap, Map.of());
+    }
+
+    /** As above, with the pipeline's client properties (TLS with {@code --tls}). */
+    static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, Map<String, String> clientProperties) {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "local-pipeline-it");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -92,7 +92,31 @@ public final class AgentSettings {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+            .addHandler(new KafkaSecurityKeys())
             .build();
+
+    /**
+     * The {@code kafka:} section's TLS and SASL keys ({@code ca}, {@code user}, {@code password_file}, ...) are the
+     * {@code --kafka-*} options' own names ({@link io.akmon.schema.security.KafkaSecurityOptions#configKeys}), declared
+     * once there; any other unknown key is still refused with its line.
+     */
+    private static final class KafkaSecurityKeys extends com.fasterxml.jackson.databind.deser.DeserializationProblemHandler {
+        @Override
+        public boolean handleUnknownProperty(com.fasterxml.jackson.databind.DeserializationContext ctxt,
+                                             com.fasterxml.jackson.core.JsonParser p,
+                                             com.fasterxml.jackson.databind.JsonDeserializer<?> deserializer,
+                                             Object bean, String name) throws IOException {
+            if (!(bean instanceof KafkaSinkConfig c) || !io.akmon.schema.security.KafkaSecurityOptions.configKeys().containsKey(name)) {
+                return false;
+            }
+            if (!p.currentToken().isScalarValue() || p.currentToken() == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                throw com.fasterxml.jackson.databind.JsonMappingException.from(p, "kafka " + name
+                        + " takes one value (a file path or a name), not a list, a section or nothing");
+            }
+            c.security.setByConfigKey(name, p.getValueAsString());
+            return true;
+        }
+    }
 
     /** Reads a YAML settings file; problems name the file, the line and the field. */
     public static AgentSettings load(Path file) {

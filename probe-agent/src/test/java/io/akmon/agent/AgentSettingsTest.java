@@ -61,6 +61,48 @@ class AgentSettingsTest {
     }
 
     @Test
+    void theKafkaSectionTakesTheSecurityOptionsByTheirOwnNamesAndFlagsWin(@TempDir Path dir) throws Exception {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+        Path password = Files.writeString(dir.resolve("kafka.password"), "from-the-file\n");
+        Path other = Files.writeString(dir.resolve("other.password"), "from-the-flag\n");
+        Path f = dir.resolve("agent.yaml");
+        Files.writeString(f, "sink: kafka\nkafka:\n  bootstrap: k:9093\n  security_protocol: SASL_SSL\n  ca: " + ca
+                + "\n  sasl_mechanism: SCRAM-SHA-256\n  user: akmon\n  password_file: " + password + "\n");
+        AgentSettings s = AgentSettings.load(f);
+        // one declaration: every key is an option of the mixin without its --kafka- prefix
+        assertEquals(List.of("security_protocol", "ca", "ca_password_file", "keystore", "keystore_password_file",
+                "sasl_mechanism", "user", "password_file"), List.copyOf(io.akmon.schema.security.KafkaSecurityOptions.configKeys().keySet()));
+        assertEquals("akmon", s.kafka.security.user);
+
+        @picocli.CommandLine.Command(name = "agent")
+        final class Cmd {
+            @picocli.CommandLine.Mixin
+            io.akmon.agent.publish.KafkaOptions kafka;
+        }
+        Cmd fromFile = new Cmd();
+        new picocli.CommandLine(fromFile).parseArgs();
+        var c = fromFile.kafka.applyTo(s.kafka);
+        assertEquals("SASL_SSL", c.properties.get("security.protocol"));
+        assertEquals("PEM", c.properties.get("ssl.truststore.type"));
+        assertEquals(ca.toString(), c.properties.get("ssl.truststore.location"));
+        assertEquals("SCRAM-SHA-256", c.properties.get("sasl.mechanism"));
+        assertTrue(c.properties.get("sasl.jaas.config").contains("username=\"akmon\" password=\"from-the-file\""), c.properties.toString());
+
+        Cmd flags = new Cmd();
+        new picocli.CommandLine(flags).parseArgs("--kafka-user", "agent-2", "--kafka-password-file", other.toString());
+        var d = flags.kafka.applyTo(AgentSettings.load(f).kafka);
+        assertTrue(d.properties.get("sasl.jaas.config").contains("username=\"agent-2\" password=\"from-the-flag\""), d.properties.toString());
+        assertEquals("SCRAM-SHA-256", d.properties.get("sasl.mechanism"), "what no flag gives comes from the file");
+
+        Files.writeString(f, "sink: kafka\nkafka:\n  bootstrap: k:9093\n  user: [a, b]\n");
+        ProbeException e = assertThrows(ProbeException.class, () -> AgentSettings.load(f));
+        assertTrue(e.getMessage().contains("line 4") && e.getMessage().contains("kafka user takes one value"), e.getMessage());
+        Files.writeString(f, "sink: kafka\nkafka:\n  bootstrap: k:9093\n  kafka_user: a\n");
+        e = assertThrows(ProbeException.class, () -> AgentSettings.load(f));
+        assertTrue(e.getMessage().contains("line 4") && e.getMessage().contains("kafka_user"), e.getMessage());
+    }
+
+    @Test
     void theShippedDeploymentSettingsLoadWithTheirKafkaSection() {
         AgentSettings s = AgentSettings.load(Path.of("..", "deploy", "agent.yaml"));
         assertEquals("kafka", s.sink);

@@ -11,6 +11,12 @@ import io.akmon.embedded.EmbeddedElasticsearch;
 import io.akmon.embedded.EmbeddedKafka;
 import io.akmon.flink.alert.AlertJob;
 import io.akmon.flink.alert.AlertOptions;
+import io.akmon.flink.alert.RulesAudit;
+import io.akmon.flink.audit.AuditIndex;
+import io.akmon.flink.sink.es.ElasticsearchSinks;
+import io.akmon.agent.security.AuditRecord;
+import io.akmon.agent.security.Capabilities;
+import io.akmon.agent.security.Hardening;
 import io.akmon.flink.sink.es.IndexNames;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -49,6 +55,9 @@ public final class LocalPipeline implements AutoCloseable {
     public static final String AGGREGATES_TOPIC = "akmon.aggregates";
     public static final String ALERTS_TOPIC = "akmon.alerts";
     public static final String AGENT_TOPIC = "akmon.agent";
+    /** The agent's and the alert job's audit records; indexed into Elasticsearch ({@link AuditIndex}). */
+    public static final String AUDIT_TOPIC = "akmon.audit";
+    static final String TLS_LISTENER = "TLS";
     public static final String AGGREGATION_GROUP = "akmon-aggregation";
 
     /** What to start, and where its data lives. */
@@ -58,6 +67,8 @@ public final class LocalPipeline implements AutoCloseable {
         public String window = "10s";
         public String checkpointInterval = "2s";
         public int partitions = 2;
+        /** Every Kafka client of the pipeline connects over TLS, to a listener of its own (see {@link #tlsListener}). */
+        public boolean tls;
     }
 
     /** A component that failed to start, by name, with the reason. */
@@ -89,6 +100,11 @@ public final class LocalPipeline implements AutoCloseable {
     private final List<JobClient> jobs = new ArrayList<>();
     private Agent agent;
     private KafkaSink sink;
+    private KafkaSinkConfig sinkConfig;
+    /** What the pipeline's Kafka clients use: the TLS listener with --tls, else the plaintext one. */
+    private String clientBootstrap;
+    private java.util.Map<String, String> clientProperties = java.util.Map.of();
+    private Path caPem;
     private int flinkRestPort;
     private volatile boolean stopping;
     private volatile String jobFailure;
@@ -127,21 +143,25 @@ public final class LocalPipeline implements AutoCloseable {
     private void startAll(Options o) {
         step("data directory", () -> PrivateDirectory.prepare(o.dataDir, "data directory", "--data-dir"));
         kafka = step("kafka", () -> EmbeddedKafka.start(o.dataDir.resolve("kafka"),
-                EmbeddedKafka.Options.defaults().partitions(o.partitions)));
+                o.tls ? tlsListener(o.dataDir, EmbeddedKafka.Options.defaults().partitions(o.partitions))
+                        : EmbeddedKafka.Options.defaults().partitions(o.partitions)));
         started.push(kafka);
-        kafka.createTopics(o.partitions, AGGREGATES_TOPIC, ALERTS_TOPIC, "akmon.deadletter");
+        clientBootstrap = o.tls ? kafka.listenerAddress(TLS_LISTENER) : kafka.bootstrapServers();
+        kafka.createTopics(o.partitions, AGGREGATES_TOPIC, ALERTS_TOPIC, "akmon.deadletter", AUDIT_TOPIC);
 
         elasticsearch = step("elasticsearch", () -> EmbeddedElasticsearch.start(o.dataDir.resolve("elasticsearch")));
         started.push(elasticsearch);
 
         sink = step("kafka sink", () -> {
             KafkaSinkConfig c = new KafkaSinkConfig();
-            c.bootstrap = kafka.bootstrapServers();
+            c.bootstrap = clientBootstrap;
+            c.properties.putAll(clientProperties);
             c.partitions = o.partitions;
             c.spoolDir = o.dataDir.resolve("spool").toString();
             c.healthIntervalMs = 2000;
             HostIdentity id = HostIdentity.local(o.agent.host);
-            return KafkaSink.open(c.validate(), id.host(), id.bootId(), log);
+            sinkConfig = c.validate();
+            return KafkaSink.open(sinkConfig, id.host(), id.bootId(), log);
         });
         started.push(sink); // opening it creates the agent's topics, which the jobs subscribe to
 
@@ -150,6 +170,7 @@ public final class LocalPipeline implements AutoCloseable {
         started.push(flink);
         jobs.add(step("aggregation job", () -> submit(aggregationGraph(aggregation), "aggregation job")));
         jobs.add(step("alert job", () -> submit(alertGraph(o), "alert job")));
+        jobs.add(step("audit index job", () -> submit(auditGraph(aggregation), "audit index job")));
         started.push(() -> {
             stopping = true;
             for (JobClient job : jobs) {
@@ -162,10 +183,45 @@ public final class LocalPipeline implements AutoCloseable {
         agent = step("agent", () -> Agent.start(o.agent, sink, log));
         sink.healthExtras(agent::healthFigures);
         started.push(agent);
+        // This process also runs Kafka, Elasticsearch and Flink, so it keeps its capabilities and has no
+        // system call filter; the audit record says so.
+        String caps = Capabilities.names(Capabilities.ofCurrentThread().effective());
+        AuditRecord.emit(sink, o.agent, sinkConfig, null, agent, new Hardening.Result(caps, caps, false, 0));
+    }
+
+    /**
+     * A TLS listener beside the plaintext one (which stays for the broker's own controller traffic, on
+     * loopback): a CA and the broker's certificate made afresh for this run in {@code <data-dir>/pki}.
+     */
+    private EmbeddedKafka.Options tlsListener(Path dataDir, EmbeddedKafka.Options options) throws IOException {
+        Path pki = dataDir.resolve("pki");
+        if (Files.exists(pki)) {
+            try (var old = Files.walk(pki)) {
+                for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(pki);
+        io.akmon.embedded.Certificates ca = io.akmon.embedded.Certificates.authority(pki, "akmon-run-ca");
+        Path broker = ca.keystore("akmon-run-broker");
+        caPem = ca.caPem();
+        clientProperties = java.util.Map.of("security.protocol", "SSL", "ssl.truststore.location", caPem.toString(),
+                "ssl.truststore.type", "PEM");
+        return options.listener(TLS_LISTENER, "SSL")
+                .brokerProperty("ssl.keystore.location", broker.toString())
+                .brokerProperty("ssl.keystore.type", "PKCS12")
+                .brokerProperty("ssl.keystore.password", ca.password())
+                .brokerProperty("ssl.key.password", ca.password());
+    }
+
+    /** The jobs' named TLS options for the client listener, none without --tls. */
+    private List<String> kafkaTls() {
+        return caPem == null ? List.of() : List.of("--kafka-ca", caPem.toString());
     }
 
     private JobOptions aggregationOptions(Options o) {
-        return JobOptions.parse("--bootstrap-servers", kafka.bootstrapServers(),
+        List<String> args = new ArrayList<>(List.of("--bootstrap-servers", clientBootstrap,
                 "--starting-offsets", "earliest",
                 "--window", Durations.normalize(o.window),
                 "--checkpoint-interval", o.checkpointInterval,
@@ -176,7 +232,9 @@ public final class LocalPipeline implements AutoCloseable {
                 "--es", elasticsearch.httpUrl(),
                 "--es-flush-interval", "500ms",
                 // live partials searchable at once: the view and Grafana show the open window
-                "--es-refresh-on-write");
+                "--es-refresh-on-write"));
+        args.addAll(kafkaTls());
+        return JobOptions.parse(args.toArray(String[]::new));
     }
 
     /** One MiniCluster for both jobs, as on a real cluster: one REST endpoint shows both. */
@@ -209,7 +267,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     private JobGraph alertGraph(Options o) {
         AlertOptions options = new AlertOptions();
-        new CommandLine(options).parseArgs("--bootstrap-servers", kafka.bootstrapServers(),
+        List<String> args = new ArrayList<>(List.of("--bootstrap-servers", clientBootstrap,
                 "--starting-offsets", "earliest",
                 "--checkpoint-interval", o.checkpointInterval,
                 "--idle-partition-timeout", "5s",
@@ -218,11 +276,25 @@ public final class LocalPipeline implements AutoCloseable {
                 "--param", "aggregate_resolution=" + Durations.normalize(o.window),
                 "--es", elasticsearch.httpUrl(),
                 // alerts go to Elasticsearch without waiting for a checkpoint: flush them soon
-                "--es-flush-interval", "200ms");
+                "--es-flush-interval", "200ms"));
+        args.addAll(kafkaTls());
+        new CommandLine(options).parseArgs(args.toArray(String[]::new));
+        options.validate(); // merges the named TLS options into the Kafka properties
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        new AlertJob(options, AlertJob.loadRules(options), AlertJob.eventSource(options, null, null),
+        io.akmon.flink.alert.rules.RuleSet rules = AlertJob.loadRules(options);
+        RulesAudit.publish(options, rules); // as the job's main does: who started which rules, into akmon.audit
+        new AlertJob(options, rules, AlertJob.eventSource(options, null, null),
                 AlertJob.aggregateSource(options, null, null), AlertJob.sinks(options)).configure(env);
         return jobGraph(env, options.jobName);
+    }
+
+    /** akmon.audit into its own Elasticsearch indices, beside the metrics and alerts. */
+    private JobGraph auditGraph(JobOptions aggregation) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        AuditIndex.build(env, AuditIndex.source(clientBootstrap, aggregation.kafkaProperties, AUDIT_TOPIC, "akmon-audit-index"),
+                aggregation.es, ElasticsearchSinks.kafkaDeadLetters(aggregation.es, clientBootstrap, aggregation.kafkaProperties));
+        return jobGraph(env, "akmon-audit-index");
     }
 
     private static JobGraph jobGraph(StreamExecutionEnvironment env, String name) {
@@ -251,8 +323,19 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
+    /** Where the pipeline's Kafka clients connect: the TLS listener with --tls. */
     public String bootstrapServers() {
+        return clientBootstrap;
+    }
+
+    /** The broker's plaintext listener (loopback), for the operator's tools. */
+    public String kafkaPlaintextListener() {
         return kafka.bootstrapServers();
+    }
+
+    /** The Kafka client properties that go with {@link #bootstrapServers()}: TLS with --tls, else none. */
+    public java.util.Map<String, String> clientProperties() {
+        return clientProperties;
     }
 
     public String elasticsearchUrl() {
@@ -262,7 +345,7 @@ public final class LocalPipeline implements AutoCloseable {
     /** The aliases Grafana and {@code akmon top} read: every dated index of a family behind one name. */
     public List<String> elasticsearchAliases() {
         IndexNames names = IndexNames.defaults();
-        return List.of(names.alias(IndexNames.METRICS), names.alias(IndexNames.ALERTS));
+        return List.of(names.alias(IndexNames.METRICS), names.alias(IndexNames.ALERTS), names.alias(AuditIndex.FAMILY));
     }
 
     public String flinkRestUrl() {

@@ -42,6 +42,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Aggregation window. Default: ${DEFAULT-VALUE}.")
     Duration window;
 
+    @Option(names = "--tls",
+            description = "Every Kafka client of the pipeline (agent, jobs, the view) connects over TLS, to a listener of "
+                    + "its own with a certificate of a CA made for this run in <data-dir>/pki. Default: plaintext (on loopback).")
+    boolean tls;
+
     @Option(names = "--pid", paramLabel = "PID", split = ",", description = "Watch only these processes and their descendants.")
     List<Integer> pids;
 
@@ -55,6 +60,7 @@ public final class RunCommand implements Callable<Integer> {
         // The normal form is what the jobs label aggregates with, and what the view and the rules look for.
         o.window = io.akmon.schema.Durations.format(window);
         o.agent.pinDir = "/sys/fs/bpf/akmon";
+        o.tls = tls;
         if (pids != null) o.agent.pids = pids;
         if (comms != null) o.agent.comms = comms;
         return o;
@@ -93,14 +99,17 @@ public final class RunCommand implements Callable<Integer> {
         Thread hook = new Thread(pipeline::close, "akmon-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("akmon run: log of Kafka and Flink warnings: " + dataDir.resolve("akmon.log"));
-        System.err.println("akmon run: pipeline up. Kafka at " + pipeline.bootstrapServers() + " (topics akmon.<type>, "
+        System.err.println("akmon run: pipeline up. Kafka at " + pipeline.bootstrapServers()
+                + (pipeline.clientProperties().isEmpty() ? "" : " over TLS (CA " + dataDir.resolve("pki").resolve("ca.pem") + ")")
+                + " (topics akmon.<type>, "
                 + "akmon.aggregates, akmon.alerts), Flink REST at " + pipeline.flinkRestUrl());
         System.err.println("akmon run: Elasticsearch at " + pipeline.elasticsearchUrl() + " (aliases "
                 + String.join(", ", pipeline.elasticsearchAliases()) + " over daily indices <alias>-YYYY.MM.DD, time field "
                 + "timestamp): point Grafana's Elasticsearch datasource there, or use grafana/provisioning");
         PipelineView view = new PipelineView(o.window);
         view.showAlways(io.akmon.agent.host.HostIdentity.local(o.agent.host).host(), (int) ProcessHandle.current().pid());
-        try (TopFeed feed = new TopFeed(view, pipeline.bootstrapServers(), pipeline.viewTopics(), LocalPipeline.AGGREGATION_GROUP,
+        try (TopFeed feed = new TopFeed(view, pipeline.bootstrapServers(), pipeline.clientProperties(), pipeline.viewTopics(),
+                LocalPipeline.AGGREGATION_GROUP,
                 pipeline.flinkRestUrl(), Duration.ofMinutes(1))) {
             Screen.loop(view, feed, System.out, !noUi, refresh, duration, stop);
         }

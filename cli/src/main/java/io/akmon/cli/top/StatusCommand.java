@@ -31,8 +31,10 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        java.util.Map<String, String> client = kafkaSecurity.clientProperties();
+        io.akmon.flink.config.KafkaAccess.topics(bootstrap, client, "the status check"); // refused: one line, exit 2
         PipelineView view = new PipelineView("10s");
-        try (TopFeed feed = new TopFeed(view, bootstrap, kafkaSecurity.clientProperties(), List.of("akmon.aggregates", "akmon.agent"), group, flink,
+        try (TopFeed feed = new TopFeed(view, bootstrap, client, List.of("akmon.aggregates", "akmon.agent"), group, flink,
                 Duration.ofMinutes(1))) {
             new CountDownLatch(1).await(4, java.util.concurrent.TimeUnit.SECONDS); // let the feed read the last minute
             feed.refreshJobStatus();

@@ -29,4 +29,14 @@ class RunOptionsTest {
         new CommandLine(minute).parseArgs("--window", "1min");
         assertEquals("1m", minute.options().window);
     }
+
+    @Test
+    void plaintextUnlessAskedForTls() {
+        RunCommand plain = new RunCommand();
+        new CommandLine(plain).parseArgs();
+        assertEquals(false, plain.options().tls);
+        RunCommand tls = new RunCommand();
+        new CommandLine(tls).parseArgs("--tls");
+        assertEquals(true, tls.options().tls);
+    }
 }

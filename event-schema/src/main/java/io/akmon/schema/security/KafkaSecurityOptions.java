@@ -1,5 +1,6 @@
 package io.akmon.schema.security;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -60,6 +61,44 @@ public class KafkaSecurityOptions implements Serializable {
     @Option(names = "--kafka-password-file", paramLabel = "FILE",
             description = "File holding the SASL password (one line). Default: $" + ENV_SASL_PASSWORD + ".")
     public String passwordFile;
+
+    /**
+     * The key of each option in a config file's Kafka section, mapped to the option: its long name without
+     * {@code --kafka-}, in snake_case ({@code ca}, {@code user}, {@code password_file}, ...). Derived from the
+     * options themselves, so a new option is a new key.
+     */
+    public static Map<String, String> configKeys() {
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (CommandLine.Model.OptionSpec o : CommandLine.Model.CommandSpec.forAnnotatedObject(new KafkaSecurityOptions()).options()) {
+            keys.put(o.longestName().replaceFirst("^--kafka-", "").replace('-', '_'), o.longestName());
+        }
+        return keys;
+    }
+
+    /** Sets the option of config-file key {@code key} (see {@link #configKeys}); false if there is no such key. */
+    public boolean setByConfigKey(String key, String value) {
+        String option = configKeys().get(key);
+        if (option == null) {
+            return false;
+        }
+        CommandLine.Model.CommandSpec.forAnnotatedObject(this).findOption(option).setValue(value);
+        return true;
+    }
+
+    /** These options (from a config file) with every option that {@code flags} sets taking its place. */
+    public KafkaSecurityOptions overriddenBy(KafkaSecurityOptions flags) {
+        KafkaSecurityOptions merged = new KafkaSecurityOptions();
+        CommandLine.Model.CommandSpec into = CommandLine.Model.CommandSpec.forAnnotatedObject(merged);
+        for (KafkaSecurityOptions from : new KafkaSecurityOptions[] {this, flags}) {
+            for (CommandLine.Model.OptionSpec o : CommandLine.Model.CommandSpec.forAnnotatedObject(from).options()) {
+                Object v = o.getValue();
+                if (v != null) {
+                    into.findOption(o.longestName()).setValue(v);
+                }
+            }
+        }
+        return merged;
+    }
 
     /** True when any option is set, i.e. the client is not plain PLAINTEXT. */
     public boolean isSet() {

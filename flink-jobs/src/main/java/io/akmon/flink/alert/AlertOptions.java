@@ -141,32 +141,11 @@ public class AlertOptions implements Serializable {
      * throws {@link CommandLines.UsageException} whose message is the one line to print.
      */
     public static AlertOptions parse(String... args) {
-        AlertOptions o = CommandLines.parse(COMMAND, new AlertOptions(), args);
-        if (o == null) {
-            return null;
-        }
-        try {
-            o.validate();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLines.UsageException(CommandLines.line(COMMAND, e));
-        }
-        return o;
+        return CommandLines.parseValid(COMMAND, new AlertOptions(), AlertOptions::validate, args);
     }
 
     public void validate() {
-        // --kafka-property wins over the named security options.
-        kafkaSecurity.clientProperties().forEach(kafkaProperties::putIfAbsent);
-        for (String sink : sinks) {
-            if (!sink.equals("kafka") && !sink.equals("elasticsearch")) {
-                throw new IllegalArgumentException("--sinks takes kafka and/or elasticsearch, got " + sink);
-            }
-        }
-        if (!stateBackend.equals("heap") && !stateBackend.equals("rocksdb")) {
-            throw new IllegalArgumentException("--state-backend must be heap or rocksdb, got " + stateBackend);
-        }
-        if (!List.of("committed", "earliest", "latest").contains(startingOffsets)) {
-            throw new IllegalArgumentException("--starting-offsets must be committed, earliest or latest, got " + startingOffsets);
-        }
+        CommandLines.checkShared(kafkaSecurity, kafkaProperties, sinks, stateBackend, startingOffsets);
         if (streamIdleTimeout.compareTo(dedupHold) <= 0) {
             throw new IllegalArgumentException("--stream-idle-timeout must be longer than --dedup-hold");
         }

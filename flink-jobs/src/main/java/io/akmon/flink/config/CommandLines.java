@@ -1,11 +1,11 @@
 package io.akmon.flink.config;
 
+import io.akmon.schema.cli.UsageLines;
 import picocli.CommandLine;
 
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.util.Properties;
 import java.util.Set;
@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * fix, exit {@value #EXIT_USAGE}.
  */
 public final class CommandLines {
-    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_USAGE = UsageLines.EXIT_USAGE;
 
     private CommandLines() {
     }
@@ -52,23 +52,48 @@ public final class CommandLines {
             }
             return options;
         } catch (CommandLine.ParameterException e) {
-            throw new UsageException(line(command, e));
+            throw new UsageException(UsageLines.line(command, e));
         } catch (IllegalArgumentException e) {
-            throw new UsageException(line(command, e));
+            throw new UsageException(UsageLines.line(command, e));
         }
     }
 
-    /** One line for a usage problem: {@code <command>: <problem>; fix: <fix>}. */
-    public static String line(String command, Exception e) {
-        String problem = firstLine(e.getMessage());
-        if (problem.contains("; fix: ")) {
-            return command + ": " + problem;
+    /**
+     * As {@link #parse}, then {@code validate} (the options' own checks across options): both jobs' mains
+     * parse this way. An {@link IllegalArgumentException} of the check becomes a {@link UsageException}.
+     */
+    public static <T> T parseValid(String command, T options, java.util.function.Consumer<T> validate, String... args) {
+        T parsed = parse(command, options, args);
+        if (parsed == null) {
+            return null;
         }
-        String fix = "correct it; " + command + " --help lists every option";
-        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-            fix = "did you mean " + String.join(" or ", u.getSuggestions()) + "? " + command + " --help lists every option";
+        try {
+            validate.accept(parsed);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(UsageLines.line(command, e));
         }
-        return command + ": " + problem + "; fix: " + fix;
+        return parsed;
+    }
+
+    /**
+     * The checks both jobs make of their Kafka and sink options; merges the named security options into
+     * {@code kafkaProperties}, where a {@code --kafka-property} given wins.
+     */
+    public static void checkShared(io.akmon.schema.security.KafkaSecurityOptions kafkaSecurity,
+                                   java.util.Map<String, String> kafkaProperties, java.util.List<String> sinks,
+                                   String stateBackend, String startingOffsets) {
+        kafkaSecurity.clientProperties().forEach(kafkaProperties::putIfAbsent);
+        for (String sink : sinks) {
+            if (!sink.equals("kafka") && !sink.equals("elasticsearch")) {
+                throw new IllegalArgumentException("--sinks takes kafka and/or elasticsearch, got " + sink);
+            }
+        }
+        if (!stateBackend.equals("heap") && !stateBackend.equals("rocksdb")) {
+            throw new IllegalArgumentException("--state-backend must be heap or rocksdb, got " + stateBackend);
+        }
+        if (!java.util.List.of("committed", "earliest", "latest").contains(startingOffsets)) {
+            throw new IllegalArgumentException("--starting-offsets must be committed, earliest or latest, got " + startingOffsets);
+        }
     }
 
     /**
@@ -77,33 +102,17 @@ public final class CommandLines {
      * for values they check themselves.
      */
     public static CommandLine oneLineErrors(CommandLine cl) {
-        cl.setParameterExceptionHandler((ex, args) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println(line(name(ex.getCommandLine()), ex));
-            err.flush();
-            return EXIT_USAGE;
-        });
+        UsageLines.install(cl);
         CommandLine.IExecutionExceptionHandler previous = cl.getExecutionExceptionHandler();
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof UsageException) {
-                cmd.getErr().println(ex instanceof UsageException ? ex.getMessage() : line(name(cmd), ex));
+                cmd.getErr().println(ex instanceof UsageException ? ex.getMessage() : UsageLines.line(UsageLines.name(cmd), ex));
                 cmd.getErr().flush();
                 return EXIT_USAGE;
             }
             return previous.handleExecutionException(ex, cmd, parsed);
         });
         return cl;
-    }
-
-    /** The command as typed: {@code akmon rules validate}; a subcommand whose own name already says it stays as it is. */
-    public static String name(CommandLine cmd) {
-        String own = cmd.getCommandName();
-        CommandLine parent = cmd.getParent();
-        if (parent == null) {
-            return own;
-        }
-        String outer = name(parent);
-        return own.startsWith(outer + " ") ? own : outer + " " + own;
     }
 
     private static File configFile(String[] args) {
@@ -144,11 +153,4 @@ public final class CommandLines {
         return file;
     }
 
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "bad usage";
-        }
-        int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).trim();
-    }
 }

@@ -164,16 +164,7 @@ public class JobOptions implements Serializable {
      * Bad usage throws {@link CommandLines.UsageException} whose message is the one line to print.
      */
     public static JobOptions parse(String... args) {
-        JobOptions options = CommandLines.parse(COMMAND, new JobOptions(), args);
-        if (options == null) {
-            return null;
-        }
-        try {
-            options.validate();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLines.UsageException(CommandLines.line(COMMAND, e));
-        }
-        return options;
+        return CommandLines.parseValid(COMMAND, new JobOptions(), JobOptions::validate, args);
     }
 
     public static String usage() {
@@ -181,19 +172,7 @@ public class JobOptions implements Serializable {
     }
 
     public void validate() {
-        // --kafka-property wins over the named security options.
-        kafkaSecurity.clientProperties().forEach(kafkaProperties::putIfAbsent);
-        for (String sink : sinks) {
-            if (!sink.equals("kafka") && !sink.equals("elasticsearch")) {
-                throw new IllegalArgumentException("--sinks takes kafka and/or elasticsearch, got " + sink);
-            }
-        }
-        if (!stateBackend.equals("heap") && !stateBackend.equals("rocksdb")) {
-            throw new IllegalArgumentException("--state-backend must be heap or rocksdb, got " + stateBackend);
-        }
-        if (!List.of("committed", "earliest", "latest").contains(startingOffsets)) {
-            throw new IllegalArgumentException("--starting-offsets must be committed, earliest or latest");
-        }
+        CommandLines.checkShared(kafkaSecurity, kafkaProperties, sinks, stateBackend, startingOffsets);
         if (window.isZero() || window.isNegative()) {
             throw new IllegalArgumentException("--window must be positive");
         }

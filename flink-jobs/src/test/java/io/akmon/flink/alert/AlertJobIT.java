@@ -3,7 +3,6 @@ package io.akmon.flink.alert;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.akmon.embedded.EmbeddedKafka;
 import io.akmon.flink.aggregate.ProcessAggregate;
-import io.akmon.flink.alert.cli.RulesCommand;
 import io.akmon.flink.sink.Json;
 import io.akmon.flink.testing.KafkaIo;
 import org.apache.flink.core.execution.JobClient;
@@ -23,8 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -279,19 +276,7 @@ class AlertJobIT {
         }
         a.addAll(List.of("--bootstrap-servers", kafka.bootstrapServers(), "--topics", EXITS,
                 "--aggregates-topic", AGGREGATES, "--grace", "2m"));
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = RulesCommand.run(a.toArray(String[]::new));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        io.akmon.flink.testing.RulesRun r = io.akmon.flink.testing.RulesRun.of(a.toArray(String[]::new));
+        return new Output(r.code(), r.out(), r.err());
     }
 }

@@ -1,17 +1,14 @@
 package io.akmon.flink.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.akmon.flink.alert.cli.RulesCommand;
 import io.akmon.flink.alert.rules.InvalidRulesException;
 import io.akmon.flink.sink.Json;
+import io.akmon.flink.testing.RulesRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,23 +22,8 @@ class ValidateCommandTest {
     @TempDir
     Path dir;
 
-    record Output(int code, String out, String err) {
-    }
-
-    private static Output run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = RulesCommand.run(args);
-            return new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static RulesRun run(String... args) {
+        return RulesRun.of(args);
     }
 
     private Path defaults() throws IOException {
@@ -72,32 +54,32 @@ class ValidateCommandTest {
     @Test
     void defaultRulesAreValid() throws IOException {
         Path f = defaults();
-        Output o = run("validate", f.toString());
-        assertEquals(0, o.code, o.err);
+        RulesRun o = run("validate", f.toString());
+        assertEquals(0, o.code(), o.err());
         assertEquals(f + ": valid, 9 rule(s)\n"
                 + "  cpu-sustained (warning)\n  memory-high (warning)\n  disk-iops-high (warning)\n"
                 + "  network-high (warning)\n  crash-loop (critical)\n  fork-storm (critical)\n"
-                + "  memory-climb-oom (critical)\n  shell-after-accept (critical)\n  port-scan (warning)\n", o.out);
+                + "  memory-climb-oom (critical)\n  shell-after-accept (critical)\n  port-scan (warning)\n", o.out());
     }
 
     @Test
     void invalidFileExitsTwoWithEveryErrorLocated() throws IOException {
         Path f = invalid();
-        Output o = run("validate", f.toString());
-        assertEquals(2, o.code);
-        assertEquals("", o.out);
+        RulesRun o = run("validate", f.toString());
+        assertEquals(2, o.code());
+        assertEquals("", o.out());
         assertEquals(f + ":5:13: rule 'too-hot': bad duration '30 s' for 'within': expected a positive whole number "
                 + "followed by ms, s, m, h or d, e.g. 30s\n"
                 + f + ":10:31: rule 'too-hot': type mismatch: 'cpu_pct' is a number, the value 'ninety' is a string\n"
                 + f + ":10:42: rule 'too-hot': unknown field 'colour' for type 'process_window'\n"
-                + f + ": invalid, 3 error(s)\n", o.err);
+                + f + ": invalid, 3 error(s)\n", o.err());
     }
 
     @Test
     void jsonOutput() throws IOException {
-        Output bad = run("validate", "--json", invalid().toString());
-        assertEquals(2, bad.code);
-        JsonNode b = Json.MAPPER.readTree(bad.out);
+        RulesRun bad = run("validate", "--json", invalid().toString());
+        assertEquals(2, bad.code());
+        JsonNode b = Json.MAPPER.readTree(bad.out());
         assertEquals(false, b.get("valid").asBoolean());
         assertEquals(3, b.get("errors").size());
         JsonNode e = b.get("errors").get(2);
@@ -106,9 +88,9 @@ class ValidateCommandTest {
         assertEquals(42, e.get("column").asInt());
         assertEquals("unknown field 'colour' for type 'process_window'", e.get("message").asText());
 
-        Output good = run("validate", "--json", defaults().toString());
-        assertEquals(0, good.code);
-        JsonNode g = Json.MAPPER.readTree(good.out);
+        RulesRun good = run("validate", "--json", defaults().toString());
+        assertEquals(0, good.code());
+        JsonNode g = Json.MAPPER.readTree(good.out());
         assertEquals(true, g.get("valid").asBoolean());
         assertEquals(9, g.get("rules").size());
         assertEquals("crash-loop", g.get("rules").get(4).asText());
@@ -117,26 +99,26 @@ class ValidateCommandTest {
 
     @Test
     void unreadableFileAndBadParameterAreInvalid() throws IOException {
-        Output missing = run("validate", dir.resolve("nope.yaml").toString());
-        assertEquals(2, missing.code);
-        assertTrue(missing.err.startsWith(dir.resolve("nope.yaml") + ":0:0: cannot read the file: "), missing.err);
+        RulesRun missing = run("validate", dir.resolve("nope.yaml").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().startsWith(dir.resolve("nope.yaml") + ":0:0: cannot read the file: "), missing.err());
 
-        Output param = run("validate", defaults().toString(), "--param", "cpu_pct=hot");
-        assertEquals(2, param.code);
-        assertTrue(param.err.contains(":0:0: parameter 'cpu_pct' must be a number, got 'hot'"), param.err);
+        RulesRun param = run("validate", defaults().toString(), "--param", "cpu_pct=hot");
+        assertEquals(2, param.code());
+        assertTrue(param.err().contains(":0:0: parameter 'cpu_pct' must be a number, got 'hot'"), param.err());
     }
 
     @Test
     void helpDescribesTheCommands() {
-        Output top = run("--help");
-        assertEquals(0, top.code);
-        assertTrue(top.out.contains("validate") && top.out.contains("replay"), top.out);
-        Output validate = run("validate", "--help");
-        assertEquals(0, validate.code);
-        assertTrue(validate.out.contains("--json") && validate.out.contains("2   the file is invalid"), validate.out);
-        Output replay = run("replay", "--help");
-        assertEquals(0, replay.code);
-        assertTrue(replay.out.contains("--from") && replay.out.contains("--to"), replay.out);
+        RulesRun top = run("--help");
+        assertEquals(0, top.code());
+        assertTrue(top.out().contains("validate") && top.out().contains("replay"), top.out());
+        RulesRun validate = run("validate", "--help");
+        assertEquals(0, validate.code());
+        assertTrue(validate.out().contains("--json") && validate.out().contains("2   the file is invalid"), validate.out());
+        RulesRun replay = run("replay", "--help");
+        assertEquals(0, replay.code());
+        assertTrue(replay.out().contains("--from") && replay.out().contains("--to"), replay.out());
     }
 
     @Test

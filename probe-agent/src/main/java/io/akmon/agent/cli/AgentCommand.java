@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicReference;
         exitCodeListHeading = "")
 public final class AgentCommand implements Callable<Integer> {
     static final int EXIT_FAILED = 1;
-    static final int EXIT_USAGE = 2;
+    static final int EXIT_USAGE = io.akmon.schema.cli.UsageLines.EXIT_USAGE;
     static final int EXIT_ENVIRONMENT = 3;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML settings file; flags given here override it.")
@@ -284,7 +284,7 @@ public final class AgentCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = UsageErrors.install(new CommandLine(new AgentCommand()));
+        CommandLine cl = io.akmon.schema.cli.UsageLines.install(new CommandLine(new AgentCommand()));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             System.err.println("akmon agent: " + (ex instanceof ProbeException p ? p.oneLine() : ex.toString()));
             return ex instanceof ProbeException ? EXIT_ENVIRONMENT : EXIT_FAILED;

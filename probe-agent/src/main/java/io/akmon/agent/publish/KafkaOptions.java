@@ -88,9 +88,11 @@ public final class KafkaOptions {
             c.shedOrder = shedOrder.size() == 1 && "none".equals(shedOrder.get(0)) ? new ArrayList<>() : new ArrayList<>(shedOrder);
         }
         if (healthInterval != null) c.healthIntervalMs = healthInterval.toMillis();
-        if (security.isSet() || properties != null) {
+        // the config file's named security settings, each one a flag gives replaced by the flag
+        c.security = (c.security != null ? c.security : new KafkaSecurityOptions()).overriddenBy(security);
+        if (c.security.isSet() || properties != null) {
             Map<String, String> merged = new LinkedHashMap<>(c.properties);
-            merged.putAll(securityProperties());
+            merged.putAll(securityProperties(c.security));
             if (properties != null) {
                 merged.putAll(properties);
             }
@@ -114,7 +116,7 @@ public final class KafkaOptions {
         return KafkaSink.open(applyTo(base), host(hostOverride), KafkaSink.localBootId());
     }
 
-    private Map<String, String> securityProperties() {
+    private static Map<String, String> securityProperties(KafkaSecurityOptions security) {
         try {
             return security.clientProperties();
         } catch (IllegalArgumentException e) {

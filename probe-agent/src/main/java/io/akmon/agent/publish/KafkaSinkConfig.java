@@ -64,6 +64,13 @@ public final class KafkaSinkConfig {
     public long healthIntervalMs = 10_000;
     /** Further Kafka client properties (security, timeouts), passed to the producer and the admin client. */
     public Map<String, String> properties = new LinkedHashMap<>();
+    /**
+     * TLS and SASL by name: in the config file the {@code --kafka-*} options' keys without that prefix
+     * ({@code ca}, {@code keystore}, {@code user}, {@code password_file}, ...; README "Configuration"), read by
+     * {@code AgentSettings}; turned into {@link #properties} by {@code KafkaOptions.applyTo}.
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public io.akmon.schema.security.KafkaSecurityOptions security = new io.akmon.schema.security.KafkaSecurityOptions();
 
     /** In the config file, a number of bytes or a size such as {@code 512m} or {@code 2g}. */
     @JsonSetter

@@ -2,22 +2,15 @@ package io.akmon.agent.publish;
 
 import io.akmon.agent.event.Event;
 import io.akmon.agent.loader.ProbeException;
-import io.akmon.agent.testing.KafkaTopics;
+import io.akmon.agent.testing.SinkLog;
+import io.akmon.agent.testing.SyscallRecords;
 import io.akmon.embedded.EmbeddedKafka;
-import io.akmon.schema.EventType;
-import io.akmon.schema.Fields;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,23 +30,8 @@ class KafkaEdgeCasesIT {
 
     @TempDir
     Path tmp;
-    private ByteArrayOutputStream logBytes;
-    private PrintStream log;
-
-    @BeforeEach
-    void captureLog() {
-        logBytes = new ByteArrayOutputStream();
-        log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
-    }
-
-    @AfterEach
-    void printLog() {
-        System.out.print(logText());
-    }
-
-    private String logText() {
-        return logBytes.toString(StandardCharsets.UTF_8);
-    }
+    @RegisterExtension
+    final SinkLog log = new SinkLog();
 
     private KafkaSinkConfig config(EmbeddedKafka kafka, String prefix) {
         KafkaSinkConfig c = new KafkaSinkConfig();
@@ -68,33 +46,12 @@ class KafkaEdgeCasesIT {
     }
 
     private static Event syscall(long seq) {
-        Event e = new Event(EventType.SYSCALL, HOST, BOOT, 0, seq, 1_700_000_000_000_000_000L + seq, 1000, "comm");
-        e.put(Fields.SYSCALL, "read").put(Fields.COUNT, seq).put(Fields.ERRORS, 0).put(Fields.INTERVAL_NS, 1_000_000_000L);
-        return e;
+        return SyscallRecords.syscall(HOST, BOOT, seq);
     }
 
     /** The seq numbers of the syscall records in a topic. */
     private static Set<Long> seqs(EmbeddedKafka kafka, String prefix, int atLeast) throws Exception {
-        Set<Long> seqs = new TreeSet<>();
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        try (KafkaConsumer<String, String> consumer = KafkaTopics.fromStart(kafka, prefix)) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            int quiet = 0;
-            while (System.nanoTime() < deadline && (seqs.size() < atLeast || quiet < 3)) {
-                int n = 0;
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(300))) {
-                    for (String value : KafkaTopics.records(r)) {
-                        var node = json.readTree(value);
-                        if (node.path(Fields.TYPE).asText().equals("syscall")) {
-                            seqs.add(node.path(Fields.SEQ).asLong());
-                        }
-                    }
-                    n++;
-                }
-                quiet = n == 0 ? quiet + 1 : 0;
-            }
-        }
-        return seqs;
+        return new TreeSet<>(SyscallRecords.seqs(kafka, prefix, atLeast));
     }
 
     private static void deleteTopic(EmbeddedKafka kafka, String topic) throws Exception {
@@ -112,7 +69,7 @@ class KafkaEdgeCasesIT {
     void aTopicDeletedWhileRunningIsCreatedAgainAndTheRecordsWaitingInTheSpoolFollow() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().autoCreateTopics(false))) {
             KafkaSinkConfig c = config(kafka, "gone.");
-            try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log)) {
+            try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log.stream())) {
                 for (long seq = 1; seq <= 200; seq++) {
                     sink.accept(syscall(seq));
                 }
@@ -123,8 +80,8 @@ class KafkaEdgeCasesIT {
                 }
                 assertTrue(sink.awaitDelivered(Duration.ofSeconds(90)), "delivered after the topic came back: " + sink.stats());
             }
-            assertTrue(logText().contains("kafka topics [gone.syscall] were missing at " + kafka.bootstrapServers()
-                    + " (deleted while the agent ran?) and were created again"), logText());
+            assertTrue(log.text().contains("kafka topics [gone.syscall] were missing at " + kafka.bootstrapServers()
+                    + " (deleted while the agent ran?) and were created again"), log.text());
             Set<Long> got = seqs(kafka, "gone.", 300);
             Set<Long> expected = new TreeSet<>();
             for (long seq = 201; seq <= 500; seq++) {
@@ -138,23 +95,23 @@ class KafkaEdgeCasesIT {
     void aTopicDeletedWhileCreationIsOffIsReportedWithTheFixAndRecordsWaitInTheSpool() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().autoCreateTopics(false))) {
             KafkaSinkConfig c = config(kafka, "off.");
-            try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log)) { // creates the topics at start
+            try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log.stream())) { // creates the topics at start
                 sink.accept(syscall(1));
                 assertTrue(sink.awaitDelivered(Duration.ofSeconds(60)));
             }
             c.createTopics = false;
-            try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log)) {
+            try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log.stream())) {
                 deleteTopic(kafka, "off.syscall");
                 for (long seq = 2; seq <= 100; seq++) {
                     sink.accept(syscall(seq));
                 }
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!logText().contains("kafka topics [off.syscall] do not exist") && System.nanoTime() < deadline) {
+                while (!log.text().contains("kafka topics [off.syscall] do not exist") && System.nanoTime() < deadline) {
                     Thread.sleep(200);
                 }
-                assertTrue(logText().contains("kafka topics [off.syscall] do not exist at " + kafka.bootstrapServers()
-                        + " and topic creation is off"), logText());
-                assertTrue(logText().contains("kafka-topics.sh --create --topic NAME"), logText());
+                assertTrue(log.text().contains("kafka topics [off.syscall] do not exist at " + kafka.bootstrapServers()
+                        + " and topic creation is off"), log.text());
+                assertTrue(log.text().contains("kafka-topics.sh --create --topic NAME"), log.text());
                 assertEquals(99, sink.stats().spoolRecords(), "the records wait in the spool: " + sink.stats());
                 assertFalse(sink.awaitDelivered(Duration.ofMillis(500)));
 
@@ -190,7 +147,7 @@ class KafkaEdgeCasesIT {
             c.properties.put("sasl.mechanism", "PLAIN");
             c.properties.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
                     + "username=\"akmon\" password=\"wrong-password\";");
-            ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log));
+            ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log.stream()));
             assertTrue(e.getMessage().startsWith("SASL authentication with mechanism PLAIN (security.protocol SASL_PLAINTEXT) to kafka at "
                     + kafka.bootstrapServers() + " failed"), e.getMessage());
             assertTrue(e.fix().contains("sasl.jaas.config") && e.fix().contains("exists for PLAIN"), e.fix());
@@ -199,7 +156,7 @@ class KafkaEdgeCasesIT {
             c.properties.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
                     + "username=\"akmon\" password=\"right-password\";");
             c.spoolDir = tmp.resolve("spool-ok").toString();
-            try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log)) { // the right password works: the broker is sound
+            try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log.stream())) { // the right password works: the broker is sound
                 sink.accept(syscall(1));
                 assertTrue(sink.awaitDelivered(Duration.ofSeconds(60)), sink.stats().toString());
             }

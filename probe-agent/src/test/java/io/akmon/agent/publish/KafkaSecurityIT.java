@@ -2,45 +2,26 @@ package io.akmon.agent.publish;
 
 import io.akmon.agent.event.Event;
 import io.akmon.agent.loader.ProbeException;
-import io.akmon.agent.testing.KafkaTopics;
+import io.akmon.agent.testing.SinkLog;
+import io.akmon.agent.testing.SyscallRecords;
 import io.akmon.embedded.Certificates;
 import io.akmon.embedded.EmbeddedKafka;
-import io.akmon.schema.EventType;
-import io.akmon.schema.Fields;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.acl.AccessControlEntry;
-import org.apache.kafka.common.acl.AclBinding;
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
-import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourcePattern;
-import org.apache.kafka.common.resource.ResourceType;
+import io.akmon.embedded.SecureKafka;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The agent's Kafka sink with the named security options against a real broker with a SASL_SSL listener
- * (SCRAM-SHA-512 users), a mutual-TLS listener and ACLs under KRaft's StandardAuthorizer.
+ * (SCRAM-SHA-512 users), a mutual-TLS listener and ACLs under KRaft's StandardAuthorizer ({@link SecureKafka}).
  */
 class KafkaSecurityIT {
     private static final String HOST = "sec-host";
@@ -60,6 +41,7 @@ class KafkaSecurityIT {
     @TempDir
     Path tmp;
 
+    static SecureKafka secure;
     static Certificates ca;
     static Certificates otherCa;
     static EmbeddedKafka kafka;
@@ -68,8 +50,8 @@ class KafkaSecurityIT {
     static Path wrongPassword;
     static Path storePassword;
 
-    private ByteArrayOutputStream logBytes;
-    private PrintStream log;
+    @RegisterExtension
+    final SinkLog log = new SinkLog();
 
     @Command(name = "agent")
     static final class Cmd {
@@ -78,99 +60,22 @@ class KafkaSecurityIT {
     }
 
     @BeforeAll
-    static void startSecureBroker() throws Exception {
-        ca = Certificates.authority(pki.resolve("ca"), "akmon-test-ca");
-        otherCa = Certificates.authority(pki.resolve("other"), "some-other-ca");
-        Path broker = ca.keystore("broker");
-        storePassword = write(pki.resolve("store.password"), ca.password());
-        akmonPassword = write(pki.resolve("akmon.password"), "right-password");
-        readerPassword = write(pki.resolve("reader.password"), "reader-password");
-        wrongPassword = write(pki.resolve("wrong.password"), "wrong-password");
-        EmbeddedKafka.Options o = EmbeddedKafka.Options.defaults()
-                .listener("SECURE", "SASL_SSL")
-                .listener("MTLS", "SSL")
-                .brokerProperty("ssl.keystore.location", broker.toString())
-                .brokerProperty("ssl.keystore.type", "PKCS12")
-                .brokerProperty("ssl.keystore.password", ca.password())
-                .brokerProperty("ssl.key.password", ca.password())
-                .brokerProperty("ssl.truststore.location", ca.truststore().toString())
-                .brokerProperty("ssl.truststore.type", "PKCS12")
-                .brokerProperty("ssl.truststore.password", ca.password())
-                .brokerProperty("listener.name.mtls.ssl.client.auth", "required")
-                .brokerProperty("sasl.enabled.mechanisms", "SCRAM-SHA-512")
-                .brokerProperty("listener.name.secure.scram-sha-512.sasl.jaas.config",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule required;")
-                .brokerProperty("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
-                // The plaintext listener (inter-broker, controller, the test's own reads) is the operator's.
-                .brokerProperty("super.users", "User:ANONYMOUS");
-        kafka = EmbeddedKafka.start(o);
-        try (Admin admin = kafka.admin()) {
-            admin.alterUserScramCredentials(List.of(
-                    new UserScramCredentialUpsertion("akmon", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "right-password"),
-                    new UserScramCredentialUpsertion("reader", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "reader-password")))
-                    .all().get(30, TimeUnit.SECONDS);
-            List<AclBinding> acls = new ArrayList<>();
-            for (String prefix : List.of("sec.", "ro.")) {
-                acls.add(allow("User:akmon", ResourceType.TOPIC, prefix, AclOperation.ALL));
-            }
-            acls.add(allow("User:CN=akmon-agent", ResourceType.TOPIC, "mtls.", AclOperation.ALL));
-            acls.add(allow("User:reader", ResourceType.TOPIC, "ro.", AclOperation.DESCRIBE));
-            acls.add(allow("User:reader", ResourceType.TOPIC, "ro.", AclOperation.READ));
-            for (String principal : List.of("User:akmon", "User:reader", "User:CN=akmon-agent")) {
-                acls.add(new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
-                        new AccessControlEntry(principal, "*", AclOperation.IDEMPOTENT_WRITE, AclPermissionType.ALLOW)));
-            }
-            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
-        }
-        awaitScramUser();
-    }
-
-    private static AclBinding allow(String principal, ResourceType type, String prefix, AclOperation op) {
-        return new AclBinding(new ResourcePattern(type, prefix, PatternType.PREFIXED),
-                new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
-    }
-
-    /** The broker learns new SCRAM credentials from the metadata log a moment after the controller took them. */
-    private static void awaitScramUser() throws Exception {
-        java.util.Properties p = new java.util.Properties();
-        p.put("bootstrap.servers", kafka.listenerAddress("SECURE"));
-        p.put("security.protocol", "SASL_SSL");
-        p.put("ssl.truststore.location", ca.caPem().toString());
-        p.put("ssl.truststore.type", "PEM");
-        p.put("sasl.mechanism", "SCRAM-SHA-512");
-        p.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"akmon\" password=\"right-password\";");
-        p.put("default.api.timeout.ms", "5000");
-        p.put("request.timeout.ms", "5000");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (Admin admin = Admin.create(p)) {
-                admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
-                return;
-            } catch (Exception e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
+    static void startSecureBroker() {
+        secure = SecureKafka.start(pki);
+        ca = secure.ca;
+        otherCa = secure.otherCa;
+        kafka = secure.kafka;
+        akmonPassword = secure.akmonPassword;
+        readerPassword = secure.readerPassword;
+        wrongPassword = secure.wrongPassword;
+        storePassword = secure.storePassword;
     }
 
     @AfterAll
     static void stop() {
-        if (kafka != null) {
-            kafka.close();
+        if (secure != null) {
+            secure.close();
         }
-    }
-
-    @BeforeEach
-    void captureLog() {
-        logBytes = new ByteArrayOutputStream();
-        log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
-    }
-
-    @AfterEach
-    void printLog() {
-        System.out.print(logBytes.toString(StandardCharsets.UTF_8));
     }
 
     private static Path write(Path file, String text) throws Exception {
@@ -192,31 +97,14 @@ class KafkaSecurityIT {
     }
 
     private static Event syscall(long seq) {
-        Event e = new Event(EventType.SYSCALL, HOST, BOOT, 0, seq, 1_700_000_000_000_000_000L + seq, 1000, "comm");
-        e.put(Fields.SYSCALL, "read").put(Fields.COUNT, seq).put(Fields.ERRORS, 0).put(Fields.INTERVAL_NS, 1_000_000_000L);
-        return e;
+        return SyscallRecords.syscall(HOST, BOOT, seq);
     }
 
+    /** The seq numbers of the syscall records in the topics, each exactly once. */
     private static Set<Long> seqs(String prefix, int atLeast) throws Exception {
-        Set<Long> seqs = new TreeSet<>();
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        try (KafkaConsumer<String, String> consumer = KafkaTopics.fromStart(kafka, prefix)) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            int quiet = 0;
-            while (System.nanoTime() < deadline && (seqs.size() < atLeast || quiet < 3)) {
-                int n = 0;
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(300))) {
-                    for (String value : KafkaTopics.records(r)) {
-                        var node = json.readTree(value);
-                        if (node.path(Fields.TYPE).asText().equals("syscall")) {
-                            assertTrue(seqs.add(node.path(Fields.SEQ).asLong()), "no duplicate: " + value);
-                        }
-                    }
-                    n++;
-                }
-                quiet = n == 0 ? quiet + 1 : 0;
-            }
-        }
+        List<Long> read = SyscallRecords.seqs(kafka, prefix, atLeast);
+        Set<Long> seqs = new TreeSet<>(read);
+        assertEquals(read.size(), seqs.size(), "no duplicate: " + read);
         return seqs;
     }
 
@@ -229,7 +117,7 @@ class KafkaSecurityIT {
     }
 
     private void deliver(KafkaSinkConfig c, int records) throws Exception {
-        try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log)) {
+        try (KafkaSink sink = KafkaSink.open(c, HOST, BOOT, log.stream())) {
             for (long seq = 1; seq <= records; seq++) {
                 sink.accept(syscall(seq));
             }
@@ -262,7 +150,7 @@ class KafkaSecurityIT {
     void aWrongPasswordIsOneLineNamingScramAndWhatToCheck() {
         KafkaSinkConfig c = config("spool-wrong", "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "sec.",
                 "--kafka-ca", ca.caPem().toString(), "--kafka-user", "akmon", "--kafka-password-file", wrongPassword.toString());
-        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log));
+        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log.stream()));
         assertTrue(e.getMessage().startsWith("SASL authentication with mechanism SCRAM-SHA-512 (security.protocol SASL_SSL) to kafka at "
                 + kafka.listenerAddress("SECURE") + " failed"), e.getMessage());
         assertTrue(e.fix().contains("user name and password") && e.fix().contains("exists for SCRAM-SHA-512"), e.fix());
@@ -274,7 +162,7 @@ class KafkaSecurityIT {
     void aClientThatDoesNotTrustTheBrokersCaIsRefusedWithWhatToCheck() {
         KafkaSinkConfig c = config("spool-untrusted", "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "sec.",
                 "--kafka-ca", otherCa.caPem().toString(), "--kafka-user", "akmon", "--kafka-password-file", akmonPassword.toString());
-        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log));
+        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log.stream()));
         assertTrue(e.getMessage().startsWith("TLS handshake with kafka at " + kafka.listenerAddress("SECURE")
                 + " failed (security.protocol SASL_SSL)"), e.getMessage());
         assertTrue(e.fix().contains("ssl.truststore.location"), e.fix());
@@ -293,7 +181,7 @@ class KafkaSecurityIT {
         KafkaSinkConfig c = config("spool-stranger", "--bootstrap", kafka.listenerAddress("MTLS"), "--topic-prefix", "mtls.",
                 "--kafka-ca", ca.caPem().toString(), "--kafka-keystore", stranger.toString(),
                 "--kafka-keystore-password-file", otherPassword.toString());
-        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log));
+        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log.stream()));
         assertTrue(e.getMessage().startsWith("TLS handshake with kafka at " + kafka.listenerAddress("MTLS")
                 + " failed (security.protocol SSL)"), e.getMessage());
         assertTrue(e.fix().contains("ssl.keystore"), e.fix());
@@ -306,7 +194,7 @@ class KafkaSecurityIT {
                 "--kafka-ca", ca.caPem().toString(), "--kafka-user", "akmon", "--kafka-password-file", akmonPassword.toString()), 1);
         KafkaSinkConfig c = config("spool-reader", "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "ro.",
                 "--kafka-ca", ca.caPem().toString(), "--kafka-user", "reader", "--kafka-password-file", readerPassword.toString());
-        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log));
+        ProbeException e = assertThrows(ProbeException.class, () -> KafkaSink.open(c, HOST, BOOT, log.stream()));
         assertTrue(e.getMessage().startsWith("not allowed to write kafka topics [ro.") && e.getMessage().contains("ro.syscall"),
                 e.getMessage());
         assertTrue(e.fix().contains("WRITE") && e.fix().contains("--topic ro."), e.fix());

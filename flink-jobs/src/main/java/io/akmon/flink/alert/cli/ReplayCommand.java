@@ -15,9 +15,9 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.akmon.schema.security.KafkaSecurityOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,10 +33,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a rules file over the history kept in Kafka, from one time to another, in a local Flink, and
@@ -84,8 +82,13 @@ public class ReplayCommand implements Callable<Integer> {
                     + "Kafka time trails its event time. Default: ${DEFAULT-VALUE}.")
     Duration grace;
 
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "Extra Kafka client setting (repeatable).")
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "Extra Kafka client setting (repeatable); wins over the named security options.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    /** TLS, mTLS and SASL of the replay's Kafka clients, as the jobs take them. */
+    @Mixin
+    KafkaSecurityOptions kafkaSecurity = new KafkaSecurityOptions();
 
     PrintStream out = System.out;
     PrintStream err = System.err;
@@ -99,6 +102,8 @@ public class ReplayCommand implements Callable<Integer> {
             }
             return ValidateCommand.INVALID;
         }
+        // --kafka-property wins over the named security options; a bad one is a usage error (exit 2).
+        kafkaSecurity.clientProperties().forEach(kafkaProperties::putIfAbsent);
         long now = System.currentTimeMillis();
         long fromMs = parseTime(from, now);
         long toMs = parseTime(to, now);
@@ -154,12 +159,8 @@ public class ReplayCommand implements Callable<Integer> {
     }
 
     private Set<String> existingTopics() throws Exception {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        kafkaProperties.forEach(p::put);
-        try (Admin admin = Admin.create(p)) {
-            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
-        }
+        // refused credentials or certificates are the user's to fix: one line, exit 2, nothing replayed
+        return io.akmon.flink.config.KafkaAccess.topics(bootstrapServers, kafkaProperties, "the replay");
     }
 
     void print(List<Alert> alerts) throws Exception {

@@ -59,18 +59,29 @@ public final class IndexTemplates {
     /** Puts both families' templates and creates the index of the current period when missing. */
     public static Installed install(EsClient es, EsSinkOptions options, Instant now) {
         Installed result = new Installed();
-        IndexNames names = options.indexNames();
         for (String family : IndexNames.FAMILIES) {
-            String name = names.alias(family);
-            es.call("PUT", "/_index_template/" + name, template(options, family));
-            result.templates.add(name);
-            String index = names.index(family, now.toEpochMilli());
-            if (createIndex(es, index)) {
-                result.indicesCreated.add(index);
-            }
-            result.aliases.add(name);
+            installFamily(es, options, family, now, result);
         }
         return result;
+    }
+
+    /** One family's template, and the index of the current period when missing (e.g. the audit indices). */
+    public static Installed installFamily(EsClient es, EsSinkOptions options, String family, Instant now) {
+        Installed result = new Installed();
+        installFamily(es, options, family, now, result);
+        return result;
+    }
+
+    private static void installFamily(EsClient es, EsSinkOptions options, String family, Instant now, Installed result) {
+        IndexNames names = options.indexNames();
+        String name = names.alias(family);
+        es.call("PUT", "/_index_template/" + name, template(options, family));
+        result.templates.add(name);
+        String index = names.index(family, now.toEpochMilli());
+        if (createIndex(es, index)) {
+            result.indicesCreated.add(index);
+        }
+        result.aliases.add(name);
     }
 
     /** Creates an index (the template supplies mapping and alias); false if it already existed. */

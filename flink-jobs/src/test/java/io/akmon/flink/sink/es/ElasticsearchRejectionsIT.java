@@ -17,6 +17,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -36,46 +37,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * make the job wait, not fail.
  */
 class ElasticsearchRejectionsIT {
-    static EmbeddedElasticsearch es;
+    @RegisterExtension
+    static final EsNode ES = new EsNode();
     static EmbeddedKafka kafka;
-    static EsClient client;
 
     @BeforeAll
     static void start() {
-        es = EmbeddedElasticsearch.start();
-        client = EsClient.connect(es.httpUrl());
         kafka = EmbeddedKafka.start();
     }
 
     @AfterAll
     static void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (es != null) {
-            es.close();
-        }
         if (kafka != null) {
             kafka.close();
         }
-    }
-
-    static EsSinkOptions options(String prefix) {
-        EsSinkOptions o = EsSinkOptions.defaults().hosts(es.httpUrl());
-        o.indexPrefix = prefix;
-        o.bulkActions = 20;
-        o.flushInterval = java.time.Duration.ofMillis(200);
-        o.retentionDays = 0;
-        return o;
-    }
-
-    static Map<String, JsonNode> documents(String alias) {
-        client.call("POST", "/" + alias + "/_refresh", null);
-        JsonNode hits = client.call("POST", "/" + alias + "/_search",
-                Map.of("size", 10_000, "query", Map.of("match_all", Map.of()))).path("hits").path("hits");
-        Map<String, JsonNode> docs = new TreeMap<>();
-        hits.forEach(h -> docs.put(h.path("_id").asText(), h.path("_source")));
-        return docs;
     }
 
     /** A process aggregate whose command name is a single 40 kB term: more than Lucene takes in one keyword. */
@@ -104,7 +79,7 @@ class ElasticsearchRejectionsIT {
 
     @Test
     void aMappingConflictAndATooLargeDocumentAreDeadLetteredWithTheirReasonAndEveryOtherDocumentIsStored() throws Exception {
-        EsSinkOptions options = options("reject");
+        EsSinkOptions options = ES.options("reject");
         options.deadLetterTopic = "reject.deadletter";
         kafka.createTopics(1, options.deadLetterTopic);
         // Six windows around midnight: four on the 24th, two on the 25th.
@@ -112,9 +87,9 @@ class ElasticsearchRejectionsIT {
         int windows = 6;
         AggregateFixtures fixtures = new AggregateFixtures(end, windows);
         long midnight = Instant.parse("2026-11-25T00:00:00Z").toEpochMilli();
-        IndexTemplates.install(client, options, Instant.now()); // so the index below joins the alias
+        IndexTemplates.install(ES.client(), options, Instant.now()); // so the index below joins the alias
         // The conflicting mapping: in the 24th's index, comm is a number, so no process document fits there.
-        client.call("PUT", "/reject-metrics-2026.11.24",
+        ES.client().call("PUT", "/reject-metrics-2026.11.24",
                 Map.of("mappings", Map.of("properties", Map.of("comm", Map.of("type", "long")))));
 
         JobClient job = run(options, ElasticsearchSinks.kafkaDeadLetters(options, kafka.bootstrapServers(), Map.of()),
@@ -130,7 +105,7 @@ class ElasticsearchRejectionsIT {
             }
         }
         assertEquals(4 * AggregateFixtures.HOSTS.length * (AggregateFixtures.PROCESSES + 1), refused.size());
-        assertEquals(expected, documents("reject-metrics"));
+        assertEquals(expected, ES.documents("reject-metrics"));
 
         List<String> letters = KafkaIo.readCommitted(kafka.bootstrapServers(), options.deadLetterTopic);
         assertEquals(refused.size() + 1, letters.size(), "one dead letter per refused document");
@@ -163,28 +138,28 @@ class ElasticsearchRejectionsIT {
 
     @Test
     void anIndexRefusingWritesForNowMakesTheJobWaitAndThenEverythingIsStored() throws Exception {
-        EsSinkOptions options = options("wait");
+        EsSinkOptions options = ES.options("wait");
         long end = Instant.parse("2026-11-24T15:00:05Z").toEpochMilli();
         int windows = 3;
         String index = "wait-metrics-2026.11.24";
-        IndexTemplates.install(client, options, Instant.now());
-        client.call("PUT", "/" + index, Map.of());
-        client.call("PUT", "/" + index + "/_settings", Map.of("index.blocks.read_only_allow_delete", true));
+        IndexTemplates.install(ES.client(), options, Instant.now());
+        ES.client().call("PUT", "/" + index, Map.of());
+        ES.client().call("PUT", "/" + index + "/_settings", Map.of("index.blocks.read_only_allow_delete", true));
         // The fault: this index answers writes with 429 (what a full disk's flood stage does).
         EsClient.EsException refused = org.junit.jupiter.api.Assertions.assertThrows(EsClient.EsException.class,
-                () -> client.call("PUT", "/" + index + "/_doc/probe", Map.of("kind", "probe")));
+                () -> ES.client().call("PUT", "/" + index + "/_doc/probe", Map.of("kind", "probe")));
         assertEquals(429, refused.status, refused.getMessage());
 
         JobClient job = run(options, ElasticsearchSinks.kafkaDeadLetters(options, kafka.bootstrapServers(), Map.of()),
                 end, windows, false);
         Thread.sleep(5000);
         assertFalse(job.getJobStatus().get().isGloballyTerminalState(), "the job waits while the index refuses writes");
-        assertEquals(0, client.get("/" + index + "/_count").path("count").asLong());
+        assertEquals(0, ES.client().get("/" + index + "/_count").path("count").asLong());
 
-        client.call("PUT", "/" + index + "/_settings", "{\"index.blocks.read_only_allow_delete\": null}");
+        ES.client().call("PUT", "/" + index + "/_settings", "{\"index.blocks.read_only_allow_delete\": null}");
         job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
         assertEquals(ElasticsearchSinkIT.expected(new AggregateFixtures(end, windows), windows),
-                documents("wait-metrics"));
+                ES.documents("wait-metrics"));
     }
 
     /**

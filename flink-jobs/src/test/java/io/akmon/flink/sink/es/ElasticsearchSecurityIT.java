@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
-import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,12 +63,7 @@ class ElasticsearchSecurityIT {
     }
 
     static Map<String, JsonNode> documents(String alias) {
-        direct.call("POST", "/" + alias + "/_refresh", null);
-        JsonNode hits = direct.call("POST", "/" + alias + "/_search",
-                Map.of("size", 10_000, "query", Map.of("match_all", Map.of()))).path("hits").path("hits");
-        Map<String, JsonNode> docs = new TreeMap<>();
-        hits.forEach(h -> docs.put(h.path("_id").asText(), h.path("_source")));
-        return docs;
+        return EsNode.documents(direct, alias);
     }
 
     @Test

@@ -1,13 +1,11 @@
 package io.akmon.flink.sink.es;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.akmon.embedded.EmbeddedElasticsearch;
 import io.akmon.flink.aggregate.Aggregate;
 import io.akmon.flink.sink.Json;
 import org.apache.flink.core.execution.JobClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Instant;
 import java.util.List;
@@ -21,43 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Flink Elasticsearch sink against a real Elasticsearch 7.10 node. */
 class ElasticsearchSinkIT {
-    static EmbeddedElasticsearch es;
-    static EsClient client;
-
-    @BeforeAll
-    static void startElasticsearch() {
-        es = EmbeddedElasticsearch.start();
-        client = EsClient.connect(es.httpUrl());
-    }
-
-    @AfterAll
-    static void stopElasticsearch() {
-        if (client != null) {
-            client.close();
-        }
-        if (es != null) {
-            es.close();
-        }
-    }
-
-    static EsSinkOptions options(String prefix) {
-        EsSinkOptions o = EsSinkOptions.defaults().hosts(es.httpUrl());
-        o.indexPrefix = prefix;
-        o.bulkActions = 20;
-        o.flushInterval = java.time.Duration.ofMillis(200);
-        o.retentionDays = 0;
-        return o;
-    }
-
-    /** Every document of a family by id, as stored. */
-    static Map<String, JsonNode> documents(String alias) {
-        client.call("POST", "/" + alias + "/_refresh", null);
-        JsonNode hits = client.call("POST", "/" + alias + "/_search",
-                Map.of("size", 10_000, "query", Map.of("match_all", Map.of()))).path("hits").path("hits");
-        Map<String, JsonNode> docs = new TreeMap<>();
-        hits.forEach(h -> docs.put(h.path("_id").asText(), h.path("_source")));
-        return docs;
-    }
+    @RegisterExtension
+    static final EsNode ES = new EsNode();
 
     static String encode(String id) {
         return java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8);
@@ -76,35 +39,35 @@ class ElasticsearchSinkIT {
 
     @Test
     void writesEachAggregateUnderItsIdIntoTheDailyIndexAndAReplayOverwrites() throws Exception {
-        EsSinkOptions options = options("replay");
+        EsSinkOptions options = ES.options("replay");
         long end = Instant.parse("2026-11-24T12:00:05Z").toEpochMilli();
         int windows = 4;
         AggregateFixtures fixtures = new AggregateFixtures(end, windows);
         SinkPipeline.run(options, end, windows);
 
-        Map<String, JsonNode> first = documents("replay-metrics");
+        Map<String, JsonNode> first = ES.documents("replay-metrics");
         assertEquals(windows * AggregateFixtures.PER_WINDOW,
                 first.values().stream().filter(d -> !d.path("kind").asText().equals(AggregateEmitter.SYSCALL_KIND)).count());
         assertEquals(expected(fixtures, windows), first);
         // Every document sits in the daily index of its own time. Setup also creates the index of the day
         // it runs on, which stays empty here (the fixtures lie on 2026-11-24).
         String day = "replay-metrics-2026.11.24";
-        List<String> indices = Retention.indices(client, "replay-metrics-*");
+        List<String> indices = Retention.indices(ES.client(), "replay-metrics-*");
         assertTrue(indices.contains(day) && indices.size() <= 2, indices.toString());
-        assertEquals(first.size(), client.get("/" + day + "/_count").path("count").asLong());
+        assertEquals(first.size(), ES.client().get("/" + day + "/_count").path("count").asLong());
         for (String other : indices) {
             if (!other.equals(day)) {
-                assertEquals(0, client.get("/" + other + "/_count").path("count").asLong(), other + " holds documents");
+                assertEquals(0, ES.client().get("/" + other + "/_count").path("count").asLong(), other + " holds documents");
             }
         }
 
-        JsonNode proc = client.get("/replay-metrics-2026.11.24/_doc/" + encode("process/10s/node-a/1001/" + fixtures.firstWindow()));
+        JsonNode proc = ES.client().get("/replay-metrics-2026.11.24/_doc/" + encode("process/10s/node-a/1001/" + fixtures.firstWindow()));
         assertEquals(1, proc.path("_version").asLong());
         assertEquals("postgres", proc.path("_source").path("comm").asText());
         assertEquals(1001, proc.path("_source").path("pid").asLong());
 
         // The design's names resolve through field aliases: cpu_usage -> cpu_pct, memory_usage -> rss_bytes.
-        JsonNode busy = client.call("POST", "/replay-metrics/_search", Map.of("size", 0,
+        JsonNode busy = ES.client().call("POST", "/replay-metrics/_search", Map.of("size", 0,
                 "query", Map.of("bool", Map.of("filter", List.of(
                         Map.of("term", Map.of("kind", "process")),
                         Map.of("range", Map.of("cpu_usage", Map.of("gte", 25)))))),
@@ -115,9 +78,9 @@ class ElasticsearchSinkIT {
 
         // The whole run again (a replay after a failure): same ids, same content, no second copy.
         SinkPipeline.run(options, end, windows);
-        Map<String, JsonNode> second = documents("replay-metrics");
+        Map<String, JsonNode> second = ES.documents("replay-metrics");
         assertEquals(first, second);
-        assertEquals(2, client.get("/replay-metrics-2026.11.24/_doc/" + encode("process/10s/node-a/1001/" + fixtures.firstWindow())).path("_version").asLong());
+        assertEquals(2, ES.client().get("/replay-metrics-2026.11.24/_doc/" + encode("process/10s/node-a/1001/" + fixtures.firstWindow())).path("_version").asLong());
     }
 
     @Test
@@ -125,7 +88,7 @@ class ElasticsearchSinkIT {
         long end = Instant.parse("2026-11-24T13:00:05Z").toEpochMilli();
         int windows = 20;
         int total = expected(new AggregateFixtures(end, windows), windows).size();
-        EsSinkOptions options = options("outage");
+        EsSinkOptions options = ES.options("outage");
         JobClient job = SinkPipeline.start(options, end, windows, 40);
 
         // Wait until part of the run is stored, then take Elasticsearch away while the job runs.
@@ -133,7 +96,7 @@ class ElasticsearchSinkIT {
         int stored = 0;
         while (System.nanoTime() < deadline) {
             try {
-                stored = documents("outage-metrics").size();
+                stored = ES.documents("outage-metrics").size();
             } catch (EsClient.EsException e) {
                 stored = 0;
             }
@@ -143,13 +106,13 @@ class ElasticsearchSinkIT {
             Thread.sleep(100);
         }
         assertTrue(stored >= total / 4 && stored < total, "stored before the outage: " + stored);
-        es.stop();
+        ES.node().stop();
         Thread.sleep(4000);
         assertFalse(job.getJobStatus().get().isGloballyTerminalState(), "the job keeps running through the outage");
-        es.restart();
+        ES.node().restart();
 
         job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
-        Map<String, JsonNode> after = documents("outage-metrics");
+        Map<String, JsonNode> after = ES.documents("outage-metrics");
         assertEquals(total, after.size());
         assertEquals(expected(new AggregateFixtures(end, windows), windows), after);
     }

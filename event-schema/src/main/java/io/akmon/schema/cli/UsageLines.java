@@ -1,20 +1,21 @@
-package io.akmon.agent.cli;
+package io.akmon.schema.cli;
 
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 
 /**
- * Bad usage answered with one line that names the problem and the fix, exit 2: an unknown flag (with
- * the flags it may have meant), a value that does not convert, a missing parameter.
+ * How every akmon command answers bad usage: one line {@code <command>: <problem>; fix: <fix>} and exit
+ * {@value #EXIT_USAGE}, for an unknown flag (with the flags it may have meant), a value that does not
+ * convert, a missing parameter, or a value a command checks itself.
  */
-public final class UsageErrors {
+public final class UsageLines {
     public static final int EXIT_USAGE = 2;
 
-    private UsageErrors() {
+    private UsageLines() {
     }
 
-    /** Installs the one-line handler on a command line and the subcommands it has now. */
+    /** Installs the one-line answer to the parser's errors on a command line and the subcommands it has now. */
     public static CommandLine install(CommandLine cl) {
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
@@ -37,9 +38,12 @@ public final class UsageErrors {
         return own.startsWith(outer + " ") ? own : outer + " " + own;
     }
 
-    /** {@code <command>: <problem>; fix: <fix>} */
+    /** {@code <command>: <problem>; fix: <fix>}; a problem that names its own fix keeps it. */
     public static String line(String command, Exception e) {
         String problem = e.getMessage() == null ? "bad usage" : e.getMessage().lines().findFirst().orElse("bad usage").trim();
+        if (problem.contains("; fix: ")) {
+            return command + ": " + problem;
+        }
         String fix = command + " --help lists every option";
         if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             fix = "did you mean " + String.join(" or ", u.getSuggestions()) + "? " + fix;

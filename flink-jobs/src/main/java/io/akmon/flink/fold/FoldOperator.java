@@ -352,7 +352,11 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             }
             if (ProcessFold.isProcessRecord(e)) {
                 emit(r.documents.process(host, e.pid, start, end, r.state(start, r.processes).get(e.pid),
-                        history.resident(e.pid), h.coverage), r.max(start));
+                        history.resident(e.pid), history.context(e.pid), h.coverage), r.max(start));
+            }
+            if ("fork".equals(e.type) && e.ppid > 0 && e.ppid != e.pid) { // the parent's children_forked
+                emit(r.documents.process(host, e.ppid, start, end, r.state(start, r.processes).get(e.ppid),
+                        history.resident(e.ppid), history.context(e.ppid), h.coverage), r.max(start));
             }
             if (!p.disks.isEmpty()) {
                 emit(r.documents.disk(host, e.device, start, end, r.state(start, r.disks).get(e.device), h.coverage),
@@ -415,13 +419,14 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             Set<Integer> shown = new HashSet<>();
             for (Map.Entry<Integer, ProcessFold> p : r.state(start, r.processes).entries()) {
                 emit(r.documents.process(host, p.getKey(), start, end, p.getValue(), history.resident(p.getKey()),
-                        h.coverage), time);
+                        history.context(p.getKey()), h.coverage), time);
                 shown.add(p.getKey());
             }
             // Live processes without a record in the window still hold their memory.
             for (Integer pid : history.residentPids()) {
                 if (!shown.contains(pid)) {
-                    emit(r.documents.process(host, pid, start, end, null, history.resident(pid), h.coverage), time);
+                    emit(r.documents.process(host, pid, start, end, null, history.resident(pid), history.context(pid),
+                            h.coverage), time);
                 }
             }
             for (Map.Entry<String, DiskFigures> d : r.state(start, r.disks).entries()) {

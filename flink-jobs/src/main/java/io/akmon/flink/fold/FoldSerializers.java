@@ -104,10 +104,13 @@ public final class FoldSerializers {
         private static final long serialVersionUID = 1L;
         public static final ProcessFoldSerializer INSTANCE = new ProcessFoldSerializer();
 
-        /** 2: the file changes and file I/O per process follow the disk histogram. */
+        /**
+         * 2: the file changes and file I/O per process follow the disk histogram. 3: then the children
+         * forked and the process context (parent, image, start).
+         */
         @Override
         protected int format() {
-            return 2;
+            return 3;
         }
 
         @Override
@@ -132,6 +135,15 @@ public final class FoldSerializers {
             writeLongs(p.diskLatencyHistUs, out);
             writeArrayMap(p.fileOps, out); // format 2
             writeArrayMap(p.fileIo, out);
+            out.writeLong(p.childrenForked); // format 3
+            out.writeLong(p.parentTs);
+            out.writeInt(p.ppid);
+            out.writeLong(p.imageTs);
+            writeString(p.exe, out);
+            writeStrings(p.argv, out);
+            writeString(p.uid, out);
+            out.writeBoolean(p.imageFromProc);
+            out.writeLong(p.startTs);
         }
 
         @Override
@@ -171,6 +183,17 @@ public final class FoldSerializers {
             p.diskLatencyHistUs = readLongs(in);
             p.fileOps = format >= 2 ? readArrayMap(in) : null;
             p.fileIo = format >= 2 ? readArrayMap(in) : null;
+            if (format >= 3) {
+                p.childrenForked = in.readLong();
+                p.parentTs = in.readLong();
+                p.ppid = in.readInt();
+                p.imageTs = in.readLong();
+                p.exe = readString(in);
+                p.argv = readStrings(in);
+                p.uid = readString(in);
+                p.imageFromProc = in.readBoolean();
+                p.startTs = in.readLong();
+            }
             return p;
         }
 

@@ -110,6 +110,8 @@ final class ReferenceAggregation {
             Set<Integer> exited = new HashSet<>();
             // pid -> {latest RSS sample, its name}: carried into every later window until the process exits.
             Map<Integer, Object[]> resident = new TreeMap<>();
+            Map<Integer, Event> forked = new HashMap<>();
+            Set<Integer> execd = new HashSet<>();
             for (Map.Entry<Long, List<Event>> w : h.getValue().entrySet()) {
                 long start = w.getKey();
                 List<Event> es = w.getValue();
@@ -152,6 +154,29 @@ final class ReferenceAggregation {
                     }
                     if (!d.has("rss_bytes")) {
                         d.put("rss_bytes", (Long) r.getValue()[0]);
+                    }
+                }
+                // A parent's children are the window's fork records naming it as ppid; a parent without
+                // records of its own has a document for them.
+                Map<Integer, Long> children = new TreeMap<>();
+                es.stream().filter(e -> e.type.equals("fork") && e.ppid > 0 && e.ppid != e.pid)
+                        .forEach(e -> children.merge(e.ppid, 1L, Long::sum));
+                for (Map.Entry<Integer, Long> c : children.entrySet()) {
+                    pdocs.computeIfAbsent(c.getKey(), pid -> process(res, host, pid, start, size, List.of(), coverage))
+                            .put("children_forked", c.getValue());
+                }
+                // Every document of a process after its fork names its parent and start.
+                // and, from its exec on, that its image came from the exec (the stream's execs name no file).
+                es.stream().filter(e -> e.type.equals("fork")).forEach(e -> forked.put(e.pid, e));
+                es.stream().filter(e -> e.type.equals("exec")).forEach(e -> execd.add(e.pid));
+                for (Map.Entry<Integer, ObjectNode> d : pdocs.entrySet()) {
+                    Event fork = forked.get(d.getKey());
+                    if (fork != null) {
+                        d.getValue().put("ppid", fork.ppid);
+                        d.getValue().put("start_ts", fork.ts);
+                    }
+                    if (execd.contains(d.getKey())) {
+                        d.getValue().put("context_source", "exec");
                     }
                 }
                 pdocs.values().forEach(d -> docs.put(d.get("id").asText(), d));
@@ -333,7 +358,8 @@ final class ReferenceAggregation {
                 a.addObject().put("name", x.getKey()).put("count", x.getValue()[0]).put("errors", x.getValue()[1]);
             }
         }
-        n.put("forks", es.stream().filter(e -> e.type.equals("fork")).count());
+        n.put("started_by_fork", es.stream().filter(e -> e.type.equals("fork")).count());
+        n.put("children_forked", 0);
         n.put("execs", es.stream().filter(e -> e.type.equals("exec")).count());
         Event exit = null;
         for (Event e : es) {

@@ -36,8 +36,10 @@ import static io.akmon.flink.testing.Records.syscall;
 public final class SavepointFixture {
     /** The fixture of state format 1: no host CPU and memory figures, no memory samples carried across windows. */
     public static final String FORMAT_1 = "savepoints/fold-operator-format-1.snapshot";
-    /** The fixture of state format 2 (this build). */
+    /** The fixture of state format 2: no process context, no children forked. */
     public static final String FORMAT_2 = "savepoints/fold-operator-format-2.snapshot";
+    /** The fixture of state format 3 (this build): process context and children forked. */
+    public static final String FORMAT_3 = "savepoints/fold-operator-format-3.snapshot";
     public static final List<Duration> SIZES = List.of(Duration.ofSeconds(10), Duration.ofMinutes(1));
     public static final Duration LATENESS = Duration.ofSeconds(5);
     public static final Duration PROCESS_IDLE = Duration.ofMinutes(10);
@@ -112,7 +114,7 @@ public final class SavepointFixture {
             feed(h, stream, 0, split(stream));
             h.prepareSnapshotPreBarrier(1);
             var snapshot = h.snapshotWithLocalState(1, 1, SavepointType.savepoint(SavepointFormatType.CANONICAL));
-            Path file = dir.resolve(Path.of(FORMAT_2).getFileName());
+            Path file = dir.resolve(Path.of(FORMAT_3).getFileName());
             OperatorSnapshotUtil.writeStateHandle(snapshot.getJobManagerOwnedState(), file.toString());
             System.out.println("wrote " + file + " (" + Files.size(file) + " bytes) after " + split(stream)
                     + " records and " + h.extractOutputValues().size() + " documents, e.g. "

@@ -31,7 +31,10 @@ public final class FactSchema {
         numbers(common, "cpu", "seq", "ts", "pid");
 
         event(common, "fork").putAll(numbers(new LinkedHashMap<>(), "ppid"));
-        event(common, "exec").putAll(numbers(new LinkedHashMap<>(), "ppid"));
+        Map<String, Kind> exec = event(common, "exec");
+        numbers(exec, "ppid");
+        // argv: the arguments joined by single spaces; uid: a number, or a token when anonymised.
+        strings(exec, "uid", "filename", "argv");
         Map<String, Kind> exit = event(common, "exit");
         numbers(exit, "ppid", "exit_code", "signal", "lifetime_ns");
         exit.put("core_dumped", Kind.BOOLEAN);

@@ -22,6 +22,8 @@ public final class FactSchema {
     public static final String HOST_WINDOW = HostAggregate.KIND + WINDOW_SUFFIX;
     public static final String DISK_WINDOW = DiskAggregate.KIND + WINDOW_SUFFIX;
     public static final String CONNECTION_WINDOW = ConnectionAggregate.KIND + WINDOW_SUFFIX;
+    /** A process's session document (its life so far, or its whole life once it exited). */
+    public static final String PROCESS_SESSION = "process_session";
 
     private static final Map<String, Map<String, Kind>> TYPES = new LinkedHashMap<>();
 
@@ -60,6 +62,7 @@ public final class FactSchema {
         numbers(aggregate(HOST_WINDOW, HostAggregate.class), "net_bits_per_sec");
         numbers(aggregate(DISK_WINDOW, DiskAggregate.class), "iops");
         numbers(aggregate(CONNECTION_WINDOW, ConnectionAggregate.class), "net_bits_per_sec");
+        aggregate(PROCESS_SESSION, io.akmon.flink.aggregate.SessionAggregate.class);
     }
 
     private FactSchema() {
@@ -77,7 +80,7 @@ public final class FactSchema {
 
     public static boolean isAggregate(String type) {
         return type.equals(PROCESS_WINDOW) || type.equals(HOST_WINDOW) || type.equals(DISK_WINDOW)
-                || type.equals(CONNECTION_WINDOW);
+                || type.equals(CONNECTION_WINDOW) || type.equals(PROCESS_SESSION);
     }
 
     private static Map<String, Kind> event(Map<String, Kind> common, String type) {

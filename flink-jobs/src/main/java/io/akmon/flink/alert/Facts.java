@@ -59,7 +59,8 @@ public final class Facts {
         if (kind == null || !kind.isTextual() || ts == null || !ts.canConvertToLong()) {
             return null;
         }
-        Fact f = new Fact(kind.asText() + FactSchema.WINDOW_SUFFIX, ts.asLong());
+        Fact f = new Fact(io.akmon.flink.aggregate.SessionAggregate.KIND.equals(kind.asText()) ? FactSchema.PROCESS_SESSION
+                : kind.asText() + FactSchema.WINDOW_SUFFIX, ts.asLong());
         for (Iterator<Map.Entry<String, JsonNode>> it = doc.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();

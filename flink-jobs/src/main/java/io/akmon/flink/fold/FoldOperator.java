@@ -86,6 +86,9 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     private transient StreamRecord<Aggregate> out;
     private transient Counter duplicates;
     private transient Counter lateRecords;
+    private transient Sessions sessions;
+    /** The resolution at whose windows live sessions are emitted: 1 min, else the largest. */
+    private transient int rollUp;
 
     public FoldOperator(List<Duration> sizes, Duration allowedLateness, Duration dedupHold, Duration streamIdle,
                         Duration processIdle) {
@@ -189,6 +192,13 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
         out = new StreamRecord<>(null);
         duplicates = getMetricGroup().counter("duplicates");
         lateRecords = getMetricGroup().counter("lateRecords");
+        sessions = new Sessions(sizes[0], processIdleMillis);
+        rollUp = sizes.length - 1;
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] == 60_000) {
+                rollUp = i;
+            }
+        }
     }
 
     private String host() {
@@ -275,10 +285,13 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     void flush() throws Exception {
         for (Map.Entry<String, Map<Long, WindowPartial>> h : batch.entrySet()) {
             setCurrentKey(h.getKey());
-            for (Map.Entry<Long, WindowPartial> w : h.getValue().entrySet()) {
+            Sessions.Host s = sessionsOf(h.getKey());
+            // In window order, so a reused pid's earlier life ends before the next one starts.
+            for (Map.Entry<Long, WindowPartial> w : new java.util.TreeMap<>(h.getValue()).entrySet()) {
                 for (Resolution r : resolutions) {
                     merge(r, r.start(w.getKey()), w.getValue());
                 }
+                sessions.add(s, w.getKey(), w.getValue().processes);
             }
             dirty.add(h.getKey());
         }
@@ -291,6 +304,17 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             }
         }
         dirty.clear();
+    }
+
+    /** The current host's sessions; documents emitted with the base resolution's context of each process. */
+    private Sessions.Host sessionsOf(String host) throws Exception {
+        return new Sessions.Host(host, getPartitionedState(Sessions.DESCRIPTOR), pid -> {
+            try {
+                return history(resolutions[0]).context(pid);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, a -> emit(a, Math.max(watermark, a.windowEnd - 1)));
     }
 
     private void merge(Resolution r, long start, WindowPartial p) throws Exception {
@@ -334,6 +358,9 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
 
     /** A record for an emitted window, within the allowed lateness: update state, re-emit at once. */
     private void lateRecord(Event e, String streamKey, String host) throws Exception {
+        WindowPartial single = new WindowPartial();
+        single.add(e, streamKey);
+        sessions.add(sessionsOf(host), resolutions[0].start(e.timestampMillis()), single.processes);
         for (Resolution r : resolutions) {
             long start = r.start(e.timestampMillis());
             long highestBefore = highestSeq(r, start, streamKey);
@@ -429,6 +456,12 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
                             h.coverage), time);
                 }
             }
+            if (r.index == 0) {
+                sessions.windowEmitted(sessionsOf(host), start, r.state(start, r.processes).keys(), h.coverage);
+            }
+            if (r.index == rollUp) {
+                sessions.rollUp(sessionsOf(host));
+            }
             for (Map.Entry<String, DiskFigures> d : r.state(start, r.disks).entries()) {
                 emit(r.documents.disk(host, d.getKey(), start, end, d.getValue(), h.coverage), time);
             }
@@ -443,6 +476,10 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             }
         }
         if (time == r.max(start) + latenessMillis) {
+            if (r.index == 0) {
+                HostHistory history = history(r);
+                sessions.expire(sessionsOf(host()), start + r.size, time, pid -> history.resident(pid) != null);
+            }
             r.state(start, r.totals).clear();
             r.state(start, r.processes).clear();
             r.state(start, r.disks).clear();
@@ -458,6 +495,7 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             streams.remove(host);
             dirty.remove(host);
             getPartitionedState(streamsDescriptor).clear();
+            sessions.clear(sessionsOf(host));
             for (Resolution r : resolutions) {
                 getPartitionedState(r.history).clear();
             }

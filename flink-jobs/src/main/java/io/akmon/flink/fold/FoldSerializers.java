@@ -208,4 +208,48 @@ public final class FoldSerializers {
             }
         }
     }
+
+    /** {@link SessionFold}, one per host and pid. */
+    public static final class SessionFoldSerializer extends StateSerializer<SessionFold> {
+        private static final long serialVersionUID = 1L;
+        public static final SessionFoldSerializer INSTANCE = new SessionFoldSerializer();
+
+        @Override
+        public SessionFold createInstance() {
+            return new SessionFold();
+        }
+
+        @Override
+        protected void write(SessionFold s, DataOutputView out) throws IOException {
+            ProcessFoldSerializer.INSTANCE.serialize(s.life, out);
+            out.writeLong(s.firstStart);
+            out.writeLong(s.lastEnd);
+            out.writeDouble(s.coverage);
+            out.writeBoolean(s.changed);
+            out.writeBoolean(s.emitted);
+        }
+
+        @Override
+        protected SessionFold read(int format, DataInputView in) throws IOException {
+            SessionFold s = new SessionFold();
+            s.life = ProcessFoldSerializer.INSTANCE.deserialize(in);
+            s.firstStart = in.readLong();
+            s.lastEnd = in.readLong();
+            s.coverage = in.readDouble();
+            s.changed = in.readBoolean();
+            s.emitted = in.readBoolean();
+            return s;
+        }
+
+        @Override
+        public TypeSerializerSnapshot<SessionFold> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<SessionFold> {
+            public Snapshot() {
+                super(() -> INSTANCE);
+            }
+        }
+    }
 }

@@ -85,6 +85,86 @@ final class ReferenceAggregation {
         return n;
     }
 
+    /** Figures a session sums over its process's windows, and the one it takes the maximum of. */
+    private static final List<String> SESSION_SUMS = List.of("records", "on_cpu_ns", "page_faults", "oom_kills",
+            "disk_read_bytes", "disk_write_bytes", "disk_read_ops", "disk_write_ops", "net_bytes_sent",
+            "net_bytes_received", "net_retransmits", "connections_opened", "connections_closed", "syscall_count",
+            "syscall_errors", "children_forked", "execs");
+
+    /**
+     * The session documents, held to the process documents of the base windows ({@code base}, as
+     * {@link #documents} gives them): every total the sum of the windows' figures, the peak RSS their max,
+     * the top syscalls those of the summed counts, the span and coverage those of the windows with records
+     * of the process (or children it forked).
+     */
+    Map<String, ObjectNode> sessions(Map<String, ObjectNode> base) {
+        Map<String, List<ObjectNode>> byProcess = new TreeMap<>();
+        for (ObjectNode d : base.values()) {
+            if (d.get("kind").asText().equals("process")
+                    && (d.get("records").asLong() > 0 || d.get("children_forked").asLong() > 0)) {
+                byProcess.computeIfAbsent(d.get("host").asText() + "/" + d.get("pid").asInt(), k -> new ArrayList<>()).add(d);
+            }
+        }
+        Map<String, ObjectNode> out = new TreeMap<>();
+        for (List<ObjectNode> windows : byProcess.values()) {
+            windows.sort(Comparator.comparingLong(d -> d.get("timestamp").asLong()));
+            ObjectNode first = windows.get(0);
+            ObjectNode last = windows.get(windows.size() - 1);
+            String host = first.get("host").asText();
+            int pid = first.get("pid").asInt();
+            ObjectNode n = Json.MAPPER.createObjectNode();
+            n.put("id", "session/lifetime/" + host + "/" + pid + "/" + first.get("timestamp").asLong());
+            n.put("kind", "session");
+            n.put("resolution", "lifetime");
+            n.put("timestamp", first.get("timestamp").asLong());
+            n.put("window_end", last.get("window_end").asLong());
+            n.put("host", host);
+            n.put("coverage", windows.stream().mapToDouble(d -> d.get("coverage").asDouble()).min().getAsDouble());
+            n.put("pid", pid);
+            for (ObjectNode d : windows) {
+                if (d.get("records").asLong() > 0 && d.has("comm")) {
+                    n.put("comm", d.get("comm").asText());
+                }
+            }
+            for (String f : List.of("ppid", "start_ts", "context_source")) {
+                if (last.has(f)) {
+                    n.set(f, last.get(f));
+                }
+            }
+            for (String f : SESSION_SUMS) {
+                n.put(f, windows.stream().mapToLong(d -> d.get(f).asLong()).sum());
+            }
+            n.put("cpu_seconds", n.get("on_cpu_ns").asLong() / 1e9);
+            n.put("rss_max_bytes", windows.stream().mapToLong(d -> d.get("rss_max_bytes").asLong()).max().getAsLong());
+            Map<String, long[]> calls = new TreeMap<>();
+            for (ObjectNode d : windows) {
+                d.get("syscalls").forEach(c -> {
+                    long[] v = calls.computeIfAbsent(c.get("name").asText(), k -> new long[2]);
+                    v[0] += c.get("count").asLong();
+                    v[1] += c.get("errors").asLong();
+                });
+            }
+            List<Map.Entry<String, long[]>> ranked = new ArrayList<>(calls.entrySet());
+            ranked.sort(Comparator.comparingLong((Map.Entry<String, long[]> x) -> -x.getValue()[0]).thenComparing(Map.Entry::getKey));
+            ArrayNode top = n.putArray("top_syscalls");
+            for (Map.Entry<String, long[]> x : ranked.subList(0, Math.min(10, ranked.size()))) {
+                top.addObject().put("name", x.getKey()).put("count", x.getValue()[0]).put("errors", x.getValue()[1]);
+            }
+            ObjectNode exit = windows.stream().filter(d -> d.get("exited").asBoolean()).reduce((a, b) -> b).orElse(null);
+            n.put("exited", exit != null);
+            if (exit != null) {
+                Event record = records.stream().filter(e -> e.type.equals("exit") && e.host.equals(host) && e.pid == pid)
+                        .max(Comparator.comparingLong(e -> e.ts)).orElseThrow();
+                n.put("end_ts", record.ts);
+                for (String f : List.of("exit_code", "exit_signal", "core_dumped", "lifetime_ns")) {
+                    n.set(f, exit.get(f));
+                }
+            }
+            out.put(n.get("id").asText(), n);
+        }
+        return out;
+    }
+
     Map<String, ObjectNode> documents(long size, String res) {
         // By host and window, in window order.
         Map<String, TreeMap<Long, List<Event>>> byHost = new TreeMap<>();

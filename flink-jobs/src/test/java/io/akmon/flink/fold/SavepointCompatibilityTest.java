@@ -44,6 +44,9 @@ class SavepointCompatibilityTest {
         int split = SavepointFixture.split(stream);
         try (KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h = SavepointFixture.harness()) {
             SavepointFixture.feed(h, stream, 0, split);
+            // A checkpoint at the split point, as the fixture's savepoint was taken, without a failure: its
+            // flush may emit (a session ended by a reused pid) before the split, as it did in the fixture's run.
+            h.prepareSnapshotPreBarrier(1);
             int before = h.extractOutputValues().size();
             SavepointFixture.feed(h, stream, split, stream.size());
             h.processWatermark(Long.MAX_VALUE - 1);
@@ -78,6 +81,7 @@ class SavepointCompatibilityTest {
         assertTrue(expected.stream().anyMatch(d -> d.contains("\"kind\":\"host\"")));
         assertTrue(expected.stream().anyMatch(d -> d.contains("\"children_forked\":1")), "parents count children");
         assertTrue(expected.stream().anyMatch(d -> d.contains("\"ppid\":1")), "children name their parent");
+        assertTrue(expected.stream().anyMatch(d -> d.contains("\"kind\":\"session\"")), "sessions continue");
         assertEquals(expected, restored(SavepointFixture.FORMAT_3));
     }
 
@@ -86,13 +90,17 @@ class SavepointCompatibilityTest {
             "children_forked");
 
     /**
-     * Without what format 3 added: the context fields of process documents, and the documents of parents
-     * that are there only for the children they forked (no record of their own, no memory).
+     * Without what format 3 added: the context fields of process documents, the documents of parents
+     * that are there only for the children they forked (no record of their own, no memory), and the
+     * session documents (earlier formats kept no sessions).
      */
     private static List<String> withoutContext(List<String> docs) throws Exception {
         List<String> out = new ArrayList<>();
         for (String d : docs) {
             ObjectNode n = (ObjectNode) Json.MAPPER.readTree(d);
+            if ("session".equals(n.path("kind").asText())) {
+                continue;
+            }
             if ("process".equals(n.path("kind").asText())) {
                 if (n.path("records").asLong() == 0 && n.path("children_forked").asLong() > 0 && !n.has("rss_bytes")) {
                     continue;

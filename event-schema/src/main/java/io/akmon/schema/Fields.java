@@ -146,6 +146,8 @@ public final class Fields {
     // Loss.
     public static final String LOST = "lost";
     public static final String SOURCE = "source";
+    /** On a map-full loss: the CPU whose map update failed (the record itself is on the agent's stream). */
+    public static final String SOURCE_CPU = "source_cpu";
 
     private Fields() {
     }

@@ -178,7 +178,7 @@ public final class RecordParser implements Serializable {
             case LOST -> {
                 e.source = requiredText(r, Fields.SOURCE);
                 e.lost = requiredLong(r, Fields.LOST);
-                e.sourceCpu = (int) optionalLong(r, "source_cpu", -1);
+                e.sourceCpu = (int) optionalLong(r, Fields.SOURCE_CPU, -1);
             }
             case FILE -> {
                 e.op = requiredText(r, Fields.OP);

@@ -32,6 +32,12 @@ public final class Fields {
     public static final String SIGNAL = "signal";
     public static final String CORE_DUMPED = "core_dumped";
     public static final String LIFETIME_NS = "lifetime_ns";
+    /**
+     * On an {@code initial} memory sample: when the process started, ns since the Unix epoch, from
+     * {@code /proc/<pid>/stat} (with {@link #PPID}, {@link #UID}, {@link #FILENAME} from the exe link
+     * and {@link #ARGV} from the cmdline, redacted as on exec records).
+     */
+    public static final String START_TS = "start_ts";
 
     // Interval records (syscall, cpu, memory, disk, net stats).
     public static final String INTERVAL_NS = "interval_ns";
@@ -140,6 +146,8 @@ public final class Fields {
     // Loss.
     public static final String LOST = "lost";
     public static final String SOURCE = "source";
+    /** On a map-full loss: the CPU whose map update failed (the record itself is on the agent's stream). */
+    public static final String SOURCE_CPU = "source_cpu";
 
     private Fields() {
     }

@@ -216,7 +216,8 @@ public final class Agent implements AutoCloseable {
             sources.add(new HostSampler(stream)); // the host's share of the cpu and memory families
         }
         if (families.contains(Probe.Family.MEMORY)) {
-            sources.add(new InitialMemory(stream, InitialMemory.filter(settings.pids, settings.comms, settings.cgroups)));
+            sources.add(new InitialMemory(stream, InitialMemory.filter(settings.pids, settings.comms, settings.cgroups),
+                    settings.argvMax));
         }
         return sources;
     }

@@ -43,6 +43,19 @@ class CompleteMemoryIT {
                 }
                 List<Event> samples = samples(run, w.pid());
                 assertEquals(Boolean.TRUE, samples.get(0).get(Fields.INITIAL), "read from /proc at start: " + samples.get(0));
+                // It also says who the process is, as /proc does: parent, binary, command line, start.
+                Event first = samples.get(0);
+                java.nio.file.Path proc = java.nio.file.Path.of("/proc", Integer.toString(w.pid()));
+                String stat = java.nio.file.Files.readString(proc.resolve("stat"));
+                long ppid = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+                assertEquals(ppid, first.getLong(Fields.PPID));
+                assertEquals(java.nio.file.Files.readSymbolicLink(proc.resolve("exe")).toString(), first.get(Fields.FILENAME));
+                String cmdline = new String(java.nio.file.Files.readAllBytes(proc.resolve("cmdline")),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                assertEquals(List.of(cmdline.split("\0")), first.get(Fields.ARGV));
+                long start = first.getLong(Fields.START_TS);
+                assertTrue(start <= first.tsNs() && start > first.tsNs() - 600_000_000_000L,
+                        "started before the agent's first drain: " + start + " vs " + first.tsNs());
                 assertTrue(samples.get(0).getLong(Fields.RSS_MAX_BYTES) >= samples.get(0).getLong(Fields.RSS_BYTES));
                 assertEquals(1, samples.size(), "its RSS did not change: one record, not one per drain: " + samples);
                 run.finishAndDrain();

@@ -43,6 +43,7 @@ public final class AggregateTypeInfo extends SerializerTypeInfo<Aggregate> {
             case DiskAggregate.KIND -> DiskAggregate.class;
             case ConnectionAggregate.KIND -> ConnectionAggregate.class;
             case ClusterAggregate.KIND -> ClusterAggregate.class;
+            case SessionAggregate.KIND -> SessionAggregate.class;
             default -> throw new IOException("unknown aggregate kind '" + kind + "'");
         };
     }

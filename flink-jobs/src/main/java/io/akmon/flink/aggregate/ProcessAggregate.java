@@ -13,6 +13,17 @@ public class ProcessAggregate extends Aggregate {
     public String comm;
     public long records;
 
+    /** Who the process is, carried from the window that said it; null where unknown. */
+    public Integer ppid;
+    public String exe;
+    public List<String> argv;
+    /** A number, or a token when the agent anonymises uids. */
+    public String uid;
+    /** Process start, ns since the epoch. */
+    public Long startTs;
+    /** Where exe, argv and uid come from: exec, proc (read at agent start: older than the agent), parent (forked, no exec since). */
+    public String contextSource;
+
     public long onCpuNs;
     public double cpuSeconds;
     public double cpuPct;
@@ -61,7 +72,10 @@ public class ProcessAggregate extends Aggregate {
     public long otherReadBytes;
     public long otherWriteBytes;
 
-    public long forks;
+    /** Fork records of this process itself: 1 in the window it was born, else 0. */
+    public long startedByFork;
+    /** Fork records whose parent is this process: the children it forked in the window. */
+    public long childrenForked;
     public long execs;
     public boolean exited;
     public Integer exitCode;
@@ -70,6 +84,21 @@ public class ProcessAggregate extends Aggregate {
     public Long lifetimeNs;
 
     public ProcessAggregate() {
+    }
+
+    /** Sets the context fields from what the host's history knows of the process. */
+    public void context(io.akmon.flink.emit.ProcessContext c) {
+        if (c == null) {
+            return;
+        }
+        ppid = c.ppid > 0 ? c.ppid : null;
+        startTs = c.startTs > 0 ? c.startTs : null;
+        if (c.source != null) {
+            contextSource = c.source;
+            exe = c.exe;
+            argv = c.argv == null ? null : List.of(c.argv);
+            uid = c.uid;
+        }
     }
 
     private static long io(ProcessFold f, String kindOp, int field) {
@@ -130,7 +159,8 @@ public class ProcessAggregate extends Aggregate {
             a.otherReadBytes = io(f, "other/read", 1);
             a.otherWriteBytes = io(f, "other/write", 1);
         }
-        a.forks = f.forks;
+        a.startedByFork = f.forks;
+        a.childrenForked = f.childrenForked;
         a.execs = f.execs;
         if (f.has(ProcessFold.EXIT)) {
             a.exited = true;

@@ -22,6 +22,8 @@ public final class FactSchema {
     public static final String HOST_WINDOW = HostAggregate.KIND + WINDOW_SUFFIX;
     public static final String DISK_WINDOW = DiskAggregate.KIND + WINDOW_SUFFIX;
     public static final String CONNECTION_WINDOW = ConnectionAggregate.KIND + WINDOW_SUFFIX;
+    /** A process's session document (its life so far, or its whole life once it exited). */
+    public static final String PROCESS_SESSION = "process_session";
 
     private static final Map<String, Map<String, Kind>> TYPES = new LinkedHashMap<>();
 
@@ -31,7 +33,10 @@ public final class FactSchema {
         numbers(common, "cpu", "seq", "ts", "pid");
 
         event(common, "fork").putAll(numbers(new LinkedHashMap<>(), "ppid"));
-        event(common, "exec").putAll(numbers(new LinkedHashMap<>(), "ppid"));
+        Map<String, Kind> exec = event(common, "exec");
+        numbers(exec, "ppid");
+        // argv: the arguments joined by single spaces; uid: a number, or a token when anonymised.
+        strings(exec, "uid", "filename", "argv");
         Map<String, Kind> exit = event(common, "exit");
         numbers(exit, "ppid", "exit_code", "signal", "lifetime_ns");
         exit.put("core_dumped", Kind.BOOLEAN);
@@ -57,6 +62,7 @@ public final class FactSchema {
         numbers(aggregate(HOST_WINDOW, HostAggregate.class), "net_bits_per_sec");
         numbers(aggregate(DISK_WINDOW, DiskAggregate.class), "iops");
         numbers(aggregate(CONNECTION_WINDOW, ConnectionAggregate.class), "net_bits_per_sec");
+        aggregate(PROCESS_SESSION, io.akmon.flink.aggregate.SessionAggregate.class);
     }
 
     private FactSchema() {
@@ -74,7 +80,7 @@ public final class FactSchema {
 
     public static boolean isAggregate(String type) {
         return type.equals(PROCESS_WINDOW) || type.equals(HOST_WINDOW) || type.equals(DISK_WINDOW)
-                || type.equals(CONNECTION_WINDOW);
+                || type.equals(CONNECTION_WINDOW) || type.equals(PROCESS_SESSION);
     }
 
     private static Map<String, Kind> event(Map<String, Kind> common, String type) {
@@ -96,7 +102,8 @@ public final class FactSchema {
                         : t == boolean.class || t == Boolean.class ? Kind.BOOLEAN
                         : t.isPrimitive() || Number.class.isAssignableFrom(t) ? Kind.NUMBER : null;
                 if (k != null) {
-                    m.put(snake(f.getName()), k);
+                    com.fasterxml.jackson.annotation.JsonProperty named = f.getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+                    m.put(named != null && !named.value().isEmpty() ? named.value() : snake(f.getName()), k);
                 }
             }
         }

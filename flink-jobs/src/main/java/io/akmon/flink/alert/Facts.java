@@ -18,7 +18,9 @@ public final class Facts {
                 .with("type", e.type).with("host", e.host).with("boot_id", e.bootId).with("cpu", (long) e.cpu)
                 .with("seq", e.seq).with("ts", e.ts).with("pid", (long) e.pid).with("comm", e.comm);
         switch (e.type) {
-            case "fork", "exec" -> f.with("ppid", (long) e.ppid);
+            case "fork" -> f.with("ppid", (long) e.ppid);
+            case "exec" -> f.with("ppid", (long) e.ppid).with("uid", e.uid).with("filename", e.filename)
+                    .with("argv", argv(e.argv));
             case "exit" -> f.with("ppid", (long) e.ppid).with("exit_code", (long) e.exitCode)
                     .with("signal", (long) e.signal).with("core_dumped", e.coreDumped)
                     .with("lifetime_ns", e.lifetimeNs);
@@ -41,6 +43,11 @@ public final class Facts {
         return f;
     }
 
+    /** The arguments as one string, separated by single spaces (as Falco's proc.cmdline): what rules match. */
+    static String argv(String[] argv) {
+        return argv == null ? null : String.join(" ", argv);
+    }
+
     public static Fact of(Aggregate a) {
         return of(Json.MAPPER.valueToTree(a));
     }
@@ -52,7 +59,8 @@ public final class Facts {
         if (kind == null || !kind.isTextual() || ts == null || !ts.canConvertToLong()) {
             return null;
         }
-        Fact f = new Fact(kind.asText() + FactSchema.WINDOW_SUFFIX, ts.asLong());
+        Fact f = new Fact(io.akmon.flink.aggregate.SessionAggregate.KIND.equals(kind.asText()) ? FactSchema.PROCESS_SESSION
+                : kind.asText() + FactSchema.WINDOW_SUFFIX, ts.asLong());
         for (Iterator<Map.Entry<String, JsonNode>> it = doc.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();

@@ -54,6 +54,14 @@ public final class Documents {
                 history.named(e.getKey(), p.comm);
             }
         }
+        // Twice: a child forked in this window takes its parent's image as this window leaves it.
+        for (int pass = 0; pass < 2; pass++) {
+            for (Map.Entry<Integer, ProcessFold> e : processes) {
+                if (pass == 0 || e.getValue().has(ProcessFold.START)) {
+                    history.context(e.getKey(), e.getValue());
+                }
+            }
+        }
         long active = seen.size();
         // A process with memory and no exit is alive, however long it has been idle.
         for (Integer pid : history.residentPids()) {
@@ -88,22 +96,25 @@ public final class Documents {
 
     /**
      * A process document: its window's figures with its current RSS (carried from an earlier window when
-     * it had no sample in this one), or null when the window has no record about the process itself
-     * and it has no memory to show.
+     * it had no sample in this one) and its context (parent, image, start), or null when the window has
+     * no record about the process itself, it forked no child and it has no memory to show.
      */
     public ProcessAggregate process(String host, int pid, long start, long end, ProcessFold p,
-                                    HostHistory.Resident memory, double coverage) {
+                                    HostHistory.Resident memory, ProcessContext context, double coverage) {
         if (p == null || p.records == 0) {
-            if (memory == null) {
+            if (memory == null && (p == null || p.childrenForked == 0)) {
                 return null;
             }
+            long children = p == null ? 0 : p.childrenForked;
             p = new ProcessFold();
-            p.comm = memory.comm;
+            p.childrenForked = children;
+            p.comm = memory != null ? memory.comm : null;
         }
         ProcessAggregate a = ProcessAggregate.of(resolution, host, pid, start, end, p);
         if (a.rssBytes == null && memory != null && !a.exited) {
             a.rssBytes = memory.bytes;
         }
+        a.context(context);
         return stamp(a, coverage);
     }
 

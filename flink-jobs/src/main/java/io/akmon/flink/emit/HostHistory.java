@@ -36,6 +36,8 @@ public final class HostHistory {
     final Map<Integer, Long> pids = new HashMap<>();
     /** pid -> its latest memory sample, until it exits. */
     final Map<Integer, Resident> resident = new HashMap<>();
+    /** pid -> who it is (parent, image, start), for as long as the pid is known (live, or a tombstone). */
+    final Map<Integer, ProcessContext> context = new HashMap<>();
 
     /** A process's latest memory sample: event time (ns), seq, RSS bytes, and its name. */
     public static final class Resident {
@@ -69,6 +71,20 @@ public final class HostHistory {
         if (r != null && comm != null) {
             r.comm = comm;
         }
+    }
+
+    /** Takes a window's fold of a process into its context, if the fold says anything about it. */
+    public void context(int pid, io.akmon.flink.fold.ProcessFold f) {
+        if (!f.has(io.akmon.flink.fold.ProcessFold.PARENT) && !f.has(io.akmon.flink.fold.ProcessFold.IMAGE)
+                && !f.has(io.akmon.flink.fold.ProcessFold.START) && !context.containsKey(pid)) {
+            return;
+        }
+        context.computeIfAbsent(pid, k -> new ProcessContext()).update(f, context);
+    }
+
+    /** What is known about who the process is, or null. */
+    public ProcessContext context(int pid) {
+        return context.get(pid);
     }
 
     /** Whether the pid is a live process (seen, not exited). */
@@ -203,21 +219,23 @@ public final class HostHistory {
                 live++;
             }
         }
+        // A context lasts as long as its pid is known (live, or a tombstone).
+        context.keySet().removeIf(pid -> !pids.containsKey(pid));
         return live;
     }
 
     public boolean isEmpty() {
-        return maxSeq.isEmpty() && pids.isEmpty() && resident.isEmpty();
+        return maxSeq.isEmpty() && pids.isEmpty() && resident.isEmpty() && context.isEmpty();
     }
 
     public static final class Serializer extends StateSerializer<HostHistory> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
 
-        /** 2: the resident memory samples follow the pids. */
+        /** 2: the resident memory samples follow the pids. 3: then the process contexts. */
         @Override
         protected int format() {
-            return 2;
+            return 3;
         }
 
         @Override
@@ -242,6 +260,19 @@ public final class HostHistory {
                 out.writeLong(r.bytes);
                 writeString(r.comm, out);
             }
+            out.writeInt(h.context.size());
+            for (Map.Entry<Integer, ProcessContext> e : h.context.entrySet()) {
+                ProcessContext c = e.getValue();
+                out.writeInt(e.getKey());
+                out.writeLong(c.parentTs);
+                out.writeInt(c.ppid);
+                out.writeLong(c.imageTs);
+                writeString(c.source, out);
+                writeString(c.exe, out);
+                writeStrings(c.argv, out);
+                writeString(c.uid, out);
+                out.writeLong(c.startTs);
+            }
         }
 
         @Override
@@ -262,6 +293,22 @@ public final class HostHistory {
                     r.bytes = in.readLong();
                     r.comm = readString(in);
                     h.resident.put(pid, r);
+                }
+            }
+            if (format >= 3) {
+                n = in.readInt();
+                for (int i = 0; i < n; i++) {
+                    int pid = in.readInt();
+                    ProcessContext c = new ProcessContext();
+                    c.parentTs = in.readLong();
+                    c.ppid = in.readInt();
+                    c.imageTs = in.readLong();
+                    c.source = readString(in);
+                    c.exe = readString(in);
+                    c.argv = readStrings(in);
+                    c.uid = readString(in);
+                    c.startTs = in.readLong();
+                    h.context.put(pid, c);
                 }
             }
             return h;

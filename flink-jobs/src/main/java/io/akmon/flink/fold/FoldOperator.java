@@ -98,6 +98,9 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     private transient Counter lateRecords;
     /** Per host, the base windows folded into since the last live emission, with what changed in them. */
     private transient Map<String, Map<Long, LiveChanges>> live;
+    private transient Sessions sessions;
+    /** The resolution at whose windows live sessions are emitted: 1 min, else the largest. */
+    private transient int rollUp;
 
     public FoldOperator(List<Duration> sizes, Duration allowedLateness, Duration dedupHold, Duration streamIdle,
                         Duration processIdle) {
@@ -217,6 +220,13 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
         if (liveMillis > 0) {
             scheduleLive();
         }
+        sessions = new Sessions(sizes[0], processIdleMillis);
+        rollUp = sizes.length - 1;
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] == 60_000) {
+                rollUp = i;
+            }
+        }
     }
 
     private String host() {
@@ -303,7 +313,9 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     void flush() throws Exception {
         for (Map.Entry<String, Map<Long, WindowPartial>> h : batch.entrySet()) {
             setCurrentKey(h.getKey());
-            for (Map.Entry<Long, WindowPartial> w : h.getValue().entrySet()) {
+            Sessions.Host s = sessionsOf(h.getKey());
+            // In window order, so a reused pid's earlier life ends before the next one starts.
+            for (Map.Entry<Long, WindowPartial> w : new java.util.TreeMap<>(h.getValue()).entrySet()) {
                 for (Resolution r : resolutions) {
                     merge(r, r.start(w.getKey()), w.getValue());
                 }
@@ -311,6 +323,7 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
                     live.computeIfAbsent(h.getKey(), k -> new HashMap<>(4))
                             .computeIfAbsent(w.getKey(), k -> new LiveChanges()).add(w.getValue());
                 }
+                sessions.add(s, w.getKey(), w.getValue().processes);
             }
             dirty.add(h.getKey());
         }
@@ -323,6 +336,17 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             }
         }
         dirty.clear();
+    }
+
+    /** The current host's sessions; documents emitted with the base resolution's context of each process. */
+    private Sessions.Host sessionsOf(String host) throws Exception {
+        return new Sessions.Host(host, getPartitionedState(Sessions.DESCRIPTOR), pid -> {
+            try {
+                return history(resolutions[0]).context(pid);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, a -> emit(a, Math.max(watermark, a.windowEnd - 1)));
     }
 
     private void merge(Resolution r, long start, WindowPartial p) throws Exception {
@@ -366,6 +390,9 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
 
     /** A record for an emitted window, within the allowed lateness: update state, re-emit at once. */
     private void lateRecord(Event e, String streamKey, String host) throws Exception {
+        WindowPartial single = new WindowPartial();
+        single.add(e, streamKey);
+        sessions.add(sessionsOf(host), resolutions[0].start(e.timestampMillis()), single.processes);
         for (Resolution r : resolutions) {
             long start = r.start(e.timestampMillis());
             long highestBefore = highestSeq(r, start, streamKey);
@@ -384,7 +411,11 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             }
             if (ProcessFold.isProcessRecord(e)) {
                 emit(r.documents.process(host, e.pid, start, end, r.state(start, r.processes).get(e.pid),
-                        history.resident(e.pid), h.coverage), r.max(start));
+                        history.resident(e.pid), history.context(e.pid), h.coverage), r.max(start));
+            }
+            if ("fork".equals(e.type) && e.ppid > 0 && e.ppid != e.pid) { // the parent's children_forked
+                emit(r.documents.process(host, e.ppid, start, end, r.state(start, r.processes).get(e.ppid),
+                        history.resident(e.ppid), history.context(e.ppid), h.coverage), r.max(start));
             }
             if (!p.disks.isEmpty()) {
                 emit(r.documents.disk(host, e.device, start, end, r.state(start, r.disks).get(e.device), h.coverage),
@@ -501,7 +532,7 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
         MapState<Integer, ProcessFold> processes = r.state(start, r.processes);
         for (Integer pid : changes.pids) {
             emitLive(r.documents.process(host, pid, start, end, processes.get(pid), history.resident(pid),
-                    h.coverage), time);
+                    history.context(pid), h.coverage), time);
         }
         for (String device : changes.disks) {
             emitLive(r.documents.disk(host, device, start, end, r.state(start, r.disks).get(device), h.coverage), time);
@@ -529,14 +560,21 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             Set<Integer> shown = new HashSet<>();
             for (Map.Entry<Integer, ProcessFold> p : r.state(start, r.processes).entries()) {
                 emit(r.documents.process(host, p.getKey(), start, end, p.getValue(), history.resident(p.getKey()),
-                        h.coverage), time);
+                        history.context(p.getKey()), h.coverage), time);
                 shown.add(p.getKey());
             }
             // Live processes without a record in the window still hold their memory.
             for (Integer pid : history.residentPids()) {
                 if (!shown.contains(pid)) {
-                    emit(r.documents.process(host, pid, start, end, null, history.resident(pid), h.coverage), time);
+                    emit(r.documents.process(host, pid, start, end, null, history.resident(pid), history.context(pid),
+                            h.coverage), time);
                 }
+            }
+            if (r.index == 0) {
+                sessions.windowEmitted(sessionsOf(host), start, r.state(start, r.processes).keys(), h.coverage);
+            }
+            if (r.index == rollUp) {
+                sessions.rollUp(sessionsOf(host));
             }
             for (Map.Entry<String, DiskFigures> d : r.state(start, r.disks).entries()) {
                 emit(r.documents.disk(host, d.getKey(), start, end, d.getValue(), h.coverage), time);
@@ -552,6 +590,10 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             }
         }
         if (time == r.max(start) + latenessMillis) {
+            if (r.index == 0) {
+                HostHistory history = history(r);
+                sessions.expire(sessionsOf(host()), start + r.size, time, pid -> history.resident(pid) != null);
+            }
             r.state(start, r.totals).clear();
             r.state(start, r.processes).clear();
             r.state(start, r.disks).clear();
@@ -567,6 +609,7 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             streams.remove(host);
             dirty.remove(host);
             getPartitionedState(streamsDescriptor).clear();
+            sessions.clear(sessionsOf(host));
             for (Resolution r : resolutions) {
                 getPartitionedState(r.history).clear();
             }

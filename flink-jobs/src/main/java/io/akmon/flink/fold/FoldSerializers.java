@@ -104,10 +104,13 @@ public final class FoldSerializers {
         private static final long serialVersionUID = 1L;
         public static final ProcessFoldSerializer INSTANCE = new ProcessFoldSerializer();
 
-        /** 2: the file changes and file I/O per process follow the disk histogram. */
+        /**
+         * 2: the file changes and file I/O per process follow the disk histogram. 3: then the children
+         * forked and the process context (parent, image, start).
+         */
         @Override
         protected int format() {
-            return 2;
+            return 3;
         }
 
         @Override
@@ -132,6 +135,15 @@ public final class FoldSerializers {
             writeLongs(p.diskLatencyHistUs, out);
             writeArrayMap(p.fileOps, out); // format 2
             writeArrayMap(p.fileIo, out);
+            out.writeLong(p.childrenForked); // format 3
+            out.writeLong(p.parentTs);
+            out.writeInt(p.ppid);
+            out.writeLong(p.imageTs);
+            writeString(p.exe, out);
+            writeStrings(p.argv, out);
+            writeString(p.uid, out);
+            out.writeBoolean(p.imageFromProc);
+            out.writeLong(p.startTs);
         }
 
         @Override
@@ -171,6 +183,17 @@ public final class FoldSerializers {
             p.diskLatencyHistUs = readLongs(in);
             p.fileOps = format >= 2 ? readArrayMap(in) : null;
             p.fileIo = format >= 2 ? readArrayMap(in) : null;
+            if (format >= 3) {
+                p.childrenForked = in.readLong();
+                p.parentTs = in.readLong();
+                p.ppid = in.readInt();
+                p.imageTs = in.readLong();
+                p.exe = readString(in);
+                p.argv = readStrings(in);
+                p.uid = readString(in);
+                p.imageFromProc = in.readBoolean();
+                p.startTs = in.readLong();
+            }
             return p;
         }
 
@@ -180,6 +203,50 @@ public final class FoldSerializers {
         }
 
         public static final class Snapshot extends SimpleTypeSerializerSnapshot<ProcessFold> {
+            public Snapshot() {
+                super(() -> INSTANCE);
+            }
+        }
+    }
+
+    /** {@link SessionFold}, one per host and pid. */
+    public static final class SessionFoldSerializer extends StateSerializer<SessionFold> {
+        private static final long serialVersionUID = 1L;
+        public static final SessionFoldSerializer INSTANCE = new SessionFoldSerializer();
+
+        @Override
+        public SessionFold createInstance() {
+            return new SessionFold();
+        }
+
+        @Override
+        protected void write(SessionFold s, DataOutputView out) throws IOException {
+            ProcessFoldSerializer.INSTANCE.serialize(s.life, out);
+            out.writeLong(s.firstStart);
+            out.writeLong(s.lastEnd);
+            out.writeDouble(s.coverage);
+            out.writeBoolean(s.changed);
+            out.writeBoolean(s.emitted);
+        }
+
+        @Override
+        protected SessionFold read(int format, DataInputView in) throws IOException {
+            SessionFold s = new SessionFold();
+            s.life = ProcessFoldSerializer.INSTANCE.deserialize(in);
+            s.firstStart = in.readLong();
+            s.lastEnd = in.readLong();
+            s.coverage = in.readDouble();
+            s.changed = in.readBoolean();
+            s.emitted = in.readBoolean();
+            return s;
+        }
+
+        @Override
+        public TypeSerializerSnapshot<SessionFold> snapshotConfiguration() {
+            return new Snapshot();
+        }
+
+        public static final class Snapshot extends SimpleTypeSerializerSnapshot<SessionFold> {
             public Snapshot() {
                 super(() -> INSTANCE);
             }

@@ -18,6 +18,12 @@ public final class ProcessFold {
     public static final int EXITED = 4;
     public static final int RSS = 8;
     public static final int EXIT = 16;
+    /** A ppid is known (fork, exec, exit or an initial sample). */
+    public static final int PARENT = 32;
+    /** An exec (or an initial sample read from /proc) said what runs: exe, argv, uid. */
+    public static final int IMAGE = 64;
+    /** The process's start is known: its fork, or /proc's start time on an initial sample. */
+    public static final int START = 128;
 
     /** Which of the optional figures are set (SEEN, STARTED, EXITED, RSS, EXIT). */
     public int flags;
@@ -61,6 +67,23 @@ public final class ProcessFold {
     public int exitSignal;
     public boolean coreDumped;
     public long lifetimeNs;
+
+    /**
+     * Fork records whose parent is this process (their pid is the child's): the children it forked in
+     * the window. {@link #forks} counts the fork records of the process itself (1 in the window it was born).
+     */
+    public long childrenForked;
+    /** The latest ppid (by event time, ns) of a fork, exec, exit or initial sample; ppid 0 says nothing. */
+    public long parentTs;
+    public int ppid;
+    /** The latest exec's (or initial sample's) image: event time (ns), filename, argv, uid, from /proc. */
+    public long imageTs;
+    public String exe;
+    public String[] argv;
+    public String uid;
+    public boolean imageFromProc;
+    /** Start of the process, ns since the epoch (the latest fork, or /proc's start time). */
+    public long startTs;
 
     /** Records about a process (not loss reports or agent health). */
     public static boolean isProcessRecord(Event e) {
@@ -130,9 +153,18 @@ public final class ProcessFold {
             comm = e.comm;
             commTs = e.ts;
         }
+        if (e.ppid > 0) {
+            parent(e.ts, e.ppid);
+        }
         switch (e.type) {
-            case "fork" -> forks++;
-            case "exec" -> execs++;
+            case "fork" -> {
+                forks++;
+                start(e.ts);
+            }
+            case "exec" -> {
+                execs++;
+                image(e.ts, e.filename, e.argv, e.uid, false);
+            }
             case "exit" -> exitRecord(e.ts, e.exitCode, e.signal, e.coreDumped, e.lifetimeNs);
             case "syscall" -> {
                 if (syscalls == null) {
@@ -160,6 +192,14 @@ public final class ProcessFold {
                 } else {
                     pageFaults += e.pageFaults;
                     rssMaxBytes = Math.max(rssMaxBytes, Math.max(e.rssMaxBytes, e.rssBytes));
+                    if (e.initial) {
+                        if (e.startTs > 0) {
+                            start(e.startTs);
+                        }
+                        if (e.filename != null || e.argv != null || e.uid != null) {
+                            image(e.ts, e.filename, e.argv, e.uid, true);
+                        }
+                    }
                 }
             }
             case "disk" -> {
@@ -183,6 +223,37 @@ public final class ProcessFold {
                 netRetransmits += e.retransmits;
             }
             default -> { }
+        }
+    }
+
+    /** A fork record whose ppid is this process. */
+    public void childForked() {
+        childrenForked++;
+    }
+
+    private void parent(long ts, int parentPid) {
+        if (!has(PARENT) || ts >= parentTs) {
+            parentTs = ts;
+            ppid = parentPid;
+            flags |= PARENT;
+        }
+    }
+
+    private void image(long ts, String filename, String[] args, String user, boolean fromProc) {
+        if (!has(IMAGE) || ts >= imageTs) {
+            imageTs = ts;
+            exe = filename;
+            argv = args;
+            uid = user;
+            imageFromProc = fromProc;
+            flags |= IMAGE;
+        }
+    }
+
+    private void start(long ts) {
+        if (!has(START) || ts >= startTs) {
+            startTs = ts;
+            flags |= START;
         }
     }
 
@@ -215,6 +286,16 @@ public final class ProcessFold {
         if (o.has(EXIT)) {
             exitRecord(o.exitTs, o.exitCode, o.exitSignal, o.coreDumped, o.lifetimeNs);
         }
+        if (o.has(PARENT)) {
+            parent(o.parentTs, o.ppid);
+        }
+        if (o.has(IMAGE)) {
+            image(o.imageTs, o.exe, o.argv, o.uid, o.imageFromProc);
+        }
+        if (o.has(START)) {
+            start(o.startTs);
+        }
+        childrenForked += o.childrenForked;
         records += o.records;
         if (o.comm != null && o.commTs >= commTs) {
             comm = o.comm;

@@ -31,6 +31,16 @@ public final class WindowPartial {
             }
             p.add(e);
         }
+        if ("fork".equals(e.type) && e.ppid > 0 && e.ppid != e.pid) {
+            // The parent's count: the same record, folded once more under the parent's pid in the same
+            // host's window, so it is exactly as deduplicated as the record itself.
+            ProcessFold parent = processes.get(e.ppid);
+            if (parent == null) {
+                parent = new ProcessFold();
+                processes.put(e.ppid, parent);
+            }
+            parent.childForked();
+        }
         if ("disk".equals(e.type)) {
             disks.computeIfAbsent(e.device, k -> new DiskFigures()).add(e);
         } else if ("net".equals(e.type)) {

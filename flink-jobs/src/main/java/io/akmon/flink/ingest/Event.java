@@ -26,6 +26,14 @@ public class Event {
     public int signal;
     public boolean coreDumped;
     public long lifetimeNs;
+    /** Exec, and an initial memory sample of a process older than the agent: who and what runs. */
+    public String uid;
+    public String filename;
+    public String[] argv;
+    /** Process start, ns since the epoch: the fork's ts, or /proc's start time on an initial sample. */
+    public long startTs;
+    /** A memory sample the agent read from /proc at its start. */
+    public boolean initial;
 
     // Interval records.
     public long intervalNs;

@@ -34,6 +34,12 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
     }
 
+    /** 2: filename, start_ts, argv, initial and uid (the process context) may follow. */
+    @Override
+    protected int format() {
+        return 2;
+    }
+
     @Override
     public Event createInstance() {
         return new Event();
@@ -61,7 +67,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         long mask = 0;
         Object[] strings = {e.host, e.bootId, e.comm, e.syscall, e.event, e.dev, e.device, e.op, e.conn, e.saddr,
-            e.daddr, e.source, e.path, e.newPath, e.fdKind};
+            e.daddr, e.source, e.path, e.newPath, e.fdKind, e.filename};
         for (int i = 0; i < strings.length; i++) {
             if (strings[i] != null) {
                 mask |= 1L << i;
@@ -69,7 +75,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         long[] longs = {e.seq, e.ts, e.lifetimeNs, e.intervalNs, e.count, e.errors, e.onCpuNs, e.rssBytes, e.rssMaxBytes,
             e.pageFaults, e.ops, e.bytes, e.latencyNsSum, e.bytesSent, e.bytesReceived, e.retransmits, e.lost,
-            e.cpuBusyNs, e.memTotalBytes, e.memAvailableBytes, e.memUsedBytes};
+            e.cpuBusyNs, e.memTotalBytes, e.memAvailableBytes, e.memUsedBytes, e.startTs};
         for (int i = 0; i < longs.length; i++) {
             if (longs[i] != 0) {
                 mask |= 1L << (16 + i);
@@ -86,6 +92,16 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         if (e.latencyHistUs != null) {
             mask |= 1L << 57;
+        }
+        // Format 2: the process context of exec and initial memory records.
+        if (e.argv != null) {
+            mask |= 1L << 58;
+        }
+        if (e.initial) {
+            mask |= 1L << 59;
+        }
+        if (e.uid != null) {
+            mask |= 1L << 60;
         }
         out.writeLong(mask);
         for (int i = 0; i < strings.length; i++) {
@@ -105,6 +121,15 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         if (e.latencyHistUs != null) {
             writeLongs(e.latencyHistUs, out);
+        }
+        if (e.argv != null) {
+            out.writeInt(e.argv.length);
+            for (String a : e.argv) {
+                str(a, out);
+            }
+        }
+        if (e.uid != null) {
+            str(e.uid, out);
         }
     }
 
@@ -129,6 +154,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.path = (m & 1L << 12) != 0 ? StringValue.readString(in) : null;
         e.newPath = (m & 1L << 13) != 0 ? StringValue.readString(in) : null;
         e.fdKind = (m & 1L << 14) != 0 ? StringValue.readString(in) : null;
+        e.filename = (m & 1L << 15) != 0 ? StringValue.readString(in) : null;
         e.seq = (m & 1L << 16) != 0 ? in.readLong() : 0;
         e.ts = (m & 1L << 17) != 0 ? in.readLong() : 0;
         e.lifetimeNs = (m & 1L << 18) != 0 ? in.readLong() : 0;
@@ -150,6 +176,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.memTotalBytes = (m & 1L << 34) != 0 ? in.readLong() : 0;
         e.memAvailableBytes = (m & 1L << 35) != 0 ? in.readLong() : 0;
         e.memUsedBytes = (m & 1L << 36) != 0 ? in.readLong() : 0;
+        e.startTs = (m & 1L << 37) != 0 ? in.readLong() : 0;
         e.schemaVersion = (m & 1L << 40) != 0 ? in.readInt() : 0;
         e.cpu = (m & 1L << 41) != 0 ? in.readInt() : 0;
         e.pid = (m & 1L << 42) != 0 ? in.readInt() : 0;
@@ -162,6 +189,14 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.errno = (m & 1L << 49) != 0 ? in.readInt() : 0;
         e.coreDumped = (m & 1L << 56) != 0;
         e.latencyHistUs = (m & 1L << 57) != 0 ? readLongs(in) : null;
+        if ((m & 1L << 58) != 0) {
+            e.argv = new String[in.readInt()];
+            for (int i = 0; i < e.argv.length; i++) {
+                e.argv[i] = StringValue.readString(in);
+            }
+        }
+        e.initial = (m & 1L << 59) != 0;
+        e.uid = (m & 1L << 60) != 0 ? StringValue.readString(in) : null;
         return e;
     }
 

@@ -31,9 +31,10 @@ final class Fieldset {
         Fields.ON_CPU_NS, Fields.EVENT, Fields.RSS_BYTES, Fields.RSS_MAX_BYTES, Fields.PAGE_FAULTS, Fields.DEV,
         Fields.DEVICE, Fields.OP, Fields.OPS, Fields.BYTES, Fields.LATENCY_NS_SUM, Fields.LATENCY_HIST_US,
         Fields.CONN, Fields.SADDR, Fields.DADDR, Fields.SPORT, Fields.DPORT, Fields.BYTES_SENT,
-        Fields.BYTES_RECEIVED, Fields.RETRANSMITS, Fields.SOURCE, Fields.LOST, "source_cpu", Fields.PATH,
+        Fields.BYTES_RECEIVED, Fields.RETRANSMITS, Fields.SOURCE, Fields.LOST, Fields.SOURCE_CPU, Fields.PATH,
         Fields.NEW_PATH, Fields.ERRNO, Fields.FD_KIND,
-        Fields.CPU_BUSY_NS, Fields.MEM_TOTAL_BYTES, Fields.MEM_AVAILABLE_BYTES, Fields.MEM_USED_BYTES};
+        Fields.CPU_BUSY_NS, Fields.MEM_TOTAL_BYTES, Fields.MEM_AVAILABLE_BYTES, Fields.MEM_USED_BYTES,
+        Fields.UID, Fields.FILENAME, Fields.ARGV, Fields.INITIAL, Fields.START_TS};
     private static final Map<String, Integer> SLOTS = new HashMap<>();
 
     static {
@@ -49,6 +50,10 @@ final class Fieldset {
     long[] histogram;
     /** Index of the histogram's first element that is not an integer, or -1. */
     int histogramError = -1;
+    /** argv, when it is an array of strings. */
+    String[] argv;
+    /** Index of argv's first element that is not a string, or -1. */
+    int argvError = -1;
 
     /** Reads one JSON value; null if it is not an object. Throws on malformed JSON anywhere in it. */
     static Fieldset read(JsonParser p) throws IOException {
@@ -69,6 +74,9 @@ final class Fieldset {
             } else if (KNOWN[slot].equals(Fields.LATENCY_HIST_US) && v == JsonToken.START_ARRAY) {
                 f.kinds[slot] = ARRAY;
                 f.readHistogram(p);
+            } else if (KNOWN[slot].equals(Fields.ARGV) && v == JsonToken.START_ARRAY) {
+                f.kinds[slot] = ARRAY;
+                f.readArgv(p);
             } else {
                 f.value(slot, v, p);
             }
@@ -132,6 +140,22 @@ final class Fieldset {
             p.skipChildren();
         }
         histogram = n == h.length ? h : Arrays.copyOf(h, n);
+    }
+
+    private void readArgv(JsonParser p) throws IOException {
+        java.util.List<String> a = new java.util.ArrayList<>();
+        argvError = -1;
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            if (t == null) {
+                throw new IOException("unexpected end of input in " + Fields.ARGV);
+            }
+            if (t != JsonToken.VALUE_STRING && argvError < 0) {
+                argvError = a.size();
+            }
+            a.add(t == JsonToken.VALUE_STRING ? p.getText() : "");
+            p.skipChildren();
+        }
+        argv = a.toArray(new String[0]);
     }
 
     int kind(String field) {

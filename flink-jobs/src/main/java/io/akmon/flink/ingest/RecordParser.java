@@ -110,7 +110,10 @@ public final class RecordParser implements Serializable {
 
         switch (type) {
             case FORK -> e.ppid = (int) optionalLong(r, Fields.PPID, 0);
-            case EXEC -> e.ppid = (int) optionalLong(r, Fields.PPID, 0);
+            case EXEC -> {
+                e.ppid = (int) optionalLong(r, Fields.PPID, 0);
+                processContext(r, e);
+            }
             case EXIT -> {
                 e.ppid = (int) optionalLong(r, Fields.PPID, 0);
                 e.exitCode = (int) requiredLong(r, Fields.EXIT_CODE);
@@ -135,6 +138,12 @@ public final class RecordParser implements Serializable {
                 e.pageFaults = optionalLong(r, Fields.PAGE_FAULTS, 0);
                 if (!"sample".equals(e.event) && !"oom_kill".equals(e.event)) {
                     throw new Invalid("unknown memory event '" + e.event + "'");
+                }
+                e.initial = "sample".equals(e.event) && optionalBoolean(r, Fields.INITIAL);
+                if (e.initial) {
+                    e.ppid = (int) optionalLong(r, Fields.PPID, 0);
+                    e.startTs = optionalLong(r, Fields.START_TS, 0);
+                    processContext(r, e);
                 }
             }
             case DISK -> {
@@ -169,7 +178,7 @@ public final class RecordParser implements Serializable {
             case LOST -> {
                 e.source = requiredText(r, Fields.SOURCE);
                 e.lost = requiredLong(r, Fields.LOST);
-                e.sourceCpu = (int) optionalLong(r, "source_cpu", -1);
+                e.sourceCpu = (int) optionalLong(r, Fields.SOURCE_CPU, -1);
             }
             case FILE -> {
                 e.op = requiredText(r, Fields.OP);
@@ -203,6 +212,21 @@ public final class RecordParser implements Serializable {
             default -> throw new Invalid("unhandled type " + type);
         }
         return e;
+    }
+
+    /** uid (a number, or a token when the agent anonymises uids), filename and argv, each optional. */
+    private static void processContext(Fieldset r, Event e) throws Invalid {
+        e.uid = optionalText(r, Fields.UID);
+        e.filename = optionalText(r, Fields.FILENAME);
+        int kind = r.kind(Fields.ARGV);
+        if (kind == Fieldset.ARRAY) {
+            if (r.argvError >= 0) {
+                throw new Invalid(Fields.ARGV + "[" + r.argvError + "] is not a string");
+            }
+            e.argv = r.argv;
+        } else if (kind != Fieldset.ABSENT && kind != Fieldset.NULL) {
+            throw new Invalid(Fields.ARGV + " is not an array of strings");
+        }
     }
 
     private static long[] histogram(Fieldset r, String field) throws Invalid {

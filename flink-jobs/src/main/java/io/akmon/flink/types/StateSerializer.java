@@ -94,6 +94,27 @@ public abstract class StateSerializer<T> extends TypeSerializerSingleton<T> {
         return in.readBoolean() ? in.readUTF() : null;
     }
 
+    protected static void writeStrings(String[] a, DataOutputView out) throws IOException {
+        out.writeInt(a == null ? -1 : a.length);
+        if (a != null) {
+            for (String v : a) {
+                writeString(v, out);
+            }
+        }
+    }
+
+    protected static String[] readStrings(DataInputView in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            return null;
+        }
+        String[] a = new String[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = readString(in);
+        }
+        return a;
+    }
+
     protected static void writeLongs(long[] a, DataOutputView out) throws IOException {
         out.writeInt(a == null ? -1 : a.length);
         if (a != null) {

@@ -86,9 +86,10 @@ class HostWindowStateTest {
             assertEquals(1, h.numEventTimeTimers(), "only the host's idle timer");
             if (backend == null) {
                 // The window's per-process state went with the window: only the host's history (sequence
-                // map and live-process map: 100 and 102 live, 101's tombstone) and its dedup state remain.
+                // map and live-process map: 100 and 102 live, 101's tombstone), its dedup state and the
+                // sessions of the live processes remain.
                 assertEquals(0, WindowHarness.windowStateEntries(h, "10s"));
-                assertEquals(2, h.numKeyedStateEntries());
+                assertEquals(3, h.numKeyedStateEntries());
             }
             return WindowHarness.outputs(h, HostAggregate.KIND);
         }

@@ -16,6 +16,7 @@ import static io.akmon.flink.testing.Records.file;
 import static io.akmon.flink.testing.Records.fileIo;
 import static io.akmon.flink.testing.Records.fork;
 import static io.akmon.flink.testing.Records.hist;
+import static io.akmon.flink.testing.Records.initial;
 import static io.akmon.flink.testing.Records.memory;
 import static io.akmon.flink.testing.Records.net;
 import static io.akmon.flink.testing.Records.oomKill;
@@ -75,8 +76,9 @@ class ProcessWindowTest {
             h.processWatermark(9_999);
 
             List<ProcessAggregate> out = outputs(h, ProcessAggregate.KIND);
-            assertEquals(2, out.size());
-            ProcessAggregate p = (ProcessAggregate) out.stream().filter(a -> a.host.equals("h1")).findFirst().get();
+            assertEquals(3, out.size(), "h1's pid 100, its parent pid 1 (it forked it) and h2's pid 100");
+            ProcessAggregate p = (ProcessAggregate) out.stream().filter(a -> a.host.equals("h1") && a.pid == 100)
+                    .findFirst().get();
             assertEquals("process/10s/h1/100/0", p.id);
             assertEquals("process", p.kind);
             assertEquals(0, p.timestamp);
@@ -108,12 +110,21 @@ class ProcessWindowTest {
             assertEquals(1, p.netRetransmits);
             assertEquals(1, p.connectionsOpened);
             assertEquals(1, p.connectionsClosed);
-            assertEquals(1, p.forks);
+            assertEquals(1, p.startedByFork);
             assertEquals(1, p.execs);
             assertTrue(p.exited);
             assertEquals(137, p.exitCode);
             assertEquals(9, p.exitSignal);
             assertEquals(8_000_000_000L, p.lifetimeNs);
+
+            ProcessAggregate parent = out.stream().filter(a -> a.host.equals("h1") && a.pid == 1).findFirst().get();
+            assertEquals(1, parent.childrenForked);
+            assertEquals(0, parent.records);
+            assertEquals(0, parent.startedByFork);
+            assertEquals(1, p.startedByFork);
+            assertEquals(0, p.childrenForked);
+            assertEquals(1, p.ppid);
+            assertEquals(1_000_000_123L, p.startTs);
 
             ProcessAggregate other = (ProcessAggregate) out.stream().filter(a -> a.host.equals("h2")).findFirst().get();
             assertEquals(10.0, other.cpuPct, 1e-12);   // 1 s on CPU in a 10 s window
@@ -126,6 +137,60 @@ class ProcessWindowTest {
             assertEquals(0, windowStateEntries(h, "10s"));
             assertDrained(h);
         }
+    }
+
+    /**
+     * Context on every document of a process: the exec's image and the fork's parent and start carried
+     * into windows without them; a child that has not exec'd runs its parent's image; an older process
+     * has the context the agent read from /proc. Children forked count each fork once, duplicates not.
+     */
+    @Test
+    void everyDocumentOfAProcessCarriesItsContextAndItsParentCountsItsChildren() throws Exception {
+        try (var h = harness()) {
+            long procStart = 200_000_000L; // before the agent's start, at 500 ms
+            send(h, initial("h1", 1, 500, 50, 1, "sshd", procStart, "0", "/usr/sbin/sshd", "sshd", "-D"),
+                    fork("h1", 0, 1, 1_000, 100, 50, "sshd"),
+                    exec("h1", 0, 2, 1_500, 100, 50, "bash", "1000", "/usr/bin/bash", "bash", "-l"),
+                    fork("h1", 0, 3, 2_000, 101, 100, "bash"),
+                    fork("h1", 0, 3, 2_000, 101, 100, "bash"),       // a duplicate counts once
+                    fork("h1", 1, 1, 3_000, 102, 100, "bash"),
+                    cpu("h1", -1, 2, 12_000, 100, "bash", 1_000_000L),
+                    cpu("h1", -1, 3, 12_000, 101, "bash", 1_000_000L),
+                    cpu("h1", -1, 4, 12_000, 50, "sshd", 1_000_000L));
+            h.processWatermark(19_999);
+            List<ProcessAggregate> out = outputs(h, ProcessAggregate.KIND);
+            ProcessAggregate bash = doc(out, 100, 0);
+            assertEquals(2, bash.childrenForked);
+            assertEquals(1, bash.startedByFork);
+            assertEquals(50, bash.ppid);
+            assertEquals("/usr/bin/bash", bash.exe);
+            assertEquals(List.of("bash", "-l"), bash.argv);
+            assertEquals("1000", bash.uid);
+            assertEquals("exec", bash.contextSource);
+            assertEquals(1_000_000_123L, bash.startTs);
+            ProcessAggregate later = doc(out, 100, 10_000);
+            assertEquals(0, later.childrenForked);
+            assertEquals("/usr/bin/bash", later.exe, "carried into a window without the exec");
+            assertEquals(50, later.ppid);
+            assertEquals(1_000_000_123L, later.startTs);
+            ProcessAggregate child = doc(out, 101, 10_000);
+            assertEquals(100, child.ppid);
+            assertEquals("/usr/bin/bash", child.exe);
+            assertEquals("parent", child.contextSource);
+            ProcessAggregate sshd = doc(out, 50, 0);
+            assertEquals(1, sshd.childrenForked);
+            assertEquals("proc", sshd.contextSource);
+            assertEquals("/usr/sbin/sshd", sshd.exe);
+            assertEquals(procStart, sshd.startTs);
+            assertEquals(1, sshd.ppid);
+            assertEquals("proc", doc(out, 50, 10_000).contextSource);
+            assertDrained(h);
+        }
+    }
+
+    private static ProcessAggregate doc(List<ProcessAggregate> out, int pid, long start) {
+        return out.stream().filter(a -> a.pid == pid && a.timestamp == start).reduce((a, b) -> b).orElseThrow(
+                () -> new AssertionError("no document of pid " + pid + " at " + start + " in " + out.size()));
     }
 
     @Test

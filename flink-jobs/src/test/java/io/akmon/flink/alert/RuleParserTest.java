@@ -137,7 +137,7 @@ class RuleParserTest {
                         + "description, enabled, severity, key, within, throttle, after_match, filter, message, steps"),
                 error(text, "exits", null, "r1", "unknown type 'exits': expected one of fork, exec, exit, syscall, "
                         + "cpu, memory, disk, net, lost, agent, process_window, host_window, disk_window, "
-                        + "connection_window"));
+                        + "connection_window, process_session"));
     }
 
     @Test

@@ -179,6 +179,7 @@ class FoldOperatorReferenceTest {
     @Test
     void everyDocumentMatchesTheReferenceFieldByFieldOnBothBackends() throws Exception {
         Map<String, ObjectNode> expected = new ReferenceAggregation(unique).documents(W, "10s");
+        expected.putAll(new ReferenceAggregation(unique).sessions(expected));
         expected.putAll(new ReferenceAggregation(unique).documents(R, "1m"));
         assertTrue(expected.size() > 500, "a stream of some size: " + expected.size());
         for (StateBackend backend : new StateBackend[] {null, new EmbeddedRocksDBStateBackend()}) {

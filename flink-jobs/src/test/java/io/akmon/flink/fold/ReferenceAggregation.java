@@ -87,6 +87,87 @@ final class ReferenceAggregation {
         return n;
     }
 
+    /** Figures a session sums over its process's windows, and the one it takes the maximum of. */
+    private static final List<String> SESSION_SUMS = List.of("records", "on_cpu_ns", "page_faults", "oom_kills",
+            "disk_read_bytes", "disk_write_bytes", "disk_read_ops", "disk_write_ops", "net_bytes_sent",
+            "net_bytes_received", "net_retransmits", "connections_opened", "connections_closed", "syscall_count",
+            "syscall_errors", "children_forked", "execs");
+
+    /**
+     * The session documents, held to the process documents of the base windows ({@code base}, as
+     * {@link #documents} gives them): every total the sum of the windows' figures, the peak RSS their max,
+     * the top syscalls those of the summed counts, the span and coverage those of the windows with records
+     * of the process (or children it forked).
+     */
+    Map<String, ObjectNode> sessions(Map<String, ObjectNode> base) {
+        Map<String, List<ObjectNode>> byProcess = new TreeMap<>();
+        for (ObjectNode d : base.values()) {
+            if (d.get("kind").asText().equals("process")
+                    && (d.get("records").asLong() > 0 || d.get("children_forked").asLong() > 0)) {
+                byProcess.computeIfAbsent(d.get("host").asText() + "/" + d.get("pid").asInt(), k -> new ArrayList<>()).add(d);
+            }
+        }
+        Map<String, ObjectNode> out = new TreeMap<>();
+        for (List<ObjectNode> windows : byProcess.values()) {
+            windows.sort(Comparator.comparingLong(d -> d.get("timestamp").asLong()));
+            ObjectNode first = windows.get(0);
+            ObjectNode last = windows.get(windows.size() - 1);
+            String host = first.get("host").asText();
+            int pid = first.get("pid").asInt();
+            ObjectNode n = Json.MAPPER.createObjectNode();
+            n.put("id", "session/lifetime/" + host + "/" + pid + "/" + first.get("timestamp").asLong());
+            n.put("kind", "session");
+            n.put("final", true);
+            n.put("resolution", "lifetime");
+            n.put("timestamp", first.get("timestamp").asLong());
+            n.put("window_end", last.get("window_end").asLong());
+            n.put("host", host);
+            n.put("coverage", windows.stream().mapToDouble(d -> d.get("coverage").asDouble()).min().getAsDouble());
+            n.put("pid", pid);
+            for (ObjectNode d : windows) {
+                if (d.get("records").asLong() > 0 && d.has("comm")) {
+                    n.put("comm", d.get("comm").asText());
+                }
+            }
+            for (String f : List.of("ppid", "start_ts", "context_source")) {
+                if (last.has(f)) {
+                    n.set(f, last.get(f));
+                }
+            }
+            for (String f : SESSION_SUMS) {
+                n.put(f, windows.stream().mapToLong(d -> d.get(f).asLong()).sum());
+            }
+            n.put("cpu_seconds", n.get("on_cpu_ns").asLong() / 1e9);
+            n.put("rss_max_bytes", windows.stream().mapToLong(d -> d.get("rss_max_bytes").asLong()).max().getAsLong());
+            Map<String, long[]> calls = new TreeMap<>();
+            for (ObjectNode d : windows) {
+                d.get("syscalls").forEach(c -> {
+                    long[] v = calls.computeIfAbsent(c.get("name").asText(), k -> new long[2]);
+                    v[0] += c.get("count").asLong();
+                    v[1] += c.get("errors").asLong();
+                });
+            }
+            List<Map.Entry<String, long[]>> ranked = new ArrayList<>(calls.entrySet());
+            ranked.sort(Comparator.comparingLong((Map.Entry<String, long[]> x) -> -x.getValue()[0]).thenComparing(Map.Entry::getKey));
+            ArrayNode top = n.putArray("top_syscalls");
+            for (Map.Entry<String, long[]> x : ranked.subList(0, Math.min(10, ranked.size()))) {
+                top.addObject().put("name", x.getKey()).put("count", x.getValue()[0]).put("errors", x.getValue()[1]);
+            }
+            ObjectNode exit = windows.stream().filter(d -> d.get("exited").asBoolean()).reduce((a, b) -> b).orElse(null);
+            n.put("exited", exit != null);
+            if (exit != null) {
+                Event record = records.stream().filter(e -> e.type.equals("exit") && e.host.equals(host) && e.pid == pid)
+                        .max(Comparator.comparingLong(e -> e.ts)).orElseThrow();
+                n.put("end_ts", record.ts);
+                for (String f : List.of("exit_code", "exit_signal", "core_dumped", "lifetime_ns")) {
+                    n.set(f, exit.get(f));
+                }
+            }
+            out.put(n.get("id").asText(), n);
+        }
+        return out;
+    }
+
     Map<String, ObjectNode> documents(long size, String res) {
         // By host and window, in window order.
         Map<String, TreeMap<Long, List<Event>>> byHost = new TreeMap<>();
@@ -112,6 +193,8 @@ final class ReferenceAggregation {
             Set<Integer> exited = new HashSet<>();
             // pid -> {latest RSS sample, its name}: carried into every later window until the process exits.
             Map<Integer, Object[]> resident = new TreeMap<>();
+            Map<Integer, Event> forked = new HashMap<>();
+            Set<Integer> execd = new HashSet<>();
             for (Map.Entry<Long, List<Event>> w : h.getValue().entrySet()) {
                 long start = w.getKey();
                 List<Event> es = w.getValue();
@@ -154,6 +237,29 @@ final class ReferenceAggregation {
                     }
                     if (!d.has("rss_bytes")) {
                         d.put("rss_bytes", (Long) r.getValue()[0]);
+                    }
+                }
+                // A parent's children are the window's fork records naming it as ppid; a parent without
+                // records of its own has a document for them.
+                Map<Integer, Long> children = new TreeMap<>();
+                es.stream().filter(e -> e.type.equals("fork") && e.ppid > 0 && e.ppid != e.pid)
+                        .forEach(e -> children.merge(e.ppid, 1L, Long::sum));
+                for (Map.Entry<Integer, Long> c : children.entrySet()) {
+                    pdocs.computeIfAbsent(c.getKey(), pid -> process(res, host, pid, start, size, List.of(), coverage))
+                            .put("children_forked", c.getValue());
+                }
+                // Every document of a process after its fork names its parent and start.
+                // and, from its exec on, that its image came from the exec (the stream's execs name no file).
+                es.stream().filter(e -> e.type.equals("fork")).forEach(e -> forked.put(e.pid, e));
+                es.stream().filter(e -> e.type.equals("exec")).forEach(e -> execd.add(e.pid));
+                for (Map.Entry<Integer, ObjectNode> d : pdocs.entrySet()) {
+                    Event fork = forked.get(d.getKey());
+                    if (fork != null) {
+                        d.getValue().put("ppid", fork.ppid);
+                        d.getValue().put("start_ts", fork.ts);
+                    }
+                    if (execd.contains(d.getKey())) {
+                        d.getValue().put("context_source", "exec");
                     }
                 }
                 pdocs.values().forEach(d -> docs.put(d.get("id").asText(), d));
@@ -335,7 +441,8 @@ final class ReferenceAggregation {
                 a.addObject().put("name", x.getKey()).put("count", x.getValue()[0]).put("errors", x.getValue()[1]);
             }
         }
-        n.put("forks", es.stream().filter(e -> e.type.equals("fork")).count());
+        n.put("started_by_fork", es.stream().filter(e -> e.type.equals("fork")).count());
+        n.put("children_forked", 0);
         n.put("execs", es.stream().filter(e -> e.type.equals("exec")).count());
         Event exit = null;
         for (Event e : es) {

@@ -36,9 +36,9 @@ import static io.akmon.flink.testing.Records.syscall;
 public final class SavepointFixture {
     /** The fixture of state format 1: no host CPU and memory figures, no memory samples carried across windows. */
     public static final String FORMAT_1 = "savepoints/fold-operator-format-1.snapshot";
-    /** The fixture of state format 2: host CPU and memory, deduplication's pending records as ranges. */
+    /** The fixture of state format 2: host CPU and memory; deduplication's pending records as ranges, no process context. */
     public static final String FORMAT_2 = "savepoints/fold-operator-format-2.snapshot";
-    /** The fixture of state format 3 (this build): deduplication's pending records as a bitmap. */
+    /** The fixture of state format 3 (this build): process context and children forked, pending records as a bitmap. */
     public static final String FORMAT_3 = "savepoints/fold-operator-format-3.snapshot";
     public static final List<Duration> SIZES = List.of(Duration.ofSeconds(10), Duration.ofMinutes(1));
     public static final Duration LATENESS = Duration.ofSeconds(5);

@@ -86,6 +86,40 @@ class RecordParserTest {
     }
 
     @Test
+    void readsTheProcessContextOfExecAndInitialRecordsAndKeepsItOnTheWire() {
+        Event exec = parse("{" + common("exec", 1) + ",\"comm\":\"curl\",\"ppid\":4,\"uid\":1000,"
+                + "\"filename\":\"/usr/bin/curl\",\"argv\":[\"curl\",\"-s\",\"http://x\"],\"argv_truncated\":false}").event();
+        assertEquals(4, exec.ppid);
+        assertEquals("1000", exec.uid);
+        assertEquals("/usr/bin/curl", exec.filename);
+        assertArrayEquals(new String[] {"curl", "-s", "http://x"}, exec.argv);
+        Event copy = EventSerializer.INSTANCE.copy(exec);
+        assertEquals("1000", copy.uid);
+        assertEquals("/usr/bin/curl", copy.filename);
+        assertArrayEquals(exec.argv, copy.argv);
+        // An anonymised uid is a token.
+        assertEquals("uid:5f2a", parse("{" + common("exec", 1) + ",\"uid\":\"uid:5f2a\"}").event().uid);
+        assertEquals("argv[1] is not a string", parse("{" + common("exec", 1) + ",\"argv\":[\"a\",2]}").reason());
+        assertEquals("argv is not an array of strings", parse("{" + common("exec", 1) + ",\"argv\":\"a b\"}").reason());
+
+        Event initial = parse("{" + common("memory", 1) + ",\"event\":\"sample\",\"rss_bytes\":4096,\"initial\":true,"
+                + "\"ppid\":1,\"uid\":0,\"start_ts\":1767225000000000000,\"filename\":\"/usr/sbin/sshd\","
+                + "\"argv\":[\"sshd\",\"-D\"]}").event();
+        assertTrue(initial.initial);
+        assertEquals(1, initial.ppid);
+        assertEquals(1767225000000000000L, initial.startTs);
+        assertEquals("/usr/sbin/sshd", initial.filename);
+        copy = EventSerializer.INSTANCE.copy(initial);
+        assertTrue(copy.initial);
+        assertEquals(1767225000000000000L, copy.startTs);
+        assertEquals(4096, copy.rssBytes);
+        assertArrayEquals(new String[] {"sshd", "-D"}, copy.argv);
+        // A later sample says nothing of the process's context.
+        Event later = parse("{" + common("memory", 1) + ",\"event\":\"sample\",\"rss_bytes\":4096,\"ppid\":1}").event();
+        assertEquals(0, later.ppid);
+    }
+
+    @Test
     void explainsEveryRecordItCannotUse() {
         assertTrue(parse("not json").reason().startsWith("not JSON"));
         assertEquals("not a JSON object", parse("[1,2]").reason());

@@ -41,6 +41,30 @@ public final class Records {
         return base("exec", host, cpu, seq, tsMs, pid, comm);
     }
 
+    /** An exec with its image: who (uid), what (filename) and how (argv). */
+    public static Event exec(String host, int cpu, long seq, long tsMs, int pid, int ppid, String comm, String uid,
+                             String filename, String... argv) {
+        Event e = exec(host, cpu, seq, tsMs, pid, comm);
+        e.ppid = ppid;
+        e.uid = uid;
+        e.filename = filename;
+        e.argv = argv;
+        return e;
+    }
+
+    /** The agent's initial sample of a process older than it, with what /proc says of the process. */
+    public static Event initial(String host, long seq, long tsMs, int pid, int ppid, String comm, long startTsNs,
+                                String uid, String filename, String... argv) {
+        Event e = memory(host, -1, seq, tsMs, pid, comm, 4096, 4096, 0);
+        e.initial = true;
+        e.ppid = ppid;
+        e.startTs = startTsNs;
+        e.uid = uid;
+        e.filename = filename;
+        e.argv = argv;
+        return e;
+    }
+
     public static Event exit(String host, int cpu, long seq, long tsMs, int pid, String comm, int code, int signal,
                              long lifetimeNs) {
         Event e = base("exit", host, cpu, seq, tsMs, pid, comm);

@@ -80,7 +80,7 @@ public final class WindowHarness {
                                        String... labels) {
         AbstractStreamOperator<?> op = (AbstractStreamOperator<?>) h.getOperator();
         long n = windowStateEntries(h, labels);
-        List<String> names = new ArrayList<>(List.of("dedup-streams"));
+        List<String> names = new ArrayList<>(List.of("dedup-streams", "sessions"));
         for (String label : labels) {
             names.add("history-" + label);
         }

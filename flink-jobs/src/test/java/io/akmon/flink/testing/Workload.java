@@ -61,7 +61,8 @@ public final class Workload {
                 long end = exits ? T0 + 40_000 + rnd.nextInt(35_000) : T0 + SPAN;
                 processLife.put(host + "|" + pid, new long[] {start, exits ? end : Long.MAX_VALUE});
                 all.add(fork(host, rnd.nextInt(2), 0, start, pid, 1, comm));
-                all.add(exec(host, rnd.nextInt(2), 0, start + 1, pid, comm));
+                all.add(exec(host, rnd.nextInt(2), 0, start + 1, pid, 1, comm, "1000", "/usr/bin/" + comm, comm,
+                        "--id", Integer.toString(pid)));
                 String conn = Integer.toHexString(hi * 1000 + pid);
                 all.add(net(host, rnd.nextInt(2), 0, start + 2_000, pid, comm, "connect", conn, 0, 0, 0));
                 int tick = 0;
@@ -147,6 +148,12 @@ public final class Workload {
             if (e.pid > 0 && !e.type.equals("lost")) {
                 p = docs.computeIfAbsent("process/" + label + "/" + e.host + "/" + e.pid + "/" + w, k -> new Doc());
                 p.add("records", 1);
+            }
+            if (e.type.equals("fork") && e.ppid > 0) {
+                // The parent's document counts the children it forked (records 0 if it has none of its own).
+                Doc parent = docs.computeIfAbsent("process/" + label + "/" + e.host + "/" + e.ppid + "/" + w, k -> new Doc());
+                parent.add("children_forked", 1);
+                parent.add("records", 0);
             }
             switch (e.type) {
                 case "cpu" -> {
@@ -250,7 +257,11 @@ public final class Workload {
     }
 
     /** Asserts that the documents are exactly the expected ones, with the expected figures. */
-    public void assertMatches(Map<String, JsonNode> actual) {
+    public void assertMatches(Map<String, JsonNode> all) {
+        Map<String, JsonNode> actual = new TreeMap<>();
+        Map<String, JsonNode> sessions = new TreeMap<>();
+        all.forEach((id, doc) -> ("session".equals(doc.get("kind").asText()) ? sessions : actual).put(id, doc));
+        assertSessionsSumTheirWindows(sessions, actual);
         Map<String, Doc> expected = new TreeMap<>(expected(WINDOW));
         expected.putAll(expected(ROLLUP));
         assertEquals(expected.keySet(), actual.keySet(),
@@ -274,5 +285,41 @@ public final class Workload {
             // The aggregates topic carries closed windows only; live partials go to Elasticsearch alone.
             assertTrue(a.path("final").asBoolean(false), doc.getKey() + " is not marked final");
         }
+    }
+
+    /** Session totals the workload sums over a process's 10 s windows (rss_max_bytes: their maximum). */
+    private static final List<String> SESSION_SUMS = List.of("records", "on_cpu_ns", "page_faults", "syscall_count",
+            "syscall_errors", "disk_read_bytes", "disk_write_bytes", "disk_read_ops", "disk_write_ops", "net_bytes_sent",
+            "net_bytes_received", "net_retransmits", "connections_opened", "connections_closed", "children_forked", "execs");
+
+    /** One session per process (and per parent of a fork), each total the sum of the process's 10 s documents. */
+    private void assertSessionsSumTheirWindows(Map<String, JsonNode> sessions, Map<String, JsonNode> windows) {
+        java.util.Set<String> processes = new java.util.TreeSet<>();
+        for (Event e : unique) {
+            if (e.pid > 0 && !e.type.equals("lost") && !e.type.equals("agent")) {
+                processes.add(e.host + "/" + e.pid);
+            }
+            if (e.type.equals("fork")) {
+                processes.add(e.host + "/" + e.ppid);
+            }
+        }
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        for (JsonNode s : sessions.values()) {
+            String key = s.get("host").asText() + "/" + s.get("pid").asInt();
+            assertTrue(seen.add(key), "one session per process: " + key);
+            List<JsonNode> mine = windows.values().stream().filter(w -> w.get("kind").asText().equals("process")
+                    && w.get("resolution").asText().equals("10s") && (w.get("host").asText() + "/" + w.get("pid").asInt()).equals(key))
+                    .toList();
+            for (String f : SESSION_SUMS) {
+                assertEquals(mine.stream().mapToLong(w -> w.get(f).asLong()).sum(), s.get(f).asLong(), key + " session " + f);
+            }
+            assertEquals(mine.stream().mapToLong(w -> w.get("rss_max_bytes").asLong()).max().orElse(0),
+                    s.get("rss_max_bytes").asLong(), key + " session rss_max_bytes");
+            long[] life = processLife.get(s.get("host").asText() + "|" + s.get("pid").asInt());
+            if (life != null) {
+                assertEquals(life[1] != Long.MAX_VALUE, s.get("exited").asBoolean(), key + " session exited");
+            }
+        }
+        assertEquals(processes, seen, "every process and every parent has its session");
     }
 }

@@ -327,7 +327,7 @@ public final class MapDrainer {
                 drafts.add(seq -> stream.event(EventType.LOST, seq, ts, 0, null)
                         .put(Fields.SOURCE, source)
                         .put(Fields.LOST, delta)
-                        .put("source_cpu", onCpu));
+                        .put(Fields.SOURCE_CPU, onCpu));
             }
         }
         long failures = decodeFailures.get();

@@ -39,7 +39,9 @@ public final class RedactingSink implements EventSink {
 
     @SuppressWarnings("unchecked")
     Event apply(Event e) {
-        if (e.type() == EventType.EXEC && argv != null && e.get(Fields.ARGV) instanceof List<?> args) {
+        // Exec records, and the initial samples that carry an older process's command line from /proc.
+        boolean commandLine = e.type() == EventType.EXEC || Boolean.TRUE.equals(e.get(Fields.INITIAL));
+        if (commandLine && argv != null && e.get(Fields.ARGV) instanceof List<?> args) {
             List<String> redacted = argv.redact((List<String>) args);
             if (redacted != args) {
                 e.set(Fields.ARGV, redacted);

@@ -102,7 +102,14 @@ public final class AggregateFixtures {
             p.netRetransmits = k - 1;
             p.connectionsOpened = k;
             p.connectionsClosed = k - 1;
-            p.forks = k == 1 ? 1 : 0;
+            p.startedByFork = k == 1 ? 1 : 0;
+            p.childrenForked = k == 1 ? 2 : 0;
+            p.ppid = 1;
+            p.exe = "/usr/bin/worker";
+            p.argv = List.of("worker", "--id", Integer.toString(k));
+            p.uid = "1000";
+            p.startTs = 1_767_225_600_000_000_000L;
+            p.contextSource = "exec";
             p.execs = k == 1 ? 1 : 0;
             if (k == PROCESSES && w % 2 == 1) {
                 p.exited = true;

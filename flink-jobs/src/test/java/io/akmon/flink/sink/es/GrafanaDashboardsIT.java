@@ -84,7 +84,7 @@ class GrafanaDashboardsIT {
      * Alert panels are checked only where alerts were written.
      */
     record DataSet(String name, long from, long to, List<String> hosts, List<String> comms,
-                   List<String> resolutions, boolean hasAlerts) {
+                   List<String> resolutions, boolean hasAlerts, boolean hasSessions, List<String> parents) {
     }
 
     @BeforeAll
@@ -104,10 +104,12 @@ class GrafanaDashboardsIT {
         Workload workload = workload();
         dataSets = List.of(
                 new DataSet("sink fixtures, last hour", end - 3_600_000, end + 60_000,
-                        List.of(AggregateFixtures.HOSTS), List.of(AggregateFixtures.COMMS), List.of("10s"), true),
+                        List.of(AggregateFixtures.HOSTS), List.of(AggregateFixtures.COMMS), List.of("10s"), true,
+                        false, List.of()),
                 new DataSet("aggregation job over the workload", Workload.T0 - 60_000,
                         Workload.T0 + Workload.SPAN + 120_000,
-                        distinct(workload, e -> e.host), distinct(workload, e -> e.comm), List.of("10s", "1m"), false));
+                        distinct(workload, e -> e.host), distinct(workload, e -> e.comm), List.of("10s", "1m"), false,
+                        true, distinct(workload, e -> e.type.equals("fork") ? Integer.toString(e.ppid) : null)));
     }
 
     static Workload workload() {
@@ -269,7 +271,7 @@ class GrafanaDashboardsIT {
                 "the provider reads the directory the dashboards are mounted at");
 
         List<Dashboard> dashboards = dashboards();
-        assertEquals(7, dashboards.size(), "dashboards: " + dashboards.stream().map(Dashboard::file).toList());
+        assertEquals(8, dashboards.size(), "dashboards: " + dashboards.stream().map(Dashboard::file).toList());
         Set<String> uids = new TreeSet<>();
         for (Dashboard d : dashboards) {
             assertTrue(uids.add(d.json().path("uid").asText()), d.title() + ": uid not unique");
@@ -420,6 +422,7 @@ class GrafanaDashboardsIT {
             case "host" -> concat(data.hosts(), "*").stream().map(List::of).toList();
             case "process" -> List.of(data.comms(), List.of("*"));
             case "resolution" -> data.resolutions().stream().map(List::of).toList();
+            case "parent" -> List.of(data.parents(), List.of("*"));
             default -> throw new AssertionError("no test values for $" + name);
         };
     }
@@ -467,6 +470,53 @@ class GrafanaDashboardsIT {
         return names;
     }
 
+    /**
+     * The aggregation job's session documents as Elasticsearch stores them: one per process, updated in
+     * place (a live process's document was written again at each roll-up), and each total equal to what
+     * Elasticsearch sums over that process's 10 s documents.
+     */
+    @Test
+    void storedSessionsEqualTheSumOfTheirStoredWindows() {
+        String metrics = alias(IndexNames.METRICS);
+        JsonNode hits = client.call("POST", "/" + metrics + "/_search", Map.of("size", 1000, "version", true,
+                "query", Map.of("term", Map.of("kind", "session")))).path("hits").path("hits");
+        Workload workload = workload();
+        Set<String> processes = workload.unique.stream().filter(e -> e.pid > 0).map(e -> e.host + "/" + e.pid)
+                .collect(Collectors.toCollection(TreeSet::new));
+        workload.unique.stream().filter(e -> e.type.equals("fork")).forEach(e -> processes.add(e.host + "/" + e.ppid));
+        Set<String> sessions = new TreeSet<>();
+        long updatedInPlace = 0;
+        for (JsonNode hit : hits) {
+            JsonNode s = hit.path("_source");
+            String host = s.path("host").asText();
+            long pid = s.path("pid").asLong();
+            assertTrue(sessions.add(host + "/" + pid), "one session per process: " + host + "/" + pid);
+            updatedInPlace += hit.path("_version").asLong() > 1 ? 1 : 0;
+            Map<String, Object> aggs = new LinkedHashMap<>();
+            for (String f : List.of("records", "on_cpu_ns", "syscall_count", "syscall_errors", "disk_read_bytes",
+                    "disk_write_bytes", "net_bytes_sent", "net_bytes_received", "page_faults", "children_forked")) {
+                aggs.put(f, Map.of("sum", Map.of("field", f)));
+            }
+            aggs.put("rss_max_bytes", Map.of("max", Map.of("field", "rss_max_bytes")));
+            JsonNode windows = client.call("POST", "/" + metrics + "/_search", Map.of("size", 0,
+                    "query", Map.of("bool", Map.of("filter", List.of(Map.of("term", Map.of("kind", "process")),
+                            Map.of("term", Map.of("resolution", "10s")), Map.of("term", Map.of("host", host)),
+                            Map.of("term", Map.of("pid", pid)),
+                            Map.of("range", Map.of("timestamp", Map.of("gte", s.path("timestamp").asLong(),
+                                    "lt", s.path("window_end").asLong())))))),
+                    "aggs", aggs)).path("aggregations");
+            for (String f : aggs.keySet()) {
+                assertEquals(windows.path(f).path("value").asLong(), s.path(f).asLong(),
+                        hit.path("_id").asText() + " " + f + " against its windows");
+            }
+            if (s.path("exe").isTextual()) {
+                assertEquals("/usr/bin/" + s.path("comm").asText(), s.path("exe").asText());
+            }
+        }
+        assertEquals(processes, sessions, "every process and every parent has its session");
+        assertTrue(updatedInPlace > 0, "live sessions are updated in place at the roll-ups");
+    }
+
     @Test
     void everyPanelOfEveryDashboardShowsData() throws Exception {
         List<String> empty = new ArrayList<>();
@@ -499,6 +549,10 @@ class GrafanaDashboardsIT {
                 for (JsonNode target : targets) {
                     String index = index(datasources.get(datasourceUid(panel, target)));
                     if (family(index).equals(IndexNames.ALERTS) && !data.hasAlerts()) {
+                        continue;
+                    }
+                    // Session documents come from the aggregation job only, not from the sink's fixtures.
+                    if (target.path("query").asText("").contains("kind:session") && !data.hasSessions()) {
                         continue;
                     }
                     for (List<Map<String, String>> alternatives : variableCases(variablesUsed(target), data)) {

@@ -97,6 +97,9 @@ public final class Fields {
     public static final String BYTES_SENT = "bytes_sent";
     public static final String BYTES_RECEIVED = "bytes_received";
     public static final String RETRANSMITS = "retransmits";
+    /** On UDP records (net, event udp): datagrams per direction beside bytes_sent and bytes_received. */
+    public static final String DATAGRAMS_SENT = "datagrams_sent";
+    public static final String DATAGRAMS_RECEIVED = "datagrams_received";
 
     // File system changes (type file): op is one of create, open, unlink, rename, mkdir, rmdir, chmod,
     // chown, truncate; uid and tid as on exec records.

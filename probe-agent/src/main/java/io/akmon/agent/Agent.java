@@ -92,7 +92,7 @@ public final class Agent implements AutoCloseable {
         this.object = loaded.object();
         try {
             Map<String, BpfMap> maps = new HashMap<>();
-            for (String m : List.of("syscall_counts", "proc_stats", "disk_io", "file_io", "drops",
+            for (String m : List.of("syscall_counts", "proc_stats", "disk_io", "file_io", "udp_flows", "drops",
                     "conns", "filter_pids", "filter_comms", "filter_cgroups", "agent_seq", "seqs")) {
                 maps.put(m, object.map(m));
             }

@@ -61,6 +61,12 @@ public class ProcessAggregate extends Aggregate {
     public long otherReadBytes;
     public long otherWriteBytes;
 
+    /** UDP datagrams and bytes (not in net_bytes_*, which are TCP's). */
+    public long udpDatagramsSent;
+    public long udpBytesSent;
+    public long udpDatagramsReceived;
+    public long udpBytesReceived;
+
     public long forks;
     public long execs;
     public boolean exited;
@@ -129,6 +135,12 @@ public class ProcessAggregate extends Aggregate {
             a.pipeWriteBytes = io(f, "pipe/write", 1);
             a.otherReadBytes = io(f, "other/read", 1);
             a.otherWriteBytes = io(f, "other/write", 1);
+        }
+        if (f.udp != null) {
+            a.udpDatagramsSent = f.udp[0];
+            a.udpBytesSent = f.udp[1];
+            a.udpDatagramsReceived = f.udp[2];
+            a.udpBytesReceived = f.udp[3];
         }
         a.forks = f.forks;
         a.execs = f.execs;

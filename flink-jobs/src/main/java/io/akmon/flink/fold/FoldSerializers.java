@@ -18,10 +18,10 @@ public final class FoldSerializers {
         private static final long serialVersionUID = 1L;
         public static final TotalsSerializer INSTANCE = new TotalsSerializer();
 
-        /** 2: the host records' CPU and memory figures follow the streams. */
+        /** 2: the host records' CPU and memory figures follow the streams. 3: then the UDP figures. */
         @Override
         protected int format() {
-            return 2;
+            return 3;
         }
 
         @Override
@@ -45,6 +45,7 @@ public final class FoldSerializers {
                 t.memAvailableBytes, t.memUsedBytes}) {
                 out.writeLong(v);
             }
+            writeLongs(t.udp, out); // format 3
         }
 
         @Override
@@ -84,6 +85,7 @@ public final class FoldSerializers {
                 t.memAvailableBytes = in.readLong();
                 t.memUsedBytes = in.readLong();
             }
+            t.udp = format >= 3 ? readLongs(in) : null;
             return t;
         }
 
@@ -104,10 +106,10 @@ public final class FoldSerializers {
         private static final long serialVersionUID = 1L;
         public static final ProcessFoldSerializer INSTANCE = new ProcessFoldSerializer();
 
-        /** 2: the file changes and file I/O per process follow the disk histogram. */
+        /** 2: the file changes and file I/O per process follow the disk histogram. 3: then the UDP figures. */
         @Override
         protected int format() {
-            return 2;
+            return 3;
         }
 
         @Override
@@ -132,6 +134,7 @@ public final class FoldSerializers {
             writeLongs(p.diskLatencyHistUs, out);
             writeArrayMap(p.fileOps, out); // format 2
             writeArrayMap(p.fileIo, out);
+            writeLongs(p.udp, out); // format 3
         }
 
         @Override
@@ -171,6 +174,7 @@ public final class FoldSerializers {
             p.diskLatencyHistUs = readLongs(in);
             p.fileOps = format >= 2 ? readArrayMap(in) : null;
             p.fileIo = format >= 2 ? readArrayMap(in) : null;
+            p.udp = format >= 3 ? readLongs(in) : null;
             return p;
         }
 

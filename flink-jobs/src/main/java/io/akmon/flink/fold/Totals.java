@@ -27,6 +27,8 @@ public final class Totals {
     public long netRetransmits;
     public long connectionsOpened;
     public long connectionsClosed;
+    /** UDP: {datagrams sent, bytes sent, datagrams received, bytes received}; null: none. */
+    public long[] udp;
     public long forks;
     public long execs;
     public long exits;
@@ -92,6 +94,10 @@ public final class Totals {
                 }
             }
             case "net" -> {
+                if ("udp".equals(e.event)) {
+                    udp = addUdp(udp, e.datagramsSent, e.bytesSent, e.datagramsReceived, e.bytesReceived);
+                    break;
+                }
                 switch (e.event) {
                     case "connect", "accept" -> connectionsOpened++;
                     case "close" -> connectionsClosed++;
@@ -134,6 +140,9 @@ public final class Totals {
         netRetransmits += o.netRetransmits;
         connectionsOpened += o.connectionsOpened;
         connectionsClosed += o.connectionsClosed;
+        if (o.udp != null) {
+            udp = addUdp(udp, o.udp[0], o.udp[1], o.udp[2], o.udp[3]);
+        }
         forks += o.forks;
         execs += o.execs;
         exits += o.exits;
@@ -179,5 +188,15 @@ public final class Totals {
             c[0] += count;
             c[1] += errors;
         }
+    }
+
+    /** Adds UDP figures to {datagrams sent, bytes sent, datagrams received, bytes received}, made on first use. */
+    static long[] addUdp(long[] udp, long datagramsSent, long bytesSent, long datagramsReceived, long bytesReceived) {
+        long[] u = udp != null ? udp : new long[4];
+        u[0] += datagramsSent;
+        u[1] += bytesSent;
+        u[2] += datagramsReceived;
+        u[3] += bytesReceived;
+        return u;
     }
 }

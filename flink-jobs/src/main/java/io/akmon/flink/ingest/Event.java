@@ -62,6 +62,9 @@ public class Event {
     public long bytesSent;
     public long bytesReceived;
     public long retransmits;
+    /** UDP (event udp): datagrams beside bytesSent and bytesReceived. */
+    public long datagramsSent;
+    public long datagramsReceived;
 
     // File (op = create | open | unlink | rename | mkdir | rmdir | chmod | chown | truncate).
     public String path;

@@ -69,7 +69,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         long[] longs = {e.seq, e.ts, e.lifetimeNs, e.intervalNs, e.count, e.errors, e.onCpuNs, e.rssBytes, e.rssMaxBytes,
             e.pageFaults, e.ops, e.bytes, e.latencyNsSum, e.bytesSent, e.bytesReceived, e.retransmits, e.lost,
-            e.cpuBusyNs, e.memTotalBytes, e.memAvailableBytes, e.memUsedBytes};
+            e.cpuBusyNs, e.memTotalBytes, e.memAvailableBytes, e.memUsedBytes, e.datagramsSent, e.datagramsReceived};
         for (int i = 0; i < longs.length; i++) {
             if (longs[i] != 0) {
                 mask |= 1L << (16 + i);
@@ -150,6 +150,8 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.memTotalBytes = (m & 1L << 34) != 0 ? in.readLong() : 0;
         e.memAvailableBytes = (m & 1L << 35) != 0 ? in.readLong() : 0;
         e.memUsedBytes = (m & 1L << 36) != 0 ? in.readLong() : 0;
+        e.datagramsSent = (m & 1L << 37) != 0 ? in.readLong() : 0;
+        e.datagramsReceived = (m & 1L << 38) != 0 ? in.readLong() : 0;
         e.schemaVersion = (m & 1L << 40) != 0 ? in.readInt() : 0;
         e.cpu = (m & 1L << 41) != 0 ? in.readInt() : 0;
         e.pid = (m & 1L << 42) != 0 ? in.readInt() : 0;

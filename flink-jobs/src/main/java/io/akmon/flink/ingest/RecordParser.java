@@ -153,7 +153,7 @@ public final class RecordParser implements Serializable {
             case NET -> {
                 e.event = requiredText(r, Fields.EVENT);
                 switch (e.event) {
-                    case "connect", "accept", "close", "stats" -> { }
+                    case "connect", "accept", "close", "stats", "udp" -> { }
                     default -> throw new Invalid("unknown net event '" + e.event + "'");
                 }
                 e.conn = requiredText(r, Fields.CONN);
@@ -164,6 +164,8 @@ public final class RecordParser implements Serializable {
                 e.bytesSent = optionalLong(r, Fields.BYTES_SENT, 0);
                 e.bytesReceived = optionalLong(r, Fields.BYTES_RECEIVED, 0);
                 e.retransmits = optionalLong(r, Fields.RETRANSMITS, 0);
+                e.datagramsSent = optionalLong(r, Fields.DATAGRAMS_SENT, 0);
+                e.datagramsReceived = optionalLong(r, Fields.DATAGRAMS_RECEIVED, 0);
                 e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
             }
             case LOST -> {

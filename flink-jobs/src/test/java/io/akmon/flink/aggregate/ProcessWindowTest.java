@@ -20,6 +20,7 @@ import static io.akmon.flink.testing.Records.memory;
 import static io.akmon.flink.testing.Records.net;
 import static io.akmon.flink.testing.Records.oomKill;
 import static io.akmon.flink.testing.Records.syscall;
+import static io.akmon.flink.testing.Records.udp;
 import static io.akmon.flink.testing.WindowHarness.outputs;
 import static io.akmon.flink.testing.WindowHarness.send;
 import static io.akmon.flink.testing.WindowHarness.windowStateEntries;
@@ -185,6 +186,36 @@ class ProcessWindowTest {
             assertEquals(0, first.fileWriteBytes);
             assertEquals(5, first.pipeWriteBytes, "pipe bytes apart from file bytes");
             assertEquals(0, out.get(1).fileReadBytes);
+            assertDrained(h);
+        }
+    }
+
+    @Test
+    void udpPairsAreSummedPerProcessPairAndHostApartFromTcp() throws Exception {
+        try (var h = harness()) {
+            send(h, udp("h1", 1, 1_000, 100, "dig", "u1", 3, 120, 3, 900));
+            send(h, udp("h1", 2, 2_000, 100, "dig", "u1", 1, 40, 0, 0));
+            send(h, udp("h1", 2, 2_000, 100, "dig", "u1", 1, 40, 0, 0)); // a duplicate counts once
+            send(h, udp("h1", 3, 2_500, 100, "dig", "u2", 0, 0, 2, 64));
+            send(h, net("h1", 0, 1, 1_500, 100, "dig", "stats", "t1", 10, 20, 0));
+            h.processWatermark(25_000);
+            ProcessAggregate p = WindowHarness.<ProcessAggregate>outputs(h, ProcessAggregate.KIND).get(0);
+            assertEquals(List.of(4L, 160L, 5L, 964L), List.of(p.udpDatagramsSent, p.udpBytesSent, p.udpDatagramsReceived,
+                    p.udpBytesReceived));
+            assertEquals(10, p.netBytesSent, "net bytes stay TCP's");
+            assertEquals(20, p.netBytesReceived);
+            HostAggregate host = WindowHarness.<HostAggregate>outputs(h, HostAggregate.KIND).get(0);
+            assertEquals(List.of(4L, 160L, 5L, 964L), List.of(host.udpDatagramsSent, host.udpBytesSent,
+                    host.udpDatagramsReceived, host.udpBytesReceived));
+            List<ConnectionAggregate> pairs = outputs(h, ConnectionAggregate.KIND);
+            ConnectionAggregate u1 = pairs.stream().filter(c -> "u1".equals(c.conn)).findFirst().orElseThrow();
+            assertEquals("udp", u1.proto);
+            assertEquals(List.of(4L, 160L, 3L, 900L), List.of(u1.datagramsSent, u1.bytesSent, u1.datagramsReceived,
+                    u1.bytesReceived));
+            assertEquals(0, u1.opened);
+            assertNull(u1.direction);
+            assertEquals("tcp", pairs.stream().filter(c -> "t1".equals(c.conn)).findFirst().orElseThrow().proto);
+            assertEquals(3, pairs.size());
             assertDrained(h);
         }
     }

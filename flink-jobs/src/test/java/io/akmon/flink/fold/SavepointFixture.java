@@ -3,6 +3,7 @@ package io.akmon.flink.fold;
 import io.akmon.flink.aggregate.Aggregate;
 import io.akmon.flink.ingest.Event;
 import io.akmon.flink.sink.Json;
+import io.akmon.flink.testing.Records;
 import io.akmon.flink.testing.WindowHarness;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.SavepointType;
@@ -36,8 +37,10 @@ import static io.akmon.flink.testing.Records.syscall;
 public final class SavepointFixture {
     /** The fixture of state format 1: no host CPU and memory figures, no memory samples carried across windows. */
     public static final String FORMAT_1 = "savepoints/fold-operator-format-1.snapshot";
-    /** The fixture of state format 2 (this build). */
+    /** The fixture of state format 2: no UDP figures. */
     public static final String FORMAT_2 = "savepoints/fold-operator-format-2.snapshot";
+    /** The fixture of state format 3 (this build), written from {@code stream(true)}. */
+    public static final String FORMAT_3 = "savepoints/fold-operator-format-3.snapshot";
     public static final List<Duration> SIZES = List.of(Duration.ofSeconds(10), Duration.ofMinutes(1));
     public static final Duration LATENESS = Duration.ofSeconds(5);
     public static final Duration PROCESS_IDLE = Duration.ofMinutes(10);
@@ -47,8 +50,16 @@ public final class SavepointFixture {
     private SavepointFixture() {
     }
 
-    /** The fixed stream: 3 hosts, 2 CPUs each, some records lost, some twice, in arrival order. */
+    /** The fixed stream of formats 1 and 2. */
     public static List<Event> stream() {
+        return stream(false);
+    }
+
+    /**
+     * The fixed stream: 3 hosts, 2 CPUs each, some records lost, some twice, in arrival order. With
+     * {@code udp}, every other net record is a UDP pair's instead (the random choices stay the same).
+     */
+    public static List<Event> stream(boolean udp) {
         Random rnd = new Random(2026);
         List<Event> out = new ArrayList<>();
         long[][] seq = new long[3][3];
@@ -67,7 +78,8 @@ public final class SavepointFixture {
                     case 1 -> exit(host, cpu, s, ts, pid, "w" + pid, rnd.nextInt(2), 0, 1_000_000L);
                     case 2 -> memory(host, cpu, s, ts, pid, "w" + pid, 4096L * rnd.nextInt(100), 409_600, 3);
                     case 3 -> disk(host, cpu, s, ts, pid, "w" + pid, "vda", "read", 2, 8192, 5_000, hist(3, 2));
-                    case 4 -> net(host, cpu, s, ts, pid, "w" + pid, "stats", "k" + pid, 10, 20, 0);
+                    case 4 -> udp && s % 2 == 0 ? Records.udp(host, s, ts, pid, "w" + pid, "u" + pid, 2, 30, 1, 7)
+                            : net(host, cpu, s, ts, pid, "w" + pid, "stats", "k" + pid, 10, 20, 0);
                     case 5 -> syscall(host, cpu, s, ts, pid, "w" + pid, "read", 7, 1);
                     default -> cpu(host, cpu, s, ts, pid, "w" + pid, 1_000_000L * rnd.nextInt(100));
                 };
@@ -107,12 +119,12 @@ public final class SavepointFixture {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "src/test/resources/savepoints");
         Files.createDirectories(dir);
-        List<Event> stream = stream();
+        List<Event> stream = stream(true);
         try (KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h = harness()) {
             feed(h, stream, 0, split(stream));
             h.prepareSnapshotPreBarrier(1);
             var snapshot = h.snapshotWithLocalState(1, 1, SavepointType.savepoint(SavepointFormatType.CANONICAL));
-            Path file = dir.resolve(Path.of(FORMAT_2).getFileName());
+            Path file = dir.resolve(Path.of(FORMAT_3).getFileName());
             OperatorSnapshotUtil.writeStateHandle(snapshot.getJobManagerOwnedState(), file.toString());
             System.out.println("wrote " + file + " (" + Files.size(file) + " bytes) after " + split(stream)
                     + " records and " + h.extractOutputValues().size() + " documents, e.g. "

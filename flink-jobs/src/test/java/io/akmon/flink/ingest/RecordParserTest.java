@@ -60,6 +60,16 @@ class RecordParserTest {
         assertEquals(5, net.bytesSent);
         assertEquals(6, net.bytesReceived);
 
+        Event udp = parse("{" + common("net", 1) + ",\"event\":\"udp\",\"conn\":\"u00ff\",\"family\":4,"
+                + "\"saddr\":\"127.0.0.1\",\"sport\":5353,\"daddr\":\"0.0.0.0\",\"dport\":0,\"datagrams_sent\":3,"
+                + "\"bytes_sent\":70,\"datagrams_received\":4,\"bytes_received\":90,\"interval_ns\":5}").event();
+        assertEquals("udp", udp.event);
+        Event udpCopy = EventSerializer.INSTANCE.copy(udp);
+        assertEquals(3, udpCopy.datagramsSent);
+        assertEquals(4, udpCopy.datagramsReceived);
+        assertEquals(70, udpCopy.bytesSent);
+        assertEquals(90, udpCopy.bytesReceived);
+
         Event file = parse("{" + common("file", 1) + ",\"op\":\"rename\",\"path\":\"/etc/a\",\"new_path\":\"/etc/b\","
                 + "\"path_relative\":false,\"errno\":18,\"result\":\"EXDEV\",\"uid\":0}").event();
         assertEquals("rename", file.op);

@@ -134,6 +134,17 @@ public final class Records {
         return e;
     }
 
+    /** A UDP endpoint pair's interval figures (net, event udp). */
+    public static Event udp(String host, long seq, long tsMs, int pid, String comm, String conn, long datagramsSent,
+                            long bytesSent, long datagramsReceived, long bytesReceived) {
+        Event e = net(host, -1, seq, tsMs, pid, comm, "udp", conn, bytesSent, bytesReceived, 0);
+        e.dport = 53;
+        e.datagramsSent = datagramsSent;
+        e.datagramsReceived = datagramsReceived;
+        e.intervalNs = 1_000_000_000L;
+        return e;
+    }
+
     public static Event lost(String host, long seq, long tsMs, String source, long lost) {
         Event e = base("lost", host, -1, seq, tsMs, 0, null);
         e.source = source;

@@ -215,6 +215,9 @@ public final class Agent implements AutoCloseable {
         if (families.contains(Probe.Family.CPU) || families.contains(Probe.Family.MEMORY)) {
             sources.add(new HostSampler(stream)); // the host's share of the cpu and memory families
         }
+        if (families.contains(Probe.Family.NET)) {
+            sources.add(new io.akmon.agent.host.InterfaceSampler(stream)); // the host's interfaces, from their counters
+        }
         if (families.contains(Probe.Family.MEMORY)) {
             sources.add(new InitialMemory(stream, InitialMemory.filter(settings.pids, settings.comms, settings.cgroups)));
         }

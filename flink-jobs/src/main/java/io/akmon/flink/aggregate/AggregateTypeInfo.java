@@ -95,6 +95,7 @@ public final class AggregateTypeInfo extends TypeInformation<Aggregate> {
             case HostAggregate.KIND -> HostAggregate.class;
             case DiskAggregate.KIND -> DiskAggregate.class;
             case ConnectionAggregate.KIND -> ConnectionAggregate.class;
+            case InterfaceAggregate.KIND -> InterfaceAggregate.class;
             case ClusterAggregate.KIND -> ClusterAggregate.class;
             default -> throw new IOException("unknown aggregate kind '" + kind + "'");
         };

@@ -18,7 +18,7 @@ public final class FoldSerializers {
         private static final long serialVersionUID = 1L;
         public static final TotalsSerializer INSTANCE = new TotalsSerializer();
 
-        /** 2: the host records' CPU and memory figures follow the streams. 3: then the UDP figures. */
+        /** 2: the host records' CPU and memory figures follow the streams. 3: then the UDP and interface figures. */
         @Override
         protected int format() {
             return 3;
@@ -46,6 +46,7 @@ public final class FoldSerializers {
                 out.writeLong(v);
             }
             writeLongs(t.udp, out); // format 3
+            writeArrayMap(t.interfaces, out);
         }
 
         @Override
@@ -86,6 +87,7 @@ public final class FoldSerializers {
                 t.memUsedBytes = in.readLong();
             }
             t.udp = format >= 3 ? readLongs(in) : null;
+            t.interfaces = format >= 3 ? readArrayMap(in) : null;
             return t;
         }
 

@@ -29,6 +29,8 @@ public final class Totals {
     public long connectionsClosed;
     /** UDP: {datagrams sent, bytes sent, datagrams received, bytes received}; null: none. */
     public long[] udp;
+    /** Network interfaces by name: their counters in Fields.INTERFACE_COUNTERS order; null: none. */
+    public Map<String, long[]> interfaces;
     public long forks;
     public long execs;
     public long exits;
@@ -98,6 +100,10 @@ public final class Totals {
                     udp = addUdp(udp, e.datagramsSent, e.bytesSent, e.datagramsReceived, e.bytesReceived);
                     break;
                 }
+                if (e.ifCounters != null) {
+                    addInterface(e.device, e.ifCounters);
+                    break;
+                }
                 switch (e.event) {
                     case "connect", "accept" -> connectionsOpened++;
                     case "close" -> connectionsClosed++;
@@ -142,6 +148,9 @@ public final class Totals {
         connectionsClosed += o.connectionsClosed;
         if (o.udp != null) {
             udp = addUdp(udp, o.udp[0], o.udp[1], o.udp[2], o.udp[3]);
+        }
+        if (o.interfaces != null) {
+            o.interfaces.forEach(this::addInterface);
         }
         forks += o.forks;
         execs += o.execs;
@@ -198,5 +207,15 @@ public final class Totals {
         u[2] += datagramsReceived;
         u[3] += bytesReceived;
         return u;
+    }
+
+    private void addInterface(String name, long[] counters) {
+        if (interfaces == null) {
+            interfaces = new java.util.TreeMap<>();
+        }
+        long[] c = interfaces.computeIfAbsent(name, k -> new long[counters.length]);
+        for (int i = 0; i < Math.min(c.length, counters.length); i++) {
+            c[i] += counters[i];
+        }
     }
 }

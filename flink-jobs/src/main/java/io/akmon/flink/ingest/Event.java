@@ -65,6 +65,8 @@ public class Event {
     /** UDP (event udp): datagrams beside bytesSent and bytesReceived. */
     public long datagramsSent;
     public long datagramsReceived;
+    /** An interface's counters (event interface, device = its name), in Fields.INTERFACE_COUNTERS order. */
+    public long[] ifCounters;
 
     // File (op = create | open | unlink | rename | mkdir | rmdir | chmod | chown | truncate).
     public String path;

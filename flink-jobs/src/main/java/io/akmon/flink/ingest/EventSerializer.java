@@ -87,6 +87,9 @@ public final class EventSerializer extends StateSerializer<Event> {
         if (e.latencyHistUs != null) {
             mask |= 1L << 57;
         }
+        if (e.ifCounters != null) {
+            mask |= 1L << 58;
+        }
         out.writeLong(mask);
         for (int i = 0; i < strings.length; i++) {
             if (strings[i] != null) {
@@ -105,6 +108,9 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         if (e.latencyHistUs != null) {
             writeLongs(e.latencyHistUs, out);
+        }
+        if (e.ifCounters != null) {
+            writeLongs(e.ifCounters, out);
         }
     }
 
@@ -164,6 +170,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.errno = (m & 1L << 49) != 0 ? in.readInt() : 0;
         e.coreDumped = (m & 1L << 56) != 0;
         e.latencyHistUs = (m & 1L << 57) != 0 ? readLongs(in) : null;
+        e.ifCounters = (m & 1L << 58) != 0 ? readLongs(in) : null;
         return e;
     }
 

@@ -152,6 +152,15 @@ public final class RecordParser implements Serializable {
             }
             case NET -> {
                 e.event = requiredText(r, Fields.EVENT);
+                if ("interface".equals(e.event)) { // a host's interface counters, per drain
+                    e.device = requiredText(r, Fields.DEVICE);
+                    e.ifCounters = new long[Fields.INTERFACE_COUNTERS.length];
+                    for (int i = 0; i < e.ifCounters.length; i++) {
+                        e.ifCounters[i] = requiredLong(r, Fields.INTERFACE_COUNTERS[i]);
+                    }
+                    e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
+                    break;
+                }
                 switch (e.event) {
                     case "connect", "accept", "close", "stats", "udp" -> { }
                     default -> throw new Invalid("unknown net event '" + e.event + "'");

@@ -83,6 +83,7 @@ class SavepointCompatibilityTest {
         List<String> expected = uninterrupted(stream);
         assertTrue(expected.stream().anyMatch(d -> d.contains("\"udp_datagrams_sent\":") && !d.contains("\"udp_datagrams_sent\":0")),
                 "the stream has UDP figures on both sides of the savepoint");
+        assertTrue(expected.stream().anyMatch(d -> d.contains("\"kind\":\"interface\"")), "and interface documents");
         assertEquals(expected, restored(SavepointFixture.FORMAT_3, stream));
     }
 

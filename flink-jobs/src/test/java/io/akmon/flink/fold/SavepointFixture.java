@@ -57,7 +57,8 @@ public final class SavepointFixture {
 
     /**
      * The fixed stream: 3 hosts, 2 CPUs each, some records lost, some twice, in arrival order. With
-     * {@code udp}, every other net record is a UDP pair's instead (the random choices stay the same).
+     * {@code udp}, every other net record is a UDP pair's instead and every host reports an interface
+     * every 5 s (the random choices stay the same).
      */
     public static List<Event> stream(boolean udp) {
         Random rnd = new Random(2026);
@@ -78,7 +79,7 @@ public final class SavepointFixture {
                     case 1 -> exit(host, cpu, s, ts, pid, "w" + pid, rnd.nextInt(2), 0, 1_000_000L);
                     case 2 -> memory(host, cpu, s, ts, pid, "w" + pid, 4096L * rnd.nextInt(100), 409_600, 3);
                     case 3 -> disk(host, cpu, s, ts, pid, "w" + pid, "vda", "read", 2, 8192, 5_000, hist(3, 2));
-                    case 4 -> udp && s % 2 == 0 ? Records.udp(host, s, ts, pid, "w" + pid, "u" + pid, 2, 30, 1, 7)
+                    case 4 -> udp && s % 2 == 0 ? Records.udp(host, cpu, s, ts, pid, "w" + pid, "u" + pid, 2, 30, 1, 7)
                             : net(host, cpu, s, ts, pid, "w" + pid, "stats", "k" + pid, 10, 20, 0);
                     case 5 -> syscall(host, cpu, s, ts, pid, "w" + pid, "read", 7, 1);
                     default -> cpu(host, cpu, s, ts, pid, "w" + pid, 1_000_000L * rnd.nextInt(100));
@@ -86,6 +87,11 @@ public final class SavepointFixture {
                 out.add(e);
                 if (rnd.nextInt(10) == 0) {
                     out.add(e);  // delivered twice
+                }
+            }
+            if (udp && t % 5_000 == 0) {
+                for (int h = 0; h < 3; h++) {
+                    out.add(Records.iface("sp-" + h, ++seq[h][2], T0 + t + 100, "eth0", 1000 + t, 2000, 10, 20, t % 3, 0, 1, 0));
                 }
             }
             if (t % 20_000 == 0) {

@@ -135,12 +135,22 @@ public final class Records {
     }
 
     /** A UDP endpoint pair's interval figures (net, event udp). */
-    public static Event udp(String host, long seq, long tsMs, int pid, String comm, String conn, long datagramsSent,
+    public static Event udp(String host, int cpu, long seq, long tsMs, int pid, String comm, String conn, long datagramsSent,
                             long bytesSent, long datagramsReceived, long bytesReceived) {
-        Event e = net(host, -1, seq, tsMs, pid, comm, "udp", conn, bytesSent, bytesReceived, 0);
+        Event e = net(host, cpu, seq, tsMs, pid, comm, "udp", conn, bytesSent, bytesReceived, 0);
         e.dport = 53;
         e.datagramsSent = datagramsSent;
         e.datagramsReceived = datagramsReceived;
+        e.intervalNs = 1_000_000_000L;
+        return e;
+    }
+
+    /** A host's interface counters since the previous drain (net, event interface, pid 0), in Fields.INTERFACE_COUNTERS order. */
+    public static Event iface(String host, long seq, long tsMs, String device, long... counters) {
+        Event e = base("net", host, -1, seq, tsMs, 0, null);
+        e.event = "interface";
+        e.device = device;
+        e.ifCounters = counters.clone();
         e.intervalNs = 1_000_000_000L;
         return e;
     }

@@ -240,6 +240,19 @@ public final class Records {
             }
             case "net" -> {
                 n.put(Fields.EVENT, e.event);
+                if (e.ifCounters != null) {
+                    n.put(Fields.DEVICE, e.device);
+                    for (int i = 0; i < e.ifCounters.length; i++) {
+                        n.put(Fields.INTERFACE_COUNTERS[i], e.ifCounters[i]);
+                    }
+                    n.put(Fields.INTERVAL_NS, e.intervalNs);
+                    break;
+                }
+                if ("udp".equals(e.event)) {
+                    n.put(Fields.DATAGRAMS_SENT, e.datagramsSent);
+                    n.put(Fields.DATAGRAMS_RECEIVED, e.datagramsReceived);
+                    n.put(Fields.INTERVAL_NS, e.intervalNs);
+                }
                 n.put(Fields.CONN, e.conn);
                 n.put(Fields.FAMILY, 4);
                 n.put(Fields.SADDR, e.saddr);
@@ -250,6 +263,21 @@ public final class Records {
                     n.put(Fields.BYTES_SENT, e.bytesSent);
                     n.put(Fields.BYTES_RECEIVED, e.bytesReceived);
                     n.put(Fields.RETRANSMITS, e.retransmits);
+                }
+            }
+            case "file" -> {
+                n.put(Fields.OP, e.op);
+                if (e.fdKind != null) {
+                    n.put(Fields.FD_KIND, e.fdKind);
+                    n.put(Fields.OPS, e.ops);
+                    n.put(Fields.BYTES, e.bytes);
+                    n.put(Fields.INTERVAL_NS, e.intervalNs);
+                } else {
+                    n.put(Fields.PATH, e.path);
+                    if (e.newPath != null) {
+                        n.put(Fields.NEW_PATH, e.newPath);
+                    }
+                    n.put(Fields.ERRNO, e.errno);
                 }
             }
             case "lost" -> {

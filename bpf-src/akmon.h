@@ -37,6 +37,7 @@ enum akmon_drop_reason {
 	AKMON_DROP_CONN_MAP,      /* conns full */
 	AKMON_DROP_FILTER_MAP,    /* filter_pids full: a child of a traced process is not followed */
 	AKMON_DROP_FILE_IO_MAP,   /* file_io full: a process's read/write bytes not counted */
+	AKMON_DROP_UDP_MAP,       /* udp_flows full: datagrams of a new endpoint pair not counted */
 	AKMON_DROP_REASONS,
 };
 
@@ -282,6 +283,28 @@ struct akmon_conn {
 	__u64 bytes_sent;
 	__u64 bytes_received;
 	char comm[AKMON_COMM_LEN];
+};
+
+/*
+ * UDP datagrams and bytes per process and (local, remote) endpoint pair, from the send and receive
+ * syscalls' exits (net.bpf.c). Local is the socket's bound address; remote is the address the call
+ * named, else the connected peer, else all zeros (a receive that did not ask for the source).
+ */
+struct akmon_udp_key {
+	__u32 pid;
+	__u16 lport;
+	__u16 rport;
+	__u8 family;          /* 4 or 6 */
+	__u8 pad[3];
+	__u8 laddr[AKMON_ADDR_LEN];
+	__u8 raddr[AKMON_ADDR_LEN];
+};
+
+struct akmon_udp_val {
+	__u64 datagrams_sent;
+	__u64 bytes_sent;
+	__u64 datagrams_received;
+	__u64 bytes_received;
 };
 
 /* Value of a path_filters entry: the longest matching prefix decides. */

@@ -55,21 +55,6 @@ struct {
 	__type(value, struct path_buf);
 } path_scratch SEC(".maps");
 
-/* The struct file of descriptor fd of the current task, or NULL. */
-static __always_inline struct file *fd_file(int fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
-
-	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
-}
-
 /*
  * Writes the path of (dentry, vfsmount) backwards so that it ends at buf[AKMON_PATH_LEN]; returns where
  * it starts, AKMON_PATH_LEN for the root, or -1 when it is too deep, too long or not in the tree.

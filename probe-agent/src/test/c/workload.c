@@ -286,19 +286,106 @@ static void fileio(const char *path, long bytes, long pipe_bytes) {
 	finish("");
 }
 
+// udp N: known datagrams over loopback, each sent and received before the next, so none is dropped.
+// Sizes are udp_size(i) (0 included). Prints "A B C D E", the ports of:
+//   A 127.0.0.1, unconnected: recvfrom N from B (sendto), sendmsg N to B (recvmsg), recvmmsg 24 from B
+//     (sendmmsg, 3 x 8), and recv (no source address asked) N from C, each peeked first;
+//   C 127.0.0.1, connected to A: write N; D, E on ::1: D sendto E N, E recvfrom.
+static long udp_size(long i) { return (i * 37) % 1401; }
+
+static int udp_bound(int family, struct sockaddr_storage *addr) {
+	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	memset(addr, 0, sizeof(*addr));
+	if (family == AF_INET) {
+		((struct sockaddr_in *)addr)->sin_family = AF_INET;
+		((struct sockaddr_in *)addr)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		((struct sockaddr_in6 *)addr)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)addr)->sin6_addr = in6addr_loopback;
+	}
+	int s = socket(family, SOCK_DGRAM, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)addr, len) || getsockname(s, (struct sockaddr *)addr, &len)) die("udp bind");
+	return s;
+}
+
+static int udp_port(struct sockaddr_storage *a) {
+	return ntohs(a->ss_family == AF_INET ? ((struct sockaddr_in *)a)->sin_port : ((struct sockaddr_in6 *)a)->sin6_port);
+}
+
+static void udp_expect(long got, long want, const char *what) {
+	if (got != want) { fprintf(stderr, "%s: %ld, expected %ld\n", what, got, want); exit(97); }
+}
+
+static void udp(long n) {
+	static char buf[2048], rbuf[2048];
+	struct sockaddr_storage aa, ba, ca, da, ea, from;
+	socklen_t fl;
+	char details[64];
+	memset(buf, 'u', sizeof(buf));
+	int a = udp_bound(AF_INET, &aa), b = udp_bound(AF_INET, &ba), c = udp_bound(AF_INET, &ca);
+	int d = udp_bound(AF_INET6, &da), e = udp_bound(AF_INET6, &ea);
+	if (connect(c, (struct sockaddr *)&aa, sizeof(struct sockaddr_in))) die("udp connect");
+	gate();
+	for (long i = 0; i < n; i++) {
+		udp_expect(sendto(b, buf, udp_size(i), 0, (struct sockaddr *)&aa, sizeof(struct sockaddr_in)), udp_size(i), "sendto");
+		fl = sizeof(from);
+		udp_expect(recvfrom(a, rbuf, sizeof(rbuf), 0, (struct sockaddr *)&from, &fl), udp_size(i), "recvfrom");
+		udp_expect(udp_port(&from), udp_port(&ba), "recvfrom source");
+	}
+	for (long i = 0; i < n; i++) {
+		struct iovec iov = {.iov_base = buf, .iov_len = udp_size(i + 1)};
+		struct msghdr m = {.msg_name = &ba, .msg_namelen = sizeof(struct sockaddr_in), .msg_iov = &iov, .msg_iovlen = 1};
+		udp_expect(sendmsg(a, &m, 0), udp_size(i + 1), "sendmsg");
+		struct iovec riov = {.iov_base = rbuf, .iov_len = sizeof(rbuf)};
+		struct msghdr r = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &riov, .msg_iovlen = 1};
+		udp_expect(recvmsg(b, &r, 0), udp_size(i + 1), "recvmsg");
+	}
+	for (int round = 0; round < 3; round++) {
+		struct mmsghdr out[8], in[8];
+		struct iovec oiov[8], iiov[8];
+		static char rbufs[8][2048];
+		struct sockaddr_storage froms[8];
+		memset(out, 0, sizeof(out));
+		memset(in, 0, sizeof(in));
+		for (int j = 0; j < 8; j++) {
+			oiov[j] = (struct iovec){.iov_base = buf, .iov_len = udp_size(100 + round * 8 + j)};
+			out[j].msg_hdr = (struct msghdr){.msg_name = &aa, .msg_namelen = sizeof(struct sockaddr_in), .msg_iov = &oiov[j], .msg_iovlen = 1};
+			iiov[j] = (struct iovec){.iov_base = rbufs[j], .iov_len = sizeof(rbufs[j])};
+			in[j].msg_hdr = (struct msghdr){.msg_name = &froms[j], .msg_namelen = sizeof(froms[j]), .msg_iov = &iiov[j], .msg_iovlen = 1};
+		}
+		udp_expect(sendmmsg(b, out, 8, 0), 8, "sendmmsg");
+		udp_expect(recvmmsg(a, in, 8, 0, NULL), 8, "recvmmsg");
+		for (int j = 0; j < 8; j++) udp_expect(in[j].msg_len, udp_size(100 + round * 8 + j), "recvmmsg length");
+	}
+	for (long i = 0; i < n; i++) {
+		udp_expect(write(c, buf, udp_size(i + 7)), udp_size(i + 7), "write");
+		udp_expect(recv(a, rbuf, sizeof(rbuf), MSG_PEEK), udp_size(i + 7), "peek");
+		udp_expect(recv(a, rbuf, sizeof(rbuf), 0), udp_size(i + 7), "recv");
+	}
+	for (long i = 0; i < n; i++) {
+		udp_expect(sendto(d, buf, udp_size(i + 3), 0, (struct sockaddr *)&ea, sizeof(struct sockaddr_in6)), udp_size(i + 3), "sendto6");
+		fl = sizeof(from);
+		udp_expect(recvfrom(e, rbuf, sizeof(rbuf), 0, (struct sockaddr *)&from, &fl), udp_size(i + 3), "recvfrom6");
+	}
+	snprintf(details, sizeof(details), "%d %d %d %d %d", udp_port(&aa), udp_port(&ba), udp_port(&ca), udp_port(&da), udp_port(&ea));
+	close(a); close(b); close(c); close(d); close(e);
+	finish(details);
+}
+
 int main(int argc, char **argv) {
 	if (argc >= 3 && !strcmp(argv[1], "exit")) return atoi(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "spawn")) spawn(argv[0], atoi(argv[2]), argv[3]);
 	if (argc >= 3 && !strcmp(argv[1], "getppid")) getppid_calls(atol(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "odirect")) odirect(argv[2], atol(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "tcp")) tcp(atol(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "udp")) udp(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "burn")) burn(atol(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "write")) write_file(argv[2], atol(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "forks")) forks(atol(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "alloc")) alloc(atol(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "files")) files(argv[2], atol(argv[3]));
 	if (argc >= 5 && !strcmp(argv[1], "fileio")) fileio(argv[2], atol(argv[3]), atol(argv[4]));
-	fprintf(stderr, "usage: workload exit CODE | spawn N CODE | getppid K | odirect PATH BYTES | tcp BYTES | burn MS"
+	fprintf(stderr, "usage: workload exit CODE | spawn N CODE | getppid K | odirect PATH BYTES | tcp BYTES | udp N | burn MS"
 			" | alloc MB | write PATH MB | forks N | files DIR N | fileio PATH BYTES PIPE\n");
 	return 2;
 }

@@ -29,6 +29,29 @@ final class Monitor implements AutoCloseable {
             interval:s:1 { print(@sys); clear(@sys); print(@err); clear(@err); print(@oncpu); clear(@oncpu); print(@disk); clear(@disk); }
             """;
 
+    /** bpftrace's share of the UDP scenario: datagrams and bytes per process from the send and receive exits. */
+    static final String BPFTRACE_UDP = """
+            tracepoint:syscalls:sys_exit_sendto, tracepoint:syscalls:sys_exit_sendmsg, tracepoint:syscalls:sys_exit_recvfrom,
+            tracepoint:syscalls:sys_exit_recvmsg, tracepoint:syscalls:sys_exit_write, tracepoint:syscalls:sys_exit_read
+            { if (args->ret >= 0) { @udp[pid, probe] = count(); @udpbytes[pid, probe] = sum(args->ret); } }
+            tracepoint:syscalls:sys_exit_sendmmsg, tracepoint:syscalls:sys_exit_recvmmsg { if (args->ret > 0) { @mmsg[pid, probe] = sum(args->ret); } }
+            interval:s:1 { print(@udp); clear(@udp); print(@udpbytes); clear(@udpbytes); print(@mmsg); clear(@mmsg); }
+            """;
+
+    /** bpftrace's share of the file scenarios: each change with its path, and read/write bytes per process. */
+    static final String BPFTRACE_FILES = """
+            tracepoint:syscalls:sys_enter_openat /args->flags & 0x243/ { printf("open %d %s\\n", pid, str(args->filename)); }
+            tracepoint:syscalls:sys_enter_unlinkat, tracepoint:syscalls:sys_enter_unlink { printf("unlink %d\\n", pid); }
+            tracepoint:syscalls:sys_enter_renameat2, tracepoint:syscalls:sys_enter_renameat, tracepoint:syscalls:sys_enter_rename { printf("rename %d\\n", pid); }
+            tracepoint:syscalls:sys_enter_mkdir, tracepoint:syscalls:sys_enter_mkdirat, tracepoint:syscalls:sys_enter_rmdir,
+            tracepoint:syscalls:sys_enter_fchmodat, tracepoint:syscalls:sys_enter_chmod, tracepoint:syscalls:sys_enter_fchownat,
+            tracepoint:syscalls:sys_enter_chown, tracepoint:syscalls:sys_enter_truncate, tracepoint:syscalls:sys_enter_ftruncate
+            { printf("%s %d\\n", probe, pid); }
+            tracepoint:syscalls:sys_exit_read, tracepoint:syscalls:sys_exit_pread64 /args->ret > 0/ { @rd[pid] = sum(args->ret); }
+            tracepoint:syscalls:sys_exit_write, tracepoint:syscalls:sys_exit_pwrite64 /args->ret > 0/ { @wr[pid] = sum(args->ret); }
+            interval:s:1 { print(@rd); clear(@rd); print(@wr); clear(@wr); }
+            """;
+
     private final Kind kind;
     private final Process process;
 
@@ -41,6 +64,11 @@ final class Monitor implements AutoCloseable {
     static final List<String> AGENT_JVM_FLAGS = List.of("-Xms32m", "-Xmx192m", "-XX:+UseSerialGC");
 
     static Monitor start(Kind kind, Path agentJar, List<String> agentArgs) {
+        return start(kind, agentJar, agentArgs, "");
+    }
+
+    /** As above; bpftrace also runs {@code bpftraceExtra} (the same collection as the agent's extra families). */
+    static Monitor start(Kind kind, Path agentJar, List<String> agentArgs, String bpftraceExtra) {
         try {
             switch (kind) {
                 case NONE:
@@ -59,7 +87,7 @@ final class Monitor implements AutoCloseable {
                 default: {
                     mountTracefs();
                     Path script = Files.createTempFile("akmon-bench", ".bt");
-                    Files.writeString(script, BPFTRACE_SCRIPT);
+                    Files.writeString(script, BPFTRACE_SCRIPT + bpftraceExtra);
                     Process p = new ProcessBuilder("bpftrace", script.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
                     awaitLine(p.getInputStream(), "Attaching", p);
                     Files.deleteIfExists(script); // read at start-up

@@ -14,8 +14,18 @@ import java.util.Map;
  * machine's speed hits all of them alike; results are ratios to the unmonitored median.
  */
 final class OverheadSuite {
-    record Workload(String name, String description, List<String> args) {
+    /**
+     * A workload and what watches it: {@code agentArgs} added to the agent's command line (a family that
+     * is off by default), {@code bpftraceExtra} added to bpftrace's script so it collects the same.
+     */
+    record Workload(String name, String description, List<String> args, List<String> agentArgs, String bpftraceExtra) {
+        Workload(String name, String description, List<String> args) {
+            this(name, description, args, List.of(), "");
+        }
     }
+
+    /** The default families and the file family, which is off by default. */
+    static final List<String> WITH_FILE_FAMILY = List.of("--families", "process,syscall,cpu,memory,disk,net,file");
 
     record Result(Workload workload, Map<Monitor.Kind, Stats> wallNs, Map<Monitor.Kind, Stats> monitorCpuPct) {
         double ratio(Monitor.Kind kind) {
@@ -47,7 +57,15 @@ final class OverheadSuite {
                 new Workload("fork-exec", scale * 200 + " fork+exec+exit", List.of("spawn", Integer.toString(scale * 200), "0")),
                 new Workload("file-write", scale * 64 + " MiB in 4 KiB writes + fsync",
                         List.of("write", scratch.resolve("bench-write.dat").toString(), Integer.toString(scale * 64))),
-                new Workload("tcp", scale * 500 + " MB over loopback", List.of("tcp", Long.toString(scale * 500_000_000L))));
+                new Workload("tcp", scale * 500 + " MB over loopback", List.of("tcp", Long.toString(scale * 500_000_000L))),
+                new Workload("udp", scale * 20_000 + " x 5 UDP datagram round trips over loopback (v4, v6, mmsg)",
+                        List.of("udp", Integer.toString(scale * 20_000)), List.of(), Monitor.BPFTRACE_UDP),
+                new Workload("files", scale * 2_000 + " x 6 file changes (create, rename, chmod, truncate, chown, unlink)",
+                        List.of("files", scratch.resolve("bench-files").toString(), Integer.toString(scale * 2_000)),
+                        WITH_FILE_FAMILY, Monitor.BPFTRACE_FILES),
+                new Workload("file-read", scale * 20 + " MiB read from the page cache (and half of it written)",
+                        List.of("fileio", scratch.resolve("bench-cached.dat").toString(), Long.toString(scale * 20L << 20), "0"),
+                        WITH_FILE_FAMILY, Monitor.BPFTRACE_FILES));
     }
 
     List<Result> run(java.io.PrintStream progress) throws Exception {
@@ -58,7 +76,7 @@ final class OverheadSuite {
             Map<Monitor.Kind, List<Double>> cpu = new EnumMap<>(Monitor.Kind.class);
             for (int r = 0; r < reps; r++) {
                 for (Monitor.Kind kind : Monitor.Kind.values()) {
-                    try (Monitor m = Monitor.start(kind, agentJar, List.of())) {
+                    try (Monitor m = Monitor.start(kind, agentJar, w.agentArgs(), w.bpftraceExtra())) {
                         Thread.sleep(SETTLE_MS); // past start-up and JIT warm-up: steady state is what is measured
                         LoadGenerator g = new LoadGenerator(workloadBinary, w.args());
                         long cpu0 = m.cpuNs();
@@ -78,6 +96,8 @@ final class OverheadSuite {
             results.add(new Result(w, wallStats, cpuStats));
         }
         Files.deleteIfExists(scratch.resolve("bench-write.dat"));
+        Files.deleteIfExists(scratch.resolve("bench-cached.dat"));
+        Files.deleteIfExists(scratch.resolve("bench-cached.dat.w"));
         return results;
     }
 }

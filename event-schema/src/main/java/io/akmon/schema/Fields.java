@@ -103,6 +103,23 @@ public final class Fields {
     public static final String BYTES_SENT = "bytes_sent";
     public static final String BYTES_RECEIVED = "bytes_received";
     public static final String RETRANSMITS = "retransmits";
+    /** On UDP records (net, event udp): datagrams per direction beside bytes_sent and bytes_received. */
+    public static final String DATAGRAMS_SENT = "datagrams_sent";
+    public static final String DATAGRAMS_RECEIVED = "datagrams_received";
+    /**
+     * On interface records (net, event interface, pid 0): the kernel's counters of one network interface
+     * (/sys/class/net/DEVICE/statistics) since the previous drain, in {@link #INTERFACE_COUNTERS} order.
+     */
+    public static final String RX_BYTES = "rx_bytes";
+    public static final String TX_BYTES = "tx_bytes";
+    public static final String RX_PACKETS = "rx_packets";
+    public static final String TX_PACKETS = "tx_packets";
+    public static final String RX_DROPPED = "rx_dropped";
+    public static final String TX_DROPPED = "tx_dropped";
+    public static final String RX_ERRORS = "rx_errors";
+    public static final String TX_ERRORS = "tx_errors";
+    public static final String[] INTERFACE_COUNTERS = {RX_BYTES, TX_BYTES, RX_PACKETS, TX_PACKETS, RX_DROPPED, TX_DROPPED,
+        RX_ERRORS, TX_ERRORS};
 
     // File system changes (type file): op is one of create, open, unlink, rename, mkdir, rmdir, chmod,
     // chown, truncate; uid and tid as on exec records.

@@ -92,7 +92,7 @@ public final class Agent implements AutoCloseable {
         this.object = loaded.object();
         try {
             Map<String, BpfMap> maps = new HashMap<>();
-            for (String m : List.of("syscall_counts", "proc_stats", "disk_io", "file_io", "drops",
+            for (String m : List.of("syscall_counts", "proc_stats", "disk_io", "file_io", "udp_flows", "drops",
                     "conns", "filter_pids", "filter_comms", "filter_cgroups", "agent_seq", "seqs")) {
                 maps.put(m, object.map(m));
             }
@@ -214,6 +214,9 @@ public final class Agent implements AutoCloseable {
         List<DrainSource> sources = new ArrayList<>();
         if (families.contains(Probe.Family.CPU) || families.contains(Probe.Family.MEMORY)) {
             sources.add(new HostSampler(stream)); // the host's share of the cpu and memory families
+        }
+        if (families.contains(Probe.Family.NET)) {
+            sources.add(new io.akmon.agent.host.InterfaceSampler(stream)); // the host's interfaces, from their counters
         }
         if (families.contains(Probe.Family.MEMORY)) {
             sources.add(new InitialMemory(stream, InitialMemory.filter(settings.pids, settings.comms, settings.cgroups),

@@ -42,6 +42,7 @@ public final class AggregateTypeInfo extends SerializerTypeInfo<Aggregate> {
             case HostAggregate.KIND -> HostAggregate.class;
             case DiskAggregate.KIND -> DiskAggregate.class;
             case ConnectionAggregate.KIND -> ConnectionAggregate.class;
+            case InterfaceAggregate.KIND -> InterfaceAggregate.class;
             case ClusterAggregate.KIND -> ClusterAggregate.class;
             case SessionAggregate.KIND -> SessionAggregate.class;
             default -> throw new IOException("unknown aggregate kind '" + kind + "'");

@@ -22,6 +22,10 @@ public class ConnectionAggregate extends Aggregate {
     public double bytesSentPerSec;
     public double bytesReceivedPerSec;
     public long retransmits;
+    /** "tcp", or "udp" for a process's (local, remote) UDP endpoint pair (no open, close or retransmits). */
+    public String proto;
+    public long datagramsSent;
+    public long datagramsReceived;
 
     public ConnectionAggregate() {
     }
@@ -46,6 +50,9 @@ public class ConnectionAggregate extends Aggregate {
         a.bytesSentPerSec = perSecond(f.bytesSent, a.windowSeconds());
         a.bytesReceivedPerSec = perSecond(f.bytesReceived, a.windowSeconds());
         a.retransmits = f.retransmits;
+        a.proto = f.proto != null ? f.proto : "tcp";
+        a.datagramsSent = f.datagramsSent;
+        a.datagramsReceived = f.datagramsReceived;
         return a;
     }
 }

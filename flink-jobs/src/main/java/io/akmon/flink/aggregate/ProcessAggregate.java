@@ -76,6 +76,12 @@ public class ProcessAggregate extends Aggregate {
     public long startedByFork;
     /** Fork records whose parent is this process: the children it forked in the window. */
     public long childrenForked;
+    /** UDP datagrams and bytes (not in net_bytes_*, which are TCP's). */
+    public long udpDatagramsSent;
+    public long udpBytesSent;
+    public long udpDatagramsReceived;
+    public long udpBytesReceived;
+
     public long execs;
     public boolean exited;
     public Integer exitCode;
@@ -161,6 +167,12 @@ public class ProcessAggregate extends Aggregate {
         }
         a.startedByFork = f.forks;
         a.childrenForked = f.childrenForked;
+        if (f.udp != null) {
+            a.udpDatagramsSent = f.udp[0];
+            a.udpBytesSent = f.udp[1];
+            a.udpDatagramsReceived = f.udp[2];
+            a.udpBytesReceived = f.udp[3];
+        }
         a.execs = f.execs;
         if (f.has(ProcessFold.EXIT)) {
             a.exited = true;

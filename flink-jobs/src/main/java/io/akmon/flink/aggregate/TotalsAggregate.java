@@ -60,6 +60,11 @@ public abstract class TotalsAggregate extends Aggregate {
     public long netRetransmits;
     public long connectionsOpened;
     public long connectionsClosed;
+    /** UDP datagrams and bytes (not in net_bytes_*, which are TCP's). */
+    public long udpDatagramsSent;
+    public long udpBytesSent;
+    public long udpDatagramsReceived;
+    public long udpBytesReceived;
 
     public long processStarts;
     public long execs;
@@ -94,6 +99,12 @@ public abstract class TotalsAggregate extends Aggregate {
         this.netRetransmits = f.netRetransmits;
         this.connectionsOpened = f.connectionsOpened;
         this.connectionsClosed = f.connectionsClosed;
+        if (f.udp != null) {
+            this.udpDatagramsSent = f.udp[0];
+            this.udpBytesSent = f.udp[1];
+            this.udpDatagramsReceived = f.udp[2];
+            this.udpBytesReceived = f.udp[3];
+        }
         this.processStarts = f.forks;
         this.execs = f.execs;
         this.processExits = f.exits;
@@ -128,6 +139,10 @@ public abstract class TotalsAggregate extends Aggregate {
         netBytesReceived += o.netBytesReceived;
         netRetransmits += o.netRetransmits;
         connectionsOpened += o.connectionsOpened;
+        udpDatagramsSent += o.udpDatagramsSent;
+        udpBytesSent += o.udpBytesSent;
+        udpDatagramsReceived += o.udpDatagramsReceived;
+        udpBytesReceived += o.udpBytesReceived;
         connectionsClosed += o.connectionsClosed;
         processStarts += o.processStarts;
         execs += o.execs;

@@ -52,7 +52,11 @@ public final class FactSchema {
         numbers(disk, "ops", "bytes", "latency_ns_sum", "interval_ns", "iops");
         Map<String, Kind> net = event(common, "net");
         strings(net, "event", "conn", "saddr", "daddr");
-        numbers(net, "sport", "dport", "bytes_sent", "bytes_received", "retransmits", "interval_ns");
+        numbers(net, "sport", "dport", "bytes_sent", "bytes_received", "retransmits", "interval_ns",
+                "datagrams_sent", "datagrams_received");
+        Map<String, Kind> file = event(common, "file");
+        strings(file, "op", "path", "new_path", "fd_kind");
+        numbers(file, "errno", "ops", "bytes", "interval_ns");
         Map<String, Kind> lost = event(common, "lost");
         strings(lost, "source");
         numbers(lost, "lost", "source_cpu");

@@ -36,7 +36,11 @@ public final class Facts {
             case "net" -> f.with("event", e.event).with("conn", e.conn).with("saddr", e.saddr)
                     .with("daddr", e.daddr).with("sport", (long) e.sport).with("dport", (long) e.dport)
                     .with("bytes_sent", e.bytesSent).with("bytes_received", e.bytesReceived)
-                    .with("retransmits", e.retransmits).with("interval_ns", e.intervalNs);
+                    .with("retransmits", e.retransmits).with("interval_ns", e.intervalNs)
+                    .with("datagrams_sent", e.datagramsSent).with("datagrams_received", e.datagramsReceived);
+            case "file" -> f.with("op", e.op).with("path", e.path).with("new_path", e.newPath).with("fd_kind", e.fdKind)
+                    .with("errno", (long) e.errno).with("ops", e.ops).with("bytes", e.bytes)
+                    .with("interval_ns", e.intervalNs);
             case "lost" -> f.with("source", e.source).with("lost", e.lost).with("source_cpu", (long) e.sourceCpu);
             default -> { }
         }

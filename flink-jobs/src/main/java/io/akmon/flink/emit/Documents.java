@@ -127,6 +127,11 @@ public final class Documents {
         return stamp(ConnectionAggregate.of(resolution, host, conn, start, end, c), coverage);
     }
 
+    public io.akmon.flink.aggregate.InterfaceAggregate iface(String host, String device, long start, long end,
+                                                             long[] counters, double coverage) {
+        return stamp(io.akmon.flink.aggregate.InterfaceAggregate.of(resolution, host, device, start, end, counters), coverage);
+    }
+
     private static <A extends Aggregate> A stamp(A a, double coverage) {
         a.coverage = coverage;
         return a;

@@ -16,6 +16,10 @@ public class ConnectionFigures {
     public long bytesSent;
     public long bytesReceived;
     public long retransmits;
+    /** "tcp" or "udp" (an endpoint pair of a process, with datagrams). */
+    public String proto;
+    public long datagramsSent;
+    public long datagramsReceived;
 
     public void add(Event e) {
         if (e.pid > 0) {
@@ -30,6 +34,7 @@ public class ConnectionFigures {
             daddr = e.daddr;
             dport = e.dport;
         }
+        proto = "udp".equals(e.event) ? "udp" : "tcp";
         switch (e.event) {
             case "connect", "accept" -> {
                 opened++;
@@ -41,6 +46,8 @@ public class ConnectionFigures {
         bytesSent += e.bytesSent;
         bytesReceived += e.bytesReceived;
         retransmits += e.retransmits;
+        datagramsSent += e.datagramsSent;
+        datagramsReceived += e.datagramsReceived;
     }
 
     /** Adds a partial fold of the same connection whose records arrived after this one's (they win, as in {@link #add}). */
@@ -65,6 +72,11 @@ public class ConnectionFigures {
         bytesSent += o.bytesSent;
         bytesReceived += o.bytesReceived;
         retransmits += o.retransmits;
+        if (o.proto != null) {
+            proto = o.proto;
+        }
+        datagramsSent += o.datagramsSent;
+        datagramsReceived += o.datagramsReceived;
         return this;
     }
 }

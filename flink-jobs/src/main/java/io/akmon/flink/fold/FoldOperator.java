@@ -421,6 +421,9 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
                 emit(r.documents.disk(host, e.device, start, end, r.state(start, r.disks).get(e.device), h.coverage),
                         r.max(start));
             }
+            if (e.ifCounters != null) {
+                emitInterfaces(r, host, start, h.coverage, r.max(start));
+            }
             if (!p.connections.isEmpty()) {
                 String conn = WindowPartial.connectionKey(e);
                 emit(r.documents.connection(host, conn, start, end, r.state(start, r.connections).get(conn),
@@ -460,6 +463,16 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
                 r.state(start, r.processes).entries(), history);
         getPartitionedState(r.history).update(history);
         return h;
+    }
+
+    /** One document per network interface of the host window (its counters live in the host's totals). */
+    private void emitInterfaces(Resolution r, String host, long start, double coverage, long time) throws Exception {
+        Totals t = r.state(start, r.totals).value();
+        if (t != null && t.interfaces != null) {
+            for (Map.Entry<String, long[]> i : t.interfaces.entrySet()) {
+                emit(r.documents.iface(host, i.getKey(), start, start + r.size, i.getValue(), coverage), time);
+            }
+        }
     }
 
     private void emit(Aggregate a, long timestamp) {
@@ -582,6 +595,7 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             for (Map.Entry<String, ConnectionFigures> c : r.state(start, r.connections).entries()) {
                 emit(r.documents.connection(host, c.getKey(), start, end, c.getValue(), h.coverage), time);
             }
+            emitInterfaces(r, host, start, h.coverage, time);
             if (r.index == 0) {
                 // Settling gaps needs only event time: do it as the host's base windows pass.
                 HostStreams s = streamsOf(host, time);

@@ -18,10 +18,10 @@ public final class FoldSerializers {
         private static final long serialVersionUID = 1L;
         public static final TotalsSerializer INSTANCE = new TotalsSerializer();
 
-        /** 2: the host records' CPU and memory figures follow the streams. */
+        /** 2: the host records' CPU and memory figures follow the streams. 3: then the UDP and interface figures. */
         @Override
         protected int format() {
-            return 2;
+            return 3;
         }
 
         @Override
@@ -45,6 +45,8 @@ public final class FoldSerializers {
                 t.memAvailableBytes, t.memUsedBytes}) {
                 out.writeLong(v);
             }
+            writeLongs(t.udp, out); // format 3
+            writeArrayMap(t.interfaces, out);
         }
 
         @Override
@@ -84,6 +86,8 @@ public final class FoldSerializers {
                 t.memAvailableBytes = in.readLong();
                 t.memUsedBytes = in.readLong();
             }
+            t.udp = format >= 3 ? readLongs(in) : null;
+            t.interfaces = format >= 3 ? readArrayMap(in) : null;
             return t;
         }
 
@@ -106,7 +110,7 @@ public final class FoldSerializers {
 
         /**
          * 2: the file changes and file I/O per process follow the disk histogram. 3: then the children
-         * forked and the process context (parent, image, start).
+         * forked, the process context (parent, image, start) and the UDP figures.
          */
         @Override
         protected int format() {
@@ -144,6 +148,7 @@ public final class FoldSerializers {
             writeString(p.uid, out);
             out.writeBoolean(p.imageFromProc);
             out.writeLong(p.startTs);
+            writeLongs(p.udp, out);
         }
 
         @Override
@@ -193,6 +198,7 @@ public final class FoldSerializers {
                 p.uid = readString(in);
                 p.imageFromProc = in.readBoolean();
                 p.startTs = in.readLong();
+                p.udp = readLongs(in);
             }
             return p;
         }

@@ -55,6 +55,8 @@ public final class ProcessFold {
     public long netRetransmits;
     public long connectionsOpened;
     public long connectionsClosed;
+    /** UDP: {datagrams sent, bytes sent, datagrams received, bytes received}; null: none. Not in netBytes*. */
+    public long[] udp;
     /** File changes by op: {count, failed}. */
     public Map<String, long[]> fileOps;
     /** Bytes through descriptors by "kind/op" (file/read, pipe/write, ...): {ops, bytes}. */
@@ -213,6 +215,10 @@ public final class ProcessFold {
                 addHistogram(e.latencyHistUs);
             }
             case "net" -> {
+                if ("udp".equals(e.event)) {
+                    udp = Totals.addUdp(udp, e.datagramsSent, e.bytesSent, e.datagramsReceived, e.bytesReceived);
+                    return;
+                }
                 switch (e.event) {
                     case "connect", "accept" -> connectionsOpened++;
                     case "close" -> connectionsClosed++;
@@ -321,6 +327,9 @@ public final class ProcessFold {
         netRetransmits += o.netRetransmits;
         connectionsOpened += o.connectionsOpened;
         connectionsClosed += o.connectionsClosed;
+        if (o.udp != null) {
+            udp = Totals.addUdp(udp, o.udp[0], o.udp[1], o.udp[2], o.udp[3]);
+        }
         forks += o.forks;
         execs += o.execs;
         if (o.fileOps != null) {

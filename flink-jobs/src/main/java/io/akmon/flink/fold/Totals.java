@@ -27,6 +27,10 @@ public final class Totals {
     public long netRetransmits;
     public long connectionsOpened;
     public long connectionsClosed;
+    /** UDP: {datagrams sent, bytes sent, datagrams received, bytes received}; null: none. */
+    public long[] udp;
+    /** Network interfaces by name: their counters in Fields.INTERFACE_COUNTERS order; null: none. */
+    public Map<String, long[]> interfaces;
     public long forks;
     public long execs;
     public long exits;
@@ -92,6 +96,14 @@ public final class Totals {
                 }
             }
             case "net" -> {
+                if ("udp".equals(e.event)) {
+                    udp = addUdp(udp, e.datagramsSent, e.bytesSent, e.datagramsReceived, e.bytesReceived);
+                    break;
+                }
+                if (e.ifCounters != null) {
+                    addInterface(e.device, e.ifCounters);
+                    break;
+                }
                 switch (e.event) {
                     case "connect", "accept" -> connectionsOpened++;
                     case "close" -> connectionsClosed++;
@@ -134,6 +146,12 @@ public final class Totals {
         netRetransmits += o.netRetransmits;
         connectionsOpened += o.connectionsOpened;
         connectionsClosed += o.connectionsClosed;
+        if (o.udp != null) {
+            udp = addUdp(udp, o.udp[0], o.udp[1], o.udp[2], o.udp[3]);
+        }
+        if (o.interfaces != null) {
+            o.interfaces.forEach(this::addInterface);
+        }
         forks += o.forks;
         execs += o.execs;
         exits += o.exits;
@@ -178,6 +196,26 @@ public final class Totals {
         } else {
             c[0] += count;
             c[1] += errors;
+        }
+    }
+
+    /** Adds UDP figures to {datagrams sent, bytes sent, datagrams received, bytes received}, made on first use. */
+    static long[] addUdp(long[] udp, long datagramsSent, long bytesSent, long datagramsReceived, long bytesReceived) {
+        long[] u = udp != null ? udp : new long[4];
+        u[0] += datagramsSent;
+        u[1] += bytesSent;
+        u[2] += datagramsReceived;
+        u[3] += bytesReceived;
+        return u;
+    }
+
+    private void addInterface(String name, long[] counters) {
+        if (interfaces == null) {
+            interfaces = new java.util.TreeMap<>();
+        }
+        long[] c = interfaces.computeIfAbsent(name, k -> new long[counters.length]);
+        for (int i = 0; i < Math.min(c.length, counters.length); i++) {
+            c[i] += counters[i];
         }
     }
 }

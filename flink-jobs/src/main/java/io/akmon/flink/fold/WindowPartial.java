@@ -43,7 +43,7 @@ public final class WindowPartial {
         }
         if ("disk".equals(e.type)) {
             disks.computeIfAbsent(e.device, k -> new DiskFigures()).add(e);
-        } else if ("net".equals(e.type)) {
+        } else if ("net".equals(e.type) && e.ifCounters == null) {
             connections.computeIfAbsent(connectionKey(e), k -> new ConnectionFigures()).add(e);
         }
     }

@@ -70,6 +70,11 @@ public class Event {
     public long bytesSent;
     public long bytesReceived;
     public long retransmits;
+    /** UDP (event udp): datagrams beside bytesSent and bytesReceived. */
+    public long datagramsSent;
+    public long datagramsReceived;
+    /** An interface's counters (event interface, device = its name), in Fields.INTERFACE_COUNTERS order. */
+    public long[] ifCounters;
 
     // File (op = create | open | unlink | rename | mkdir | rmdir | chmod | chown | truncate).
     public String path;

@@ -75,7 +75,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         long[] longs = {e.seq, e.ts, e.lifetimeNs, e.intervalNs, e.count, e.errors, e.onCpuNs, e.rssBytes, e.rssMaxBytes,
             e.pageFaults, e.ops, e.bytes, e.latencyNsSum, e.bytesSent, e.bytesReceived, e.retransmits, e.lost,
-            e.cpuBusyNs, e.memTotalBytes, e.memAvailableBytes, e.memUsedBytes, e.startTs};
+            e.cpuBusyNs, e.memTotalBytes, e.memAvailableBytes, e.memUsedBytes, e.startTs, e.datagramsSent, e.datagramsReceived};
         for (int i = 0; i < longs.length; i++) {
             if (longs[i] != 0) {
                 mask |= 1L << (16 + i);
@@ -102,6 +102,9 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         if (e.uid != null) {
             mask |= 1L << 60;
+        }
+        if (e.ifCounters != null) {
+            mask |= 1L << 61;
         }
         out.writeLong(mask);
         for (int i = 0; i < strings.length; i++) {
@@ -130,6 +133,9 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         if (e.uid != null) {
             str(e.uid, out);
+        }
+        if (e.ifCounters != null) {
+            writeLongs(e.ifCounters, out);
         }
     }
 
@@ -177,6 +183,8 @@ public final class EventSerializer extends StateSerializer<Event> {
         e.memAvailableBytes = (m & 1L << 35) != 0 ? in.readLong() : 0;
         e.memUsedBytes = (m & 1L << 36) != 0 ? in.readLong() : 0;
         e.startTs = (m & 1L << 37) != 0 ? in.readLong() : 0;
+        e.datagramsSent = (m & 1L << 38) != 0 ? in.readLong() : 0;
+        e.datagramsReceived = (m & 1L << 39) != 0 ? in.readLong() : 0;
         e.schemaVersion = (m & 1L << 40) != 0 ? in.readInt() : 0;
         e.cpu = (m & 1L << 41) != 0 ? in.readInt() : 0;
         e.pid = (m & 1L << 42) != 0 ? in.readInt() : 0;
@@ -197,6 +205,7 @@ public final class EventSerializer extends StateSerializer<Event> {
         }
         e.initial = (m & 1L << 59) != 0;
         e.uid = (m & 1L << 60) != 0 ? StringValue.readString(in) : null;
+        e.ifCounters = (m & 1L << 61) != 0 ? readLongs(in) : null;
         return e;
     }
 

@@ -31,7 +31,9 @@ final class Fieldset {
         Fields.ON_CPU_NS, Fields.EVENT, Fields.RSS_BYTES, Fields.RSS_MAX_BYTES, Fields.PAGE_FAULTS, Fields.DEV,
         Fields.DEVICE, Fields.OP, Fields.OPS, Fields.BYTES, Fields.LATENCY_NS_SUM, Fields.LATENCY_HIST_US,
         Fields.CONN, Fields.SADDR, Fields.DADDR, Fields.SPORT, Fields.DPORT, Fields.BYTES_SENT,
-        Fields.BYTES_RECEIVED, Fields.RETRANSMITS, Fields.SOURCE, Fields.LOST, Fields.SOURCE_CPU, Fields.PATH,
+        Fields.BYTES_RECEIVED, Fields.RETRANSMITS, Fields.DATAGRAMS_SENT, Fields.DATAGRAMS_RECEIVED,
+        Fields.RX_BYTES, Fields.TX_BYTES, Fields.RX_PACKETS, Fields.TX_PACKETS, Fields.RX_DROPPED, Fields.TX_DROPPED,
+        Fields.RX_ERRORS, Fields.TX_ERRORS, Fields.SOURCE, Fields.LOST, Fields.SOURCE_CPU, Fields.PATH,
         Fields.NEW_PATH, Fields.ERRNO, Fields.FD_KIND,
         Fields.CPU_BUSY_NS, Fields.MEM_TOTAL_BYTES, Fields.MEM_AVAILABLE_BYTES, Fields.MEM_USED_BYTES,
         Fields.UID, Fields.FILENAME, Fields.ARGV, Fields.INITIAL, Fields.START_TS};

@@ -161,8 +161,17 @@ public final class RecordParser implements Serializable {
             }
             case NET -> {
                 e.event = requiredText(r, Fields.EVENT);
+                if ("interface".equals(e.event)) { // a host's interface counters, per drain
+                    e.device = requiredText(r, Fields.DEVICE);
+                    e.ifCounters = new long[Fields.INTERFACE_COUNTERS.length];
+                    for (int i = 0; i < e.ifCounters.length; i++) {
+                        e.ifCounters[i] = requiredLong(r, Fields.INTERFACE_COUNTERS[i]);
+                    }
+                    e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
+                    break;
+                }
                 switch (e.event) {
-                    case "connect", "accept", "close", "stats" -> { }
+                    case "connect", "accept", "close", "stats", "udp" -> { }
                     default -> throw new Invalid("unknown net event '" + e.event + "'");
                 }
                 e.conn = requiredText(r, Fields.CONN);
@@ -173,6 +182,8 @@ public final class RecordParser implements Serializable {
                 e.bytesSent = optionalLong(r, Fields.BYTES_SENT, 0);
                 e.bytesReceived = optionalLong(r, Fields.BYTES_RECEIVED, 0);
                 e.retransmits = optionalLong(r, Fields.RETRANSMITS, 0);
+                e.datagramsSent = optionalLong(r, Fields.DATAGRAMS_SENT, 0);
+                e.datagramsReceived = optionalLong(r, Fields.DATAGRAMS_RECEIVED, 0);
                 e.intervalNs = optionalLong(r, Fields.INTERVAL_NS, 0);
             }
             case LOST -> {

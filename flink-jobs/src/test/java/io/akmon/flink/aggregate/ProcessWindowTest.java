@@ -21,6 +21,8 @@ import static io.akmon.flink.testing.Records.memory;
 import static io.akmon.flink.testing.Records.net;
 import static io.akmon.flink.testing.Records.oomKill;
 import static io.akmon.flink.testing.Records.syscall;
+import static io.akmon.flink.testing.Records.iface;
+import static io.akmon.flink.testing.Records.udp;
 import static io.akmon.flink.testing.WindowHarness.outputs;
 import static io.akmon.flink.testing.WindowHarness.send;
 import static io.akmon.flink.testing.WindowHarness.windowStateEntries;
@@ -250,6 +252,58 @@ class ProcessWindowTest {
             assertEquals(0, first.fileWriteBytes);
             assertEquals(5, first.pipeWriteBytes, "pipe bytes apart from file bytes");
             assertEquals(0, out.get(1).fileReadBytes);
+            assertDrained(h);
+        }
+    }
+
+    @Test
+    void udpPairsAreSummedPerProcessPairAndHostApartFromTcp() throws Exception {
+        try (var h = harness()) {
+            send(h, udp("h1", -1, 1, 1_000, 100, "dig", "u1", 3, 120, 3, 900));
+            send(h, udp("h1", -1, 2, 2_000, 100, "dig", "u1", 1, 40, 0, 0));
+            send(h, udp("h1", -1, 2, 2_000, 100, "dig", "u1", 1, 40, 0, 0)); // a duplicate counts once
+            send(h, udp("h1", -1, 3, 2_500, 100, "dig", "u2", 0, 0, 2, 64));
+            send(h, net("h1", 0, 1, 1_500, 100, "dig", "stats", "t1", 10, 20, 0));
+            h.processWatermark(25_000);
+            ProcessAggregate p = WindowHarness.<ProcessAggregate>outputs(h, ProcessAggregate.KIND).get(0);
+            assertEquals(List.of(4L, 160L, 5L, 964L), List.of(p.udpDatagramsSent, p.udpBytesSent, p.udpDatagramsReceived,
+                    p.udpBytesReceived));
+            assertEquals(10, p.netBytesSent, "net bytes stay TCP's");
+            assertEquals(20, p.netBytesReceived);
+            HostAggregate host = WindowHarness.<HostAggregate>outputs(h, HostAggregate.KIND).get(0);
+            assertEquals(List.of(4L, 160L, 5L, 964L), List.of(host.udpDatagramsSent, host.udpBytesSent,
+                    host.udpDatagramsReceived, host.udpBytesReceived));
+            List<ConnectionAggregate> pairs = outputs(h, ConnectionAggregate.KIND);
+            ConnectionAggregate u1 = pairs.stream().filter(c -> "u1".equals(c.conn)).findFirst().orElseThrow();
+            assertEquals("udp", u1.proto);
+            assertEquals(List.of(4L, 160L, 3L, 900L), List.of(u1.datagramsSent, u1.bytesSent, u1.datagramsReceived,
+                    u1.bytesReceived));
+            assertEquals(0, u1.opened);
+            assertNull(u1.direction);
+            assertEquals("tcp", pairs.stream().filter(c -> "t1".equals(c.conn)).findFirst().orElseThrow().proto);
+            assertEquals(3, pairs.size());
+            assertDrained(h);
+        }
+    }
+
+    @Test
+    void interfaceCountersAreSummedPerInterfaceAndWindowIntoDocumentsOfTheirOwn() throws Exception {
+        try (var h = harness()) {
+            send(h, iface("h1", 1, 1_000, "eth0", 1_000, 2_000, 10, 20, 1, 0, 0, 2));
+            send(h, iface("h1", 2, 2_000, "eth0", 500, 0, 5, 0, 0, 0, 0, 0));
+            send(h, iface("h1", 2, 2_000, "eth0", 500, 0, 5, 0, 0, 0, 0, 0)); // a duplicate counts once
+            send(h, iface("h1", 3, 2_000, "lo", 64, 64, 1, 1, 0, 0, 0, 0));
+            send(h, iface("h1", 4, 11_000, "eth0", 7, 0, 1, 0, 0, 0, 0, 0));
+            h.processWatermark(25_000);
+            List<InterfaceAggregate> out = outputs(h, InterfaceAggregate.KIND);
+            InterfaceAggregate eth0 = out.stream().filter(a -> "eth0".equals(a.device) && a.timestamp == 0).findFirst().orElseThrow();
+            assertEquals(List.of(1_500L, 2_000L, 15L, 20L, 1L, 0L, 0L, 2L), List.of(eth0.rxBytes, eth0.txBytes, eth0.rxPackets,
+                    eth0.txPackets, eth0.rxDropped, eth0.txDropped, eth0.rxErrors, eth0.txErrors));
+            assertEquals(150.0, eth0.rxBytesPerSec);
+            assertEquals(3, out.size(), "eth0 and lo in the first window, eth0 in the second: " + out.size());
+            assertEquals(7, out.stream().filter(a -> a.timestamp == 10_000).findFirst().orElseThrow().rxBytes);
+            assertTrue(outputs(h, ConnectionAggregate.KIND).isEmpty(), "interfaces are not connections");
+            assertTrue(outputs(h, ProcessAggregate.KIND).isEmpty(), "nor processes");
             assertDrained(h);
         }
     }

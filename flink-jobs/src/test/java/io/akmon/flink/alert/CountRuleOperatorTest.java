@@ -88,7 +88,7 @@ class CountRuleOperatorTest {
     void theDefaultCountingRulesAreCounted() {
         RuleSet defaults = AlertJob.defaultRules(Map.of());
         for (String name : List.of("fork-storm", "crash-loop", "cpu-sustained", "memory-high", "disk-iops-high",
-                "network-high")) {
+                "network-high", "etc-write")) {
             assertTrue(CountRuleOperator.applies(defaults.rule(name)), name);
         }
         for (String name : List.of("port-scan", "shell-after-accept", "memory-climb-oom")) {

@@ -255,4 +255,26 @@ class DefaultRulesTest {
         assertEquals(List.of("port-scan host=fire pid=9"), fired(alerts));
         assertEquals("fire: netproc (pid 9) connected to 20 distinct ports within 10s", alerts.get(0).message);
     }
+
+    @Test
+    void etcWriteFiresOnAChangeUnderEtcByAProcessThatIsNotAPackageManager() throws Exception {
+        Scenario s = new Scenario();
+        s.file("fire", 40, "vi", "open", "/etc/passwd", null, 0, T0);
+        s.file("renamed-in", 41, "mv", "rename", "/tmp/hosts", "/etc/hosts", 0, T0);
+        s.file("removed", 42, "rm", "unlink", "/etc/cron.d/job", null, 0, T0);
+        // A package manager may, a failed change changed nothing, and /etcetera is not /etc.
+        s.file("dpkg", 43, "dpkg", "rename", "/etc/ssh/sshd_config.dpkg-new", "/etc/ssh/sshd_config", 0, T0);
+        s.file("apt", 44, "apt-get", "create", "/etc/apt/sources.list.d/x.list", null, 0, T0);
+        s.file("denied", 45, "sh", "open", "/etc/shadow", null, 13, T0);
+        s.file("elsewhere", 46, "vi", "open", "/etcetera/notes", null, 0, T0);
+        s.file("tmp", 47, "vi", "create", "/tmp/etc/passwd", null, 0, T0);
+
+        List<Alert> alerts = s.run(rules);
+
+        assertEquals(List.of("etc-write host=fire pid=40", "etc-write host=removed pid=42",
+                "etc-write host=renamed-in pid=41"), fired(alerts).stream().sorted().toList());
+        Alert fire = alerts.stream().filter(a -> a.keyFields.get("host").equals("fire")).findFirst().orElseThrow();
+        assertEquals("warning", fire.severity);
+        assertEquals("fire: vi (pid 40) changed a file under /etc: open /etc/passwd", fire.message);
+    }
 }

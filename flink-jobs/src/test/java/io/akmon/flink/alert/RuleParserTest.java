@@ -136,7 +136,7 @@ class RuleParserTest {
                 error(text, "severty", null, "r1", "unknown key 'severty' in a rule: expected one of name, "
                         + "description, enabled, severity, key, within, throttle, after_match, filter, message, steps"),
                 error(text, "exits", null, "r1", "unknown type 'exits': expected one of fork, exec, exit, syscall, "
-                        + "cpu, memory, disk, net, lost, agent, process_window, host_window, disk_window, "
+                        + "cpu, memory, disk, net, file, lost, agent, process_window, host_window, disk_window, "
                         + "connection_window, process_session"));
     }
 

@@ -87,6 +87,16 @@ final class Scenario {
         return add(e);
     }
 
+    /** A file change; {@code newPath} for renames, else null. */
+    Scenario file(String host, int pid, String comm, String op, String path, String newPath, int errno, long tsMs) {
+        Event e = event("file", host, pid, comm, tsMs);
+        e.op = op;
+        e.path = path;
+        e.newPath = newPath;
+        e.errno = errno;
+        return add(e);
+    }
+
     Scenario process(String host, int pid, String resolution, long startMs, double cpuPct) {
         ProcessAggregate a = new ProcessAggregate();
         window(a, ProcessAggregate.KIND, resolution, host, pid + "", startMs);

@@ -56,10 +56,10 @@ class ValidateCommandTest {
         Path f = defaults();
         RulesRun o = run("validate", f.toString());
         assertEquals(0, o.code(), o.err());
-        assertEquals(f + ": valid, 9 rule(s)\n"
+        assertEquals(f + ": valid, 10 rule(s)\n"
                 + "  cpu-sustained (warning)\n  memory-high (warning)\n  disk-iops-high (warning)\n"
                 + "  network-high (warning)\n  crash-loop (critical)\n  fork-storm (critical)\n"
-                + "  memory-climb-oom (critical)\n  shell-after-accept (critical)\n  port-scan (warning)\n", o.out());
+                + "  memory-climb-oom (critical)\n  shell-after-accept (critical)\n  port-scan (warning)\n  etc-write (warning)\n", o.out());
     }
 
     @Test
@@ -92,7 +92,7 @@ class ValidateCommandTest {
         assertEquals(0, good.code());
         JsonNode g = Json.MAPPER.readTree(good.out());
         assertEquals(true, g.get("valid").asBoolean());
-        assertEquals(9, g.get("rules").size());
+        assertEquals(10, g.get("rules").size());
         assertEquals("crash-loop", g.get("rules").get(4).asText());
         assertEquals(0, g.get("errors").size());
     }
@@ -127,6 +127,6 @@ class ValidateCommandTest {
         new picocli.CommandLine(o).parseArgs("--rules", invalid().toString());
         InvalidRulesException e = assertThrows(InvalidRulesException.class, () -> AlertJob.loadRules(o));
         assertEquals(3, e.errors().size());
-        assertEquals(9, AlertJob.defaultRules(Map.of()).rules.size());
+        assertEquals(10, AlertJob.defaultRules(Map.of()).rules.size());
     }
 }

@@ -81,6 +81,9 @@ class FoldOperatorReferenceTest {
                 all.add(fileIo(host, 0, start + 2_000, pid, comm, "file", "read", 3, 4096L * (pi + 1)));
                 all.add(fileIo(host, 0, start + 2_000, pid, comm, pi % 2 == 0 ? "pipe" : "socket", "write", 1, 17));
                 all.add(fileIo(host, 0, start + 12_000, pid, comm, "file", "write", 2, 100L + hi));
+                // a UDP pair per process, at fixed offsets too
+                all.add(Records.udp(host, 0, 0, start + 3_000, pid, comm, "u" + hi + "-" + pi, 2, 50L + pi, 1, 30L + hi));
+                all.add(Records.udp(host, 1, 0, start + 13_000, pid, comm, "u" + hi + "-" + pi, 1, 7, 0, 0));
                 for (long t = start + 500; t < end; t += 700 + rnd.nextInt(600)) {
                     int cpu = rnd.nextInt(4);
                     switch (rnd.nextInt(7)) {

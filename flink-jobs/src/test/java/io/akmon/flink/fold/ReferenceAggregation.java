@@ -292,8 +292,8 @@ final class ReferenceAggregation {
                 n.put("disk_write_bytes", es.stream().filter(e -> e.type.equals("disk") && "write".equals(e.op)).mapToLong(e -> e.bytes).sum());
                 n.put("disk_read_ops", es.stream().filter(e -> e.type.equals("disk") && "read".equals(e.op)).mapToLong(e -> e.ops).sum());
                 n.put("disk_write_ops", es.stream().filter(e -> e.type.equals("disk") && "write".equals(e.op)).mapToLong(e -> e.ops).sum());
-                long sent = sum(es, "net", e -> e.bytesSent);
-                long received = sum(es, "net", e -> e.bytesReceived);
+                long sent = sum(tcp(es), "net", e -> e.bytesSent);
+                long received = sum(tcp(es), "net", e -> e.bytesReceived);
                 n.put("net_bytes_sent", sent);
                 n.put("net_bytes_received", received);
                 n.put("net_bytes_sent_per_sec", sent / secs);
@@ -302,6 +302,7 @@ final class ReferenceAggregation {
                 n.put("connections_opened", es.stream().filter(e -> e.type.equals("net")
                         && (e.event.equals("connect") || e.event.equals("accept"))).count());
                 n.put("connections_closed", es.stream().filter(e -> e.type.equals("net") && e.event.equals("close")).count());
+                udp(n, es);
                 n.put("process_starts", es.stream().filter(e -> e.type.equals("fork")).count());
                 n.put("execs", es.stream().filter(e -> e.type.equals("exec")).count());
                 long exits = es.stream().filter(e -> e.type.equals("exit")).count();
@@ -405,8 +406,8 @@ final class ReferenceAggregation {
         n.put("disk_latency_p50_us", pct(h, 0.50));
         n.put("disk_latency_p95_us", pct(h, 0.95));
         n.put("disk_latency_p99_us", pct(h, 0.99));
-        long sent = sum(es, "net", e -> e.bytesSent);
-        long received = sum(es, "net", e -> e.bytesReceived);
+        long sent = sum(tcp(es), "net", e -> e.bytesSent);
+        long received = sum(tcp(es), "net", e -> e.bytesReceived);
         n.put("net_bytes_sent", sent);
         n.put("net_bytes_received", received);
         n.put("net_bytes_sent_per_sec", sent / secs);
@@ -415,6 +416,7 @@ final class ReferenceAggregation {
         n.put("connections_opened", es.stream().filter(e -> e.type.equals("net")
                 && (e.event.equals("connect") || e.event.equals("accept"))).count());
         n.put("connections_closed", es.stream().filter(e -> e.type.equals("net") && e.event.equals("close")).count());
+        udp(n, es);
         for (String kind : List.of("file", "socket", "pipe", "other")) {
             for (String op : List.of("read", "write")) {
                 List<Event> io = es.stream().filter(e -> e.type.equals("file") && kind.equals(e.fdKind) && op.equals(e.op)).toList();
@@ -516,6 +518,22 @@ final class ReferenceAggregation {
         n.put("bytes_sent_per_sec", sent / secs);
         n.put("bytes_received_per_sec", received / secs);
         n.put("retransmits", es.stream().mapToLong(e -> e.retransmits).sum());
+        n.put("proto", "udp".equals(any.event) ? "udp" : "tcp");
+        n.put("datagrams_sent", es.stream().mapToLong(e -> e.datagramsSent).sum());
+        n.put("datagrams_received", es.stream().mapToLong(e -> e.datagramsReceived).sum());
         return n;
+    }
+
+    /** Records other than UDP pairs' (the net_* figures are TCP's). */
+    static List<Event> tcp(List<Event> es) {
+        return es.stream().filter(e -> !("net".equals(e.type) && "udp".equals(e.event))).toList();
+    }
+
+    static void udp(ObjectNode n, List<Event> es) {
+        List<Event> udp = es.stream().filter(e -> "net".equals(e.type) && "udp".equals(e.event)).toList();
+        n.put("udp_datagrams_sent", udp.stream().mapToLong(e -> e.datagramsSent).sum());
+        n.put("udp_bytes_sent", udp.stream().mapToLong(e -> e.bytesSent).sum());
+        n.put("udp_datagrams_received", udp.stream().mapToLong(e -> e.datagramsReceived).sum());
+        n.put("udp_bytes_received", udp.stream().mapToLong(e -> e.bytesReceived).sum());
     }
 }

@@ -3,6 +3,7 @@ package io.akmon.flink.fold;
 import io.akmon.flink.aggregate.Aggregate;
 import io.akmon.flink.ingest.Event;
 import io.akmon.flink.sink.Json;
+import io.akmon.flink.testing.Records;
 import io.akmon.flink.testing.WindowHarness;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.SavepointType;
@@ -36,9 +37,9 @@ import static io.akmon.flink.testing.Records.syscall;
 public final class SavepointFixture {
     /** The fixture of state format 1: no host CPU and memory figures, no memory samples carried across windows. */
     public static final String FORMAT_1 = "savepoints/fold-operator-format-1.snapshot";
-    /** The fixture of state format 2: host CPU and memory; deduplication's pending records as ranges, no process context. */
+    /** The fixture of state format 2: host CPU and memory; pending records as ranges; no process context, no UDP. */
     public static final String FORMAT_2 = "savepoints/fold-operator-format-2.snapshot";
-    /** The fixture of state format 3 (this build): process context and children forked, pending records as a bitmap. */
+    /** The fixture of state format 3 (this build), written from {@code stream(true)}: process context, UDP, the bitmap tracker. */
     public static final String FORMAT_3 = "savepoints/fold-operator-format-3.snapshot";
     public static final List<Duration> SIZES = List.of(Duration.ofSeconds(10), Duration.ofMinutes(1));
     public static final Duration LATENESS = Duration.ofSeconds(5);
@@ -49,8 +50,17 @@ public final class SavepointFixture {
     private SavepointFixture() {
     }
 
-    /** The fixed stream: 3 hosts, 2 CPUs each, some records lost, some twice, in arrival order. */
+    /** The fixed stream of formats 1 and 2. */
     public static List<Event> stream() {
+        return stream(false);
+    }
+
+    /**
+     * The fixed stream: 3 hosts, 2 CPUs each, some records lost, some twice, in arrival order. With
+     * {@code udp}, every other net record is a UDP pair's instead and every host reports an interface
+     * every 5 s (the random choices stay the same).
+     */
+    public static List<Event> stream(boolean udp) {
         Random rnd = new Random(2026);
         List<Event> out = new ArrayList<>();
         long[][] seq = new long[3][3];
@@ -69,13 +79,19 @@ public final class SavepointFixture {
                     case 1 -> exit(host, cpu, s, ts, pid, "w" + pid, rnd.nextInt(2), 0, 1_000_000L);
                     case 2 -> memory(host, cpu, s, ts, pid, "w" + pid, 4096L * rnd.nextInt(100), 409_600, 3);
                     case 3 -> disk(host, cpu, s, ts, pid, "w" + pid, "vda", "read", 2, 8192, 5_000, hist(3, 2));
-                    case 4 -> net(host, cpu, s, ts, pid, "w" + pid, "stats", "k" + pid, 10, 20, 0);
+                    case 4 -> udp && s % 2 == 0 ? Records.udp(host, cpu, s, ts, pid, "w" + pid, "u" + pid, 2, 30, 1, 7)
+                            : net(host, cpu, s, ts, pid, "w" + pid, "stats", "k" + pid, 10, 20, 0);
                     case 5 -> syscall(host, cpu, s, ts, pid, "w" + pid, "read", 7, 1);
                     default -> cpu(host, cpu, s, ts, pid, "w" + pid, 1_000_000L * rnd.nextInt(100));
                 };
                 out.add(e);
                 if (rnd.nextInt(10) == 0) {
                     out.add(e);  // delivered twice
+                }
+            }
+            if (udp && t % 5_000 == 0) {
+                for (int h = 0; h < 3; h++) {
+                    out.add(Records.iface("sp-" + h, ++seq[h][2], T0 + t + 100, "eth0", 1000 + t, 2000, 10, 20, t % 3, 0, 1, 0));
                 }
             }
             if (t % 20_000 == 0) {
@@ -109,7 +125,7 @@ public final class SavepointFixture {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "src/test/resources/savepoints");
         Files.createDirectories(dir);
-        List<Event> stream = stream();
+        List<Event> stream = stream(true);
         try (KeyedOneInputStreamOperatorTestHarness<String, Event, Aggregate> h = harness()) {
             feed(h, stream, 0, split(stream));
             h.prepareSnapshotPreBarrier(1);

@@ -60,6 +60,25 @@ class RecordParserTest {
         assertEquals(5, net.bytesSent);
         assertEquals(6, net.bytesReceived);
 
+        Event udp = parse("{" + common("net", 1) + ",\"event\":\"udp\",\"conn\":\"u00ff\",\"family\":4,"
+                + "\"saddr\":\"127.0.0.1\",\"sport\":5353,\"daddr\":\"0.0.0.0\",\"dport\":0,\"datagrams_sent\":3,"
+                + "\"bytes_sent\":70,\"datagrams_received\":4,\"bytes_received\":90,\"interval_ns\":5}").event();
+        assertEquals("udp", udp.event);
+        Event udpCopy = EventSerializer.INSTANCE.copy(udp);
+        assertEquals(3, udpCopy.datagramsSent);
+        assertEquals(4, udpCopy.datagramsReceived);
+        assertEquals(70, udpCopy.bytesSent);
+        assertEquals(90, udpCopy.bytesReceived);
+
+        Event iface = EventSerializer.INSTANCE.copy(parse("{" + common("net", 1) + ",\"event\":\"interface\",\"device\":\"eth0\","
+                + "\"rx_bytes\":1,\"tx_bytes\":2,\"rx_packets\":3,\"tx_packets\":4,\"rx_dropped\":5,\"tx_dropped\":6,"
+                + "\"rx_errors\":7,\"tx_errors\":8,\"interval_ns\":9}").event());
+        assertEquals("eth0", iface.device);
+        assertArrayEquals(new long[] {1, 2, 3, 4, 5, 6, 7, 8}, iface.ifCounters);
+        assertEquals("missing field tx_errors", parse("{" + common("net", 1) + ",\"event\":\"interface\",\"device\":\"eth0\","
+                + "\"rx_bytes\":1,\"tx_bytes\":2,\"rx_packets\":3,\"tx_packets\":4,\"rx_dropped\":5,\"tx_dropped\":6,"
+                + "\"rx_errors\":7}").reason());
+
         Event file = parse("{" + common("file", 1) + ",\"op\":\"rename\",\"path\":\"/etc/a\",\"new_path\":\"/etc/b\","
                 + "\"path_relative\":false,\"errno\":18,\"result\":\"EXDEV\",\"uid\":0}").event();
         assertEquals("rename", file.op);

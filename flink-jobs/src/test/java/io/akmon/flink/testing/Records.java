@@ -158,6 +158,27 @@ public final class Records {
         return e;
     }
 
+    /** A UDP endpoint pair's interval figures (net, event udp). */
+    public static Event udp(String host, int cpu, long seq, long tsMs, int pid, String comm, String conn, long datagramsSent,
+                            long bytesSent, long datagramsReceived, long bytesReceived) {
+        Event e = net(host, cpu, seq, tsMs, pid, comm, "udp", conn, bytesSent, bytesReceived, 0);
+        e.dport = 53;
+        e.datagramsSent = datagramsSent;
+        e.datagramsReceived = datagramsReceived;
+        e.intervalNs = 1_000_000_000L;
+        return e;
+    }
+
+    /** A host's interface counters since the previous drain (net, event interface, pid 0), in Fields.INTERFACE_COUNTERS order. */
+    public static Event iface(String host, long seq, long tsMs, String device, long... counters) {
+        Event e = base("net", host, -1, seq, tsMs, 0, null);
+        e.event = "interface";
+        e.device = device;
+        e.ifCounters = counters.clone();
+        e.intervalNs = 1_000_000_000L;
+        return e;
+    }
+
     public static Event lost(String host, long seq, long tsMs, String source, long lost) {
         Event e = base("lost", host, -1, seq, tsMs, 0, null);
         e.source = source;
@@ -243,6 +264,19 @@ public final class Records {
             }
             case "net" -> {
                 n.put(Fields.EVENT, e.event);
+                if (e.ifCounters != null) {
+                    n.put(Fields.DEVICE, e.device);
+                    for (int i = 0; i < e.ifCounters.length; i++) {
+                        n.put(Fields.INTERFACE_COUNTERS[i], e.ifCounters[i]);
+                    }
+                    n.put(Fields.INTERVAL_NS, e.intervalNs);
+                    break;
+                }
+                if ("udp".equals(e.event)) {
+                    n.put(Fields.DATAGRAMS_SENT, e.datagramsSent);
+                    n.put(Fields.DATAGRAMS_RECEIVED, e.datagramsReceived);
+                    n.put(Fields.INTERVAL_NS, e.intervalNs);
+                }
                 n.put(Fields.CONN, e.conn);
                 n.put(Fields.FAMILY, 4);
                 n.put(Fields.SADDR, e.saddr);
@@ -253,6 +287,21 @@ public final class Records {
                     n.put(Fields.BYTES_SENT, e.bytesSent);
                     n.put(Fields.BYTES_RECEIVED, e.bytesReceived);
                     n.put(Fields.RETRANSMITS, e.retransmits);
+                }
+            }
+            case "file" -> {
+                n.put(Fields.OP, e.op);
+                if (e.fdKind != null) {
+                    n.put(Fields.FD_KIND, e.fdKind);
+                    n.put(Fields.OPS, e.ops);
+                    n.put(Fields.BYTES, e.bytes);
+                    n.put(Fields.INTERVAL_NS, e.intervalNs);
+                } else {
+                    n.put(Fields.PATH, e.path);
+                    if (e.newPath != null) {
+                        n.put(Fields.NEW_PATH, e.newPath);
+                    }
+                    n.put(Fields.ERRNO, e.errno);
                 }
             }
             case "lost" -> {

@@ -83,6 +83,15 @@ public final class Workload {
                                 tick % 10 == 0 ? "read" : "write", ops, ops * 4096, ops * 250_000,
                                 hist(5 + rnd.nextInt(10), ops)));
                     }
+                    // UDP, file changes and file bytes at fixed ticks (no draws from rnd)
+                    if (tick % 4 == 1) {
+                        all.add(Records.udp(host, -1, 0, t, pid, comm, "u" + conn, 2, 100L + tick, 1, 50));
+                    }
+                    if (tick % 6 == 2) {
+                        all.add(Records.file(host, tick % 2, 0, t, pid, comm, tick % 12 == 2 ? "create" : "unlink",
+                                "/var/lib/" + comm + "/f" + tick, tick % 24 == 8 ? 2 : 0));
+                        all.add(Records.fileIo(host, 0, t, pid, comm, "file", tick % 12 == 2 ? "read" : "write", 2, 8192));
+                    }
                     if (tick % 3 == 0 && t > start + 2_000) {
                         all.add(net(host, -1, 0, t, pid, comm, "stats", conn, rnd.nextInt(100_000),
                                 rnd.nextInt(100_000), rnd.nextInt(3)));
@@ -93,6 +102,9 @@ public final class Workload {
                             rnd.nextInt(1000), 0));
                     all.add(exit(host, rnd.nextInt(2), 0, end, pid, comm, rnd.nextInt(3), 0, (end - start) * 1_000_000L));
                 }
+            }
+            for (long t = T0 + 1_000; t < T0 + SPAN; t += 1_000) { // the host's interface counters, per drain
+                all.add(Records.iface(host, 0, t, "eth0", 1500L * (hi + 1), 700, 3, 2, t % 7_000 == 0 ? 1 : 0, 0, 0, 0));
             }
             for (long t = T0 + 5_000; t < T0 + SPAN; t += 20_000) {
                 all.add(lost(host, 0, t, "syscall_map", 1 + rnd.nextInt(20)));
@@ -186,6 +198,29 @@ public final class Workload {
                     d.add(e.op.equals("read") ? "read_ops" : "write_ops", e.ops);
                 }
                 case "net" -> {
+                    if (e.ifCounters != null) {
+                        Doc i = docs.computeIfAbsent("interface/" + label + "/" + e.host + "/" + e.device + "/" + w,
+                                k -> new Doc());
+                        for (int c = 0; c < e.ifCounters.length; c++) {
+                            i.add(io.akmon.schema.Fields.INTERFACE_COUNTERS[c], e.ifCounters[c]);
+                        }
+                        break;
+                    }
+                    if ("udp".equals(e.event)) {
+                        for (Doc d : List.of(h, p)) {
+                            d.add("udp_datagrams_sent", e.datagramsSent);
+                            d.add("udp_bytes_sent", e.bytesSent);
+                            d.add("udp_datagrams_received", e.datagramsReceived);
+                            d.add("udp_bytes_received", e.bytesReceived);
+                        }
+                        Doc u = docs.computeIfAbsent("connection/" + label + "/" + e.host + "/" + e.conn + "@"
+                                + e.bootId + "/" + w, k -> new Doc());
+                        u.add("bytes_sent", e.bytesSent);
+                        u.add("bytes_received", e.bytesReceived);
+                        u.add("datagrams_sent", e.datagramsSent);
+                        u.add("datagrams_received", e.datagramsReceived);
+                        break;
+                    }
                     h.add("net_bytes_sent", e.bytesSent);
                     p.add("net_bytes_sent", e.bytesSent);
                     h.add("net_bytes_received", e.bytesReceived);
@@ -276,6 +311,8 @@ public final class Workload {
                     assertEquals(d, v.asDouble(), 1e-12, where);
                 } else if (field.getValue() instanceof Boolean b) {
                     assertEquals(b, v.asBoolean(), where);
+                } else if (field.getValue() instanceof String s) {
+                    assertEquals(s, v.asText(), where);
                 } else {
                     assertEquals(((Number) field.getValue()).longValue(), v.asLong(), where);
                 }

@@ -28,6 +28,7 @@ public final class Layout {
     // enum akmon_drop_reason, in order
     public static final String[] DROP_REASONS = {
         "output", "syscall_map", "cpu_map", "mem_map", "disk_map", "conn_map", "filter_map", "file_io_map",
+        "udp_map",
     };
 
     // enum akmon_net_event
@@ -216,6 +217,26 @@ public final class Layout {
         public static final int SIZE = 24;
     }
 
+    /** struct akmon_udp_key: a process and a (local, remote) UDP endpoint pair. */
+    public static final class UdpKey {
+        public static final int PID = 0;
+        public static final int LPORT = 4;
+        public static final int RPORT = 6;
+        public static final int FAMILY = 8;
+        public static final int LADDR = 12;
+        public static final int RADDR = 28;
+        public static final int SIZE = 44;
+    }
+
+    /** struct akmon_udp_val: one per-CPU slot of udp_flows. */
+    public static final class UdpVal {
+        public static final int DATAGRAMS_SENT = 0;
+        public static final int BYTES_SENT = 8;
+        public static final int DATAGRAMS_RECEIVED = 16;
+        public static final int BYTES_RECEIVED = 24;
+        public static final int SIZE = 32;
+    }
+
     /** struct akmon_proc_val: one per-CPU slot of proc_stats. */
     public static final class ProcVal {
         public static final int ON_CPU_NS = 0;
@@ -293,6 +314,12 @@ public final class Layout {
                 "op", FileIoKey.OP, 4);
         define("akmon_file_io_val", FileIoVal.SIZE, "ops", FileIoVal.OPS, 8, "bytes", FileIoVal.BYTES, 8,
                 "epoch", FileIoVal.EPOCH, 8);
+        define("akmon_udp_key", UdpKey.SIZE, "pid", UdpKey.PID, 4, "family", UdpKey.FAMILY, 1,
+                "lport", UdpKey.LPORT, 2, "rport", UdpKey.RPORT, 2, "laddr", UdpKey.LADDR, ADDR_LEN,
+                "raddr", UdpKey.RADDR, ADDR_LEN);
+        define("akmon_udp_val", UdpVal.SIZE, "datagrams_sent", UdpVal.DATAGRAMS_SENT, 8,
+                "bytes_sent", UdpVal.BYTES_SENT, 8, "datagrams_received", UdpVal.DATAGRAMS_RECEIVED, 8,
+                "bytes_received", UdpVal.BYTES_RECEIVED, 8);
         define("akmon_syscall_key", SyscallKey.SIZE, "pid", SyscallKey.PID, 4, "nr", SyscallKey.NR, 4);
         define("akmon_syscall_val", SyscallVal.SIZE, "count", SyscallVal.COUNT, 8, "errors", SyscallVal.ERRORS, 8,
                 "epoch", SyscallVal.EPOCH, 8);

@@ -42,6 +42,8 @@ public final class MapDrainer {
     private final List<DrainSource> sources;
     private final ChangedKeys changed;
     private final ConnectionTracker connections;
+    /** UDP endpoint pairs; null when the object has no udp_flows map. */
+    private final UdpFlows udp;
     private final ProcessTable processes;
     private final AgentStream stream;
     private final SyscallNames syscallNames;
@@ -101,6 +103,7 @@ public final class MapDrainer {
         this.fileIo = maps.get("file_io");
         this.drops = maps.get("drops");
         this.connections = connections;
+        this.udp = maps.get("udp_flows") != null ? new UdpFlows(maps.get("udp_flows"), processes, stream) : null;
         this.processes = processes;
         this.stream = stream;
         this.syscallNames = syscallNames;
@@ -138,6 +141,9 @@ public final class MapDrainer {
         }
         drainDrops(drafts, ts);
         connections.drain(drafts, ts, interval);
+        if (udp != null) {
+            udp.drain(drafts, ts, interval);
+        }
 
         if (!drafts.isEmpty()) {
             long seq = stream.reserve(drafts.size());
@@ -150,6 +156,9 @@ public final class MapDrainer {
             known.addAll(syscallBase.keySet());
             known.addAll(diskBase.keySet());
             known.addAll(fileIoBase.keySet());
+            if (udp != null) {
+                known.addAll(udp.pids());
+            }
             processes.sweepVanished(known);
         }
         forget(processes.endDrain());
@@ -431,6 +440,9 @@ public final class MapDrainer {
         diskIo.deleteAll(diskKeys);
         fileIo.deleteAll(fileIoKeys);
         procStats.deleteAll(pidKeys);
+        if (udp != null) {
+            udp.forget(gone);
+        }
     }
 
     private byte[] syscallKey(int pid, int nr) {
@@ -456,6 +468,9 @@ public final class MapDrainer {
         for (KernelMap map : List.of(syscalls, procStats, diskIo, fileIo)) {
             map.forEach((k, v) -> n[0]++);
         }
+        if (udp != null) {
+            n[0] += udp.kernelEntries();
+        }
         return n[0];
     }
 
@@ -475,6 +490,6 @@ public final class MapDrainer {
         for (Map<FileIoKey, long[]> io : fileIoBase.values()) {
             keys += io.size();
         }
-        return keys;
+        return udp != null ? keys + udp.tracked() : keys;
     }
 }

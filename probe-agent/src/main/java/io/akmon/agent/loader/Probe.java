@@ -22,6 +22,8 @@ public enum Probe {
     SOCK_RECV("akmon_sock_recv", Family.NET, "sock_recv_length", false),
     TCP_STATE("akmon_inet_sock_set_state", Family.NET, "inet_sock_set_state", false),
     TCP_RETRANSMIT("akmon_tcp_retransmit_skb", Family.NET, "tcp_retransmit_skb", false),
+    /** UDP datagrams per endpoint pair from the send and receive syscalls' exits. */
+    UDP_EXIT("akmon_udp_exit", Family.NET, "sys_exit", false),
     /** File system changes from the syscalls' exits; a second program on sys_exit, attached only for the file family. */
     FILE_EXIT("akmon_file_exit", Family.FILE, "sys_exit", false);
 

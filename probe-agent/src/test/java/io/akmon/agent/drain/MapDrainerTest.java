@@ -33,6 +33,7 @@ class MapDrainerTest {
     private MemoryMap disk;
     private MemoryMap fileIo;
     private MemoryMap drops;
+    private MemoryMap udp;
     private ProcessTable table;
     private CollectingSink sink;
     private MapDrainer drainer;
@@ -52,13 +53,15 @@ class MapDrainerTest {
         disk = new MemoryMap("disk_io", Layout.DiskKey.SIZE, Layout.DiskVal.SIZE, CPUS);
         fileIo = new MemoryMap("file_io", Layout.FileIoKey.SIZE, Layout.FileIoVal.SIZE, CPUS);
         drops = new MemoryMap("drops", 4, 8, CPUS);
+        udp = new MemoryMap("udp_flows", Layout.UdpKey.SIZE, Layout.UdpVal.SIZE, CPUS);
         MemoryMap agentSeq = new MemoryMap("agent_seq", 4, 8, 1);
         MemoryMap conns = new MemoryMap("conns", 8, Layout.Conn.SIZE, 1);
         table = new ProcessTable();
         table.onExec(PID, "worker");
         AgentStream stream = new AgentStream(agentSeq, new HostIdentity("h", "boot", 0));
         clock = 100 * SECOND;
-        drainer = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "file_io", fileIo, "drops", drops),
+        drainer = new MapDrainer(Map.of("syscall_counts", syscalls, "proc_stats", procs, "disk_io", disk, "file_io", fileIo,
+                "udp_flows", udp, "drops", drops),
                 new ConnectionTracker(conns, table, stream), table, stream, new SyscallNames(),
                 new MapDrainer.Settings(1, true, true), () -> { }, List.of(), changed, () -> clock);
         sink = new CollectingSink();
@@ -217,6 +220,47 @@ class MapDrainerTest {
         drain();
         assertEquals(0, drainer.kernelEntries(), "kernel entries of the exited process deleted");
         assertEquals(0, drainer.trackedKeys(), "drainer state of the exited process forgotten");
+    }
+
+    private static byte[] udpKey(int pid, int lport, int rport) {
+        ByteBuffer k = ByteBuffer.allocate(Layout.UdpKey.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        k.putInt(Layout.UdpKey.PID, pid).putShort(Layout.UdpKey.LPORT, (short) lport).putShort(Layout.UdpKey.RPORT, (short) rport);
+        k.put(Layout.UdpKey.FAMILY, (byte) 4);
+        k.put(Layout.UdpKey.LADDR, (byte) 127).put(Layout.UdpKey.LADDR + 3, (byte) 1);
+        k.put(Layout.UdpKey.RADDR, (byte) 10).put(Layout.UdpKey.RADDR + 3, (byte) 53);
+        return k.array();
+    }
+
+    @Test
+    void udpPairsCarryDatagramAndByteDifferencesSummedOverCpusAndAreForgottenAfterTheExit() {
+        byte[] key = udpKey(PID, 40000, 53);
+        udp.putU64(key, 0, Layout.UdpVal.DATAGRAMS_SENT, 3);
+        udp.putU64(key, 1, Layout.UdpVal.DATAGRAMS_SENT, 2);
+        udp.putU64(key, 0, Layout.UdpVal.BYTES_SENT, 300);
+        udp.putU64(key, 1, Layout.UdpVal.BYTES_SENT, 41);
+        udp.putU64(key, 1, Layout.UdpVal.DATAGRAMS_RECEIVED, 5);
+        udp.putU64(key, 1, Layout.UdpVal.BYTES_RECEIVED, 900);
+        Event first = of(drain(), EventType.NET).get(0);
+        assertEquals("udp", first.getString(Fields.EVENT));
+        assertEquals("127.0.0.1", first.getString(Fields.SADDR));
+        assertEquals(40000L, first.getLong(Fields.SPORT));
+        assertEquals("10.0.0.53", first.getString(Fields.DADDR));
+        assertEquals(53L, first.getLong(Fields.DPORT));
+        assertEquals(List.of(5L, 341L, 5L, 900L), List.of(first.getLong(Fields.DATAGRAMS_SENT), first.getLong(Fields.BYTES_SENT),
+                first.getLong(Fields.DATAGRAMS_RECEIVED), first.getLong(Fields.BYTES_RECEIVED)));
+        assertEquals("worker", first.comm());
+        assertTrue(drain().isEmpty(), "nothing moved: no records");
+
+        udp.putU64(key, 0, Layout.UdpVal.DATAGRAMS_SENT, 4);
+        udp.putU64(key, 0, Layout.UdpVal.BYTES_SENT, 310);
+        table.onExit(PID, "worker");
+        Event second = of(drain(), EventType.NET).get(0);
+        assertEquals(first.getString(Fields.CONN), second.getString(Fields.CONN), "one id per pair");
+        assertEquals(List.of(1L, 10L, 0L, 0L), List.of(second.getLong(Fields.DATAGRAMS_SENT), second.getLong(Fields.BYTES_SENT),
+                second.getLong(Fields.DATAGRAMS_RECEIVED), second.getLong(Fields.BYTES_RECEIVED)));
+        drain();
+        assertEquals(0, drainer.kernelEntries(), "the exited process's pairs deleted");
+        assertEquals(0, drainer.trackedKeys(), "and forgotten");
     }
 
     @Test

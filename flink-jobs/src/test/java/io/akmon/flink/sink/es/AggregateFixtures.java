@@ -5,6 +5,7 @@ import io.akmon.flink.aggregate.ClusterAggregate;
 import io.akmon.flink.aggregate.ConnectionAggregate;
 import io.akmon.flink.aggregate.DiskAggregate;
 import io.akmon.flink.aggregate.HostAggregate;
+import io.akmon.flink.aggregate.InterfaceAggregate;
 import io.akmon.flink.aggregate.ProcessAggregate;
 import io.akmon.flink.aggregate.SyscallCount;
 
@@ -16,16 +17,16 @@ import java.util.Map;
 /**
  * Deterministic aggregates as the aggregation job emits them: {@link #aggregate(long)} is a pure function
  * of its index, so a Flink source can regenerate the same documents after a restart. Per window of 10 s:
- * for each host one host aggregate, {@value #PROCESSES} processes, one disk and one connection; plus one
- * cluster aggregate.
+ * for each host one host aggregate, {@value #PROCESSES} processes, one disk, one TCP connection, one UDP
+ * endpoint pair and one network interface; plus one cluster aggregate.
  */
 public final class AggregateFixtures {
     public static final String[] HOSTS = {"node-a", "node-b"};
     public static final String[] COMMS = {"postgres", "nginx", "java"};
     public static final int PROCESSES = 3;
     public static final long WINDOW_MS = 10_000;
-    /** Documents per window: per host (host + processes + disk + connection) and one cluster document. */
-    public static final int PER_WINDOW = HOSTS.length * (1 + PROCESSES + 1 + 1) + 1;
+    /** Documents per window: per host (host + processes + disk + connection + UDP pair + interface) and one cluster document. */
+    public static final int PER_WINDOW = HOSTS.length * (1 + PROCESSES + 1 + 1 + 1 + 1) + 1;
 
     private final long firstWindow;
 
@@ -110,6 +111,17 @@ public final class AggregateFixtures {
             p.uid = "1000";
             p.startTs = 1_767_225_600_000_000_000L;
             p.contextSource = "exec";
+            p.udpDatagramsSent = 5L * k;
+            p.udpBytesSent = 500L * k;
+            p.udpDatagramsReceived = 4L * k;
+            p.udpBytesReceived = 400L * k + w;
+            p.fileOpCount = 3L * k;
+            p.fileOpErrors = k - 1;
+            p.fileOps = new ArrayList<>(List.of(new SyscallCount("create", 2L * k, 0), new SyscallCount("unlink", k, k - 1)));
+            p.fileReadBytes = 65_536L * k + w;
+            p.fileWriteBytes = 16_384L * k;
+            p.fileReadOps = 2L * k;
+            p.fileWriteOps = k;
             p.execs = k == 1 ? 1 : 0;
             if (k == PROCESSES && w % 2 == 1) {
                 p.exited = true;
@@ -143,8 +155,43 @@ public final class AggregateFixtures {
             d.writeLatencyP99Us = 4096;
             return d;
         }
+        if (k == PROCESSES + 4) {
+            InterfaceAggregate n = new InterfaceAggregate();
+            base(n, InterfaceAggregate.KIND, host, "eth0", start, end);
+            n.device = "eth0";
+            n.rxBytes = 150_000L + w;
+            n.txBytes = 70_000L + w;
+            n.rxPackets = 120;
+            n.txPackets = 80;
+            n.rxDropped = w % 4 == 0 ? 1 : 0;
+            n.txDropped = 0;
+            n.rxErrors = w % 5 == 0 ? 1 : 0;
+            n.txErrors = 0;
+            n.rxBytesPerSec = n.rxBytes / 10.0;
+            n.txBytesPerSec = n.txBytes / 10.0;
+            return n;
+        }
+        boolean udp = k == PROCESSES + 3;
         ConnectionAggregate c = new ConnectionAggregate();
-        base(c, ConnectionAggregate.KIND, host, "77@boot-" + host, start, end);
+        base(c, ConnectionAggregate.KIND, host, (udp ? "u00000000000000a1" : "77") + "@boot-" + host, start, end);
+        if (udp) {
+            c.conn = "u00000000000000a1";
+            c.proto = "udp";
+            c.pid = 1000 * (h + 1) + 2;
+            c.comm = COMMS[1];
+            c.saddr = "0.0.0.0";
+            c.sport = 5353;
+            c.daddr = "10.0.1.53";
+            c.dport = 53;
+            c.datagramsSent = 10 + w;
+            c.datagramsReceived = 10 + w;
+            c.bytesSent = 600 + w;
+            c.bytesReceived = 1800 + w;
+            c.bytesSentPerSec = c.bytesSent / 10.0;
+            c.bytesReceivedPerSec = c.bytesReceived / 10.0;
+            return c;
+        }
+        c.proto = "tcp";
         c.conn = "77";
         c.pid = 1000 * (h + 1) + 1;
         c.comm = COMMS[0];
@@ -187,6 +234,10 @@ public final class AggregateFixtures {
         t.netRetransmits = 3L * f;
         t.connectionsOpened = 6L * f;
         t.connectionsClosed = 3L * f;
+        t.udpDatagramsSent = 30L * f;
+        t.udpBytesSent = 3000L * f;
+        t.udpDatagramsReceived = 24L * f;
+        t.udpBytesReceived = 2400L * f + w;
         t.processStarts = f;
         t.execs = f;
         t.processExits = w % 2;

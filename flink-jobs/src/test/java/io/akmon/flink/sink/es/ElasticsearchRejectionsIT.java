@@ -104,7 +104,8 @@ class ElasticsearchRejectionsIT {
                 refused.put(a.id, expected.remove(a.id));
             }
         }
-        assertEquals(4 * AggregateFixtures.HOSTS.length * (AggregateFixtures.PROCESSES + 1), refused.size());
+        // per host and window: the processes, the TCP connection and the UDP endpoint pair
+        assertEquals(4 * AggregateFixtures.HOSTS.length * (AggregateFixtures.PROCESSES + 2), refused.size());
         assertEquals(expected, ES.documents("reject-metrics"));
 
         List<String> letters = KafkaIo.readCommitted(kafka.bootstrapServers(), options.deadLetterTopic);

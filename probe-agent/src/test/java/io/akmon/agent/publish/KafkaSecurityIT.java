@@ -201,6 +201,35 @@ class KafkaSecurityIT {
         assertFalse(e.oneLine().contains("\n"), e.oneLine());
     }
 
+    /** The agent command itself: a wrong password and a principal without write each end it with one line and exit 2. */
+    @Test
+    void theAgentCommandExitsTwoWithOneLineForAWrongPasswordAndForAMissingWriteAcl() throws Exception {
+        String[][] cases = {
+            {"akmon", wrongPassword.toString(), "SASL authentication with mechanism SCRAM-SHA-512"},
+            {"reader", readerPassword.toString(), "not allowed to write kafka topics"},
+        };
+        deliver(config("spool-cmd-owner", "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "cmd.",
+                "--kafka-ca", ca.caPem().toString(), "--kafka-user", "akmon", "--kafka-password-file", akmonPassword.toString()), 1);
+        for (String[] c : cases) {
+            List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", Path.of("target", "akmon-agent.jar").toAbsolutePath().toString(), "--sink", "kafka",
+                    "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "cmd.", "--kafka-ca", ca.caPem().toString(),
+                    "--kafka-user", c[0], "--kafka-password-file", c[1], "--spool-dir", tmp.resolve("spool-cmd-" + c[0]).toString(),
+                    "--pin-dir", "", "--duration", "5s"));
+            Process p = new ProcessBuilder(cmd).start();
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), "the agent did not stop");
+            assertEquals(2, p.exitValue(), c[0] + ": " + err);
+            assertEquals(0, out.length, "nothing on stdout");
+            List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(1, lines.size(), c[0] + ": one line: " + err);
+            assertTrue(lines.get(0).contains(c[2]), lines.get(0));
+            assertFalse(err.contains(Files.readString(Path.of(c[1])).trim()), "the password is not echoed");
+        }
+    }
+
     @Test
     void aMissingPasswordIsOneLineNamingTheFileOrTheVariable() {
         ProbeException e = assertThrows(ProbeException.class, () -> config("spool-nopass", "--bootstrap",

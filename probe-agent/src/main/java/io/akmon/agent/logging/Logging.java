@@ -13,8 +13,10 @@ import java.util.Set;
  * Log levels as the user sets them ({@code --log-level}, {@code log_level} in the config file):
  * {@code LEVEL} for every logger, or {@code LOGGER=LEVEL} for one logger and those below it
  * (e.g. {@code org.apache.kafka=debug}). Levels: trace, debug, info, warn, error, off. Without a
- * setting the agent's own loggers ({@code akmon.*}) log at info and everything else (the Kafka
- * client) at warn. Logs go to standard error, so standard output stays JSON.
+ * setting the agent's own loggers ({@code akmon.*}) log at info, the Kafka client's own loggers are
+ * off (the agent reports what goes wrong with Kafka itself, in one line with the fix, and the client's
+ * lines would repeat it), and everything else logs at warn. Logs go to standard error, so standard
+ * output stays JSON.
  *
  * <p>Applied to the binding on the class path: slf4j-simple (the agent jar) through its system
  * properties, before the first logger is made; log4j2 (the {@code akmon} jar) through its
@@ -24,6 +26,8 @@ public final class Logging {
     public static final String AGENT_LOGGERS = "akmon";
     public static final String DEFAULT_LEVEL = "warn";
     public static final String DEFAULT_AGENT_LEVEL = "info";
+    /** The Kafka client's loggers: off unless a level is given for every logger or for them. */
+    public static final String KAFKA_CLIENT_LOGGERS = "org.apache.kafka";
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
     private static final String SIMPLE = "org.slf4j.simpleLogger.";
     /** Picks the appender of the akmon jar's log4j2.properties. */
@@ -70,6 +74,9 @@ public final class Logging {
         String all = given.get("");
         out.put("", all != null ? all : DEFAULT_LEVEL);
         out.put(AGENT_LOGGERS, all != null ? all : DEFAULT_AGENT_LEVEL);
+        if (all == null) {
+            out.put(KAFKA_CLIENT_LOGGERS, "off");
+        }
         given.forEach((logger, level) -> {
             if (!logger.isEmpty()) {
                 out.put(logger, level);

@@ -12,15 +12,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LoggingTest {
     @Test
-    void defaultsAreInfoForTheAgentAndWarnForTheRest() {
-        assertEquals(Map.of("", "warn", "akmon", "info"), Logging.effective(Logging.parse(List.of())));
+    void defaultsAreInfoForTheAgentOffForTheKafkaClientAndWarnForTheRest() {
+        assertEquals(Map.of("", "warn", "akmon", "info", "org.apache.kafka", "off"), Logging.effective(Logging.parse(List.of())));
     }
 
     @Test
     void oneLevelForAllAndLevelsPerLogger() {
         Map<String, String> e = Logging.effective(Logging.parse(List.of("ERROR", "org.apache.kafka=debug,akmon.kafka=trace")));
         assertEquals(Map.of("", "error", "akmon", "error", "org.apache.kafka", "debug", "akmon.kafka", "trace"), e);
-        assertEquals(Map.of("", "warn", "akmon", "info", "org.apache.kafka.clients", "info"),
+        assertEquals(Map.of("", "warn", "akmon", "info", "org.apache.kafka", "off", "org.apache.kafka.clients", "info"),
                 Logging.effective(Logging.parse(List.of("org.apache.kafka.clients=info"))));
     }
 

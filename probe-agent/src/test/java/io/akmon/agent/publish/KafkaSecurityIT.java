@@ -208,12 +208,13 @@ class KafkaSecurityIT {
             {"akmon", wrongPassword.toString(), "SASL authentication with mechanism SCRAM-SHA-512"},
             {"reader", readerPassword.toString(), "not allowed to write kafka topics"},
         };
-        deliver(config("spool-cmd-owner", "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "cmd.",
+        // The topics exist (made by a principal allowed to, as in the test above); the reader may not write them.
+        deliver(config("spool-cmd-owner", "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "ro.",
                 "--kafka-ca", ca.caPem().toString(), "--kafka-user", "akmon", "--kafka-password-file", akmonPassword.toString()), 1);
         for (String[] c : cases) {
             List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-jar", Path.of("target", "akmon-agent.jar").toAbsolutePath().toString(), "--sink", "kafka",
-                    "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "cmd.", "--kafka-ca", ca.caPem().toString(),
+                    "--bootstrap", kafka.listenerAddress("SECURE"), "--topic-prefix", "ro.", "--kafka-ca", ca.caPem().toString(),
                     "--kafka-user", c[0], "--kafka-password-file", c[1], "--spool-dir", tmp.resolve("spool-cmd-" + c[0]).toString(),
                     "--pin-dir", "", "--duration", "5s"));
             Process p = new ProcessBuilder(cmd).start();

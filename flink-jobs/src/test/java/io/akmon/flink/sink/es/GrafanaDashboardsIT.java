@@ -271,7 +271,7 @@ class GrafanaDashboardsIT {
                 "the provider reads the directory the dashboards are mounted at");
 
         List<Dashboard> dashboards = dashboards();
-        assertEquals(8, dashboards.size(), "dashboards: " + dashboards.stream().map(Dashboard::file).toList());
+        assertEquals(9, dashboards.size(), "dashboards: " + dashboards.stream().map(Dashboard::file).toList());
         Set<String> uids = new TreeSet<>();
         for (Dashboard d : dashboards) {
             assertTrue(uids.add(d.json().path("uid").asText()), d.title() + ": uid not unique");

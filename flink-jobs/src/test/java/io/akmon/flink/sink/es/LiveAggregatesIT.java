@@ -219,6 +219,12 @@ class LiveAggregatesIT {
             assertEquals(4 * PER_WINDOW, docs.get(hostId("1m", t0)).path("records").asLong());
             assertEquals(4 * PER_WINDOW * ON_CPU, docs.get("process/1m/" + HOST + "/" + PID + "/" + t0)
                     .path("on_cpu_ns").asLong());
+            // and the process's session, updated in place at the 1 min roll-up: the sum of its windows, the
+            // four above and the record at t0 + 120 s that closed them (the same process)
+            String session = "session/lifetime/" + HOST + "/" + PID + "/" + t0;
+            expectedIds.add(session);
+            assertEquals(4 * PER_WINDOW + 1, docs.get(session).path("records").asLong());
+            assertEquals((4 * PER_WINDOW + 1) * ON_CPU, docs.get(session).path("on_cpu_ns").asLong());
             java.util.Collections.sort(expectedIds);
             java.util.Collections.sort(closed);
             assertEquals(expectedIds, closed);

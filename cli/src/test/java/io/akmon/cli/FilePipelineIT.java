@@ -60,13 +60,16 @@ class FilePipelineIT {
                     c.subscribe(List.of(LocalPipeline.AGGREGATES_TOPIC, "akmon.file"));
                     while (System.nanoTime() < deadline && !(expected.equals(counted) && paths.size() >= 3 * N)) {
                         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                            JsonNode a = JSON.readTree(r.value());
-                            if (r.topic().equals("akmon.file")) {
-                                if (a.path("pid").asInt() == files.pid()) {
-                                    paths.add(a.path("path").asText());
+                            // the agent's records come in frames of several (JSON Lines)
+                            for (byte[] value : io.akmon.schema.Frames.records(r.value())) {
+                                JsonNode a = JSON.readTree(value);
+                                if (r.topic().equals("akmon.file")) {
+                                    if (a.path("pid").asInt() == files.pid()) {
+                                        paths.add(a.path("path").asText());
+                                    }
+                                } else if ("2s".equals(a.path("resolution").asText())) {
+                                    windows.put(a.path("id").asText(), a);
                                 }
-                            } else if ("2s".equals(a.path("resolution").asText())) {
-                                windows.put(a.path("id").asText(), a);
                             }
                         }
                         counted = fileOps(windows.values(), files.pid());

@@ -83,15 +83,17 @@ class HostFiguresIT {
                     c.subscribe(List.of(LocalPipeline.AGGREGATES_TOPIC, "akmon.host"));
                     while (System.nanoTime() < deadline && !hostDocs.containsKey(closedUpTo - WINDOW_MS)) {
                         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                            JsonNode n = JSON.readTree(r.value());
-                            if (r.topic().equals("akmon.host")) {
-                                long ms = n.path("ts").asLong() / 1_000_000;
-                                hostRecords.computeIfAbsent(ms - Math.floorMod(ms, WINDOW_MS), k -> new ArrayList<>()).add(n);
-                            } else if (WINDOW.equals(n.path("resolution").asText())) {
-                                if ("host".equals(n.path("kind").asText())) {
-                                    hostDocs.put(n.path("timestamp").asLong(), n);
-                                } else if ("process".equals(n.path("kind").asText()) && n.path("pid").asInt() == idle.pid()) {
-                                    idleDocs.put(n.path("timestamp").asLong(), n);
+                            for (byte[] value : io.akmon.schema.Frames.records(r.value())) { // agent records come in frames
+                                JsonNode n = JSON.readTree(value);
+                                if (r.topic().equals("akmon.host")) {
+                                    long ms = n.path("ts").asLong() / 1_000_000;
+                                    hostRecords.computeIfAbsent(ms - Math.floorMod(ms, WINDOW_MS), k -> new ArrayList<>()).add(n);
+                                } else if (WINDOW.equals(n.path("resolution").asText())) {
+                                    if ("host".equals(n.path("kind").asText())) {
+                                        hostDocs.put(n.path("timestamp").asLong(), n);
+                                    } else if ("process".equals(n.path("kind").asText()) && n.path("pid").asInt() == idle.pid()) {
+                                        idleDocs.put(n.path("timestamp").asLong(), n);
+                                    }
                                 }
                             }
                         }

@@ -181,14 +181,17 @@ public final class RulesAudit {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (System.nanoTime() < deadline && parts.stream().anyMatch(tp -> c.position(tp) < ends.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(300))) {
-                    try {
-                        JsonNode n = Json.MAPPER.readTree(rec.value());
-                        if (EVENT.equals(n.path("event").asText()) && jobName.equals(n.path("job_name").asText())
-                                && (newest == null || n.path("seq").asLong() > newest.path("seq").asLong())) {
-                            newest = n;
+                    // the agents' audit records share the topic and come in frames (JSON Lines)
+                    for (byte[] value : io.akmon.schema.Frames.records(rec.value())) {
+                        try {
+                            JsonNode n = Json.MAPPER.readTree(value);
+                            if (EVENT.equals(n.path("event").asText()) && jobName.equals(n.path("job_name").asText())
+                                    && (newest == null || n.path("seq").asLong() > newest.path("seq").asLong())) {
+                                newest = n;
+                            }
+                        } catch (IOException ignored) {
+                            // not an audit record of ours
                         }
-                    } catch (IOException ignored) {
-                        // not an audit record of ours
                     }
                 }
             }

@@ -40,6 +40,26 @@ public final class Frames {
         }
     }
 
+    /** The records of a Kafka record value read as text, in order; empty lines are skipped; null has none. */
+    public static List<String> records(String value) {
+        if (value == null || value.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        int from = 0;
+        while (true) {
+            int nl = value.indexOf(SEPARATOR, from);
+            int to = nl < 0 ? value.length() : nl;
+            if (to > from) {
+                out.add(value.substring(from, to));
+            }
+            if (nl < 0) {
+                return out;
+            }
+            from = nl + 1;
+        }
+    }
+
     /** How many records a Kafka record value holds, without copying them. */
     public static int count(byte[] value) {
         if (value == null) {

@@ -37,4 +37,12 @@ class FramesTest {
         assertEquals(List.of(), split(""));
         assertEquals(List.of(), split("\n\n"));
     }
+
+    @Test
+    void textAndBytesSplitAlike() {
+        for (String v : new String[] {"a", "a\nb", "a\n\nb\n", "\n", "", "\na", "{\"p\":\"\u00e9\"}\n{\"q\":1}"}) {
+            assertEquals(split(v), Frames.records(v), v);
+        }
+        assertEquals(List.of(), Frames.records((String) null));
+    }
 }

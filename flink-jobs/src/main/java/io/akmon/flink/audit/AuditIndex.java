@@ -65,10 +65,8 @@ public final class AuditIndex {
 
     /** The agent sends records as frames of JSON Lines ({@link io.akmon.schema.Frames}): one record each. */
     static void splitFrame(String value, org.apache.flink.util.Collector<String> out) {
-        for (String line : value.split("\n")) {
-            if (!line.isEmpty()) {
-                out.collect(line);
-            }
+        for (String line : io.akmon.schema.Frames.records(value)) {
+            out.collect(line);
         }
     }
 

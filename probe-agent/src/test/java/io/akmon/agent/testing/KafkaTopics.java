@@ -22,7 +22,7 @@ public final class KafkaTopics {
 
     /** The agent records of a Kafka record: one, or a frame of several (JSON Lines, {@link io.akmon.schema.Frames}). */
     public static List<String> records(ConsumerRecord<String, String> r) {
-        return r.value() == null ? List.of() : java.util.Arrays.stream(r.value().split("\n")).filter(s -> !s.isEmpty()).toList();
+        return io.akmon.schema.Frames.records(r.value());
     }
 
     /** A consumer assigned every partition of the topics whose names start with {@code prefix}, at offset 0. */

@@ -101,4 +101,29 @@ class EventContractTest {
                 + "\"argv_truncated\":false}";
         assertEquals(List.of(), RecordCheck.problems(JSON.readTree(rec)));
     }
+
+    /** The golden records (written by probe-agent's GoldenRecordsTest) still follow the table as it stands. */
+    @Test
+    void theGoldenRecordsFollowTheTable() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("akmon.golden.dir", "src/test/resources/golden"));
+        List<String> problems = new ArrayList<>();
+        int records = 0;
+        for (EventType t : EventType.values()) {
+            java.nio.file.Path f = dir.resolve(t.wireName() + ".jsonl");
+            if (!java.nio.file.Files.exists(f)) {
+                continue;
+            }
+            int line = 0;
+            for (String json : java.nio.file.Files.readAllLines(f)) {
+                line++;
+                records++;
+                for (String p : RecordCheck.problems(JSON.readTree(json))) {
+                    problems.add(f.getFileName() + ":" + line + ": " + p
+                            + " (run probe-agent's GoldenRecordsTest to rewrite the golden records)");
+                }
+            }
+        }
+        assertEquals(List.of(), problems);
+        assertTrue(records > 0, "no golden records in " + dir);
+    }
 }

@@ -30,6 +30,11 @@ import static io.akmon.schema.contract.Origin.PROC;
  * the index mappings, the README and the BPF object's enums are all checked against it by tests; a field
  * added to a family means bpf-src/akmon.h (when the kernel fills it), this table, and the code that fills it.
  * {@link RecordCheck} holds a record to it.
+ *
+ * <p>A new field: its line in the family below (and in bpf-src/akmon.h and the decoder's Layout when the
+ * kernel fills it), then the code that fills it; the tests say what else follows (the golden records,
+ * README's row). A new family: its {@link EventType}, a {@code family(...)} entry here, fixture records in
+ * probe-agent's GoldenRecordsTest; a family of the common fields alone needs only the entry.
  */
 public final class EventContract {
     /** The discriminators of the variants. */

@@ -37,6 +37,14 @@ public record Family(EventType type, String variantField, List<FieldSpec> fields
         return out;
     }
 
+    /**
+     * Whether the family has fields of its own. A family of the common fields alone (a marker such as the
+     * agent's progress) needs only its entry here: no fixture records and no README row of its own.
+     */
+    public boolean hasOwnFields() {
+        return !fields.isEmpty();
+    }
+
     /** The values the variant field may take, or an empty list. */
     public List<String> variants() {
         if (variantField == null) {

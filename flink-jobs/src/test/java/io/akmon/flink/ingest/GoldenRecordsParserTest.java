@@ -44,8 +44,9 @@ class GoldenRecordsParserTest {
     void everyFamilyTheJobReadsHasGoldenRecords() {
         Map<EventType, List<String>> golden = GoldenRecords.all();
         List<String> missing = new ArrayList<>();
-        for (EventType t : EventContract.families().keySet()) {
-            if (!NOT_PARSED_HERE.contains(t) && golden.getOrDefault(t, List.of()).isEmpty()) {
+        for (var family : EventContract.families().values()) {
+            EventType t = family.type();
+            if (!NOT_PARSED_HERE.contains(t) && family.hasOwnFields() && golden.getOrDefault(t, List.of()).isEmpty()) {
                 missing.add(t.wireName() + ": no " + GoldenRecords.file(t)
                         + "; add fixture records of the family to probe-agent's GoldenRecordsTest and run it");
             }

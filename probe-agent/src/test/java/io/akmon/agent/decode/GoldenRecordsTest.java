@@ -265,6 +265,30 @@ class GoldenRecordsTest {
         assertEquals(List.of(), problems);
     }
 
+    /** With redaction and anonymisation on, tokens stand where the table allows them, and nowhere else. */
+    @Test
+    void redactedAndAnonymisedRecordsFollowTheEventTable(@TempDir Path tmp) throws IOException {
+        Path key = tmp.resolve("anonymise.key");
+        Files.write(key, new byte[32]);
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        io.akmon.agent.redact.RedactionSettings settings = new io.akmon.agent.redact.RedactionSettings();
+        settings.anonymiseKeyFile = key.toString();
+        CollectingSink out = new CollectingSink();
+        io.akmon.agent.publish.EventSink sink = io.akmon.agent.redact.RedactingSink.around(out, settings);
+        // fresh records: the sink rewrites the records it is handed
+        ringBufferRecords().forEach(sink::accept);
+        drainedRecords(Files.createDirectories(tmp.resolve("sys"))).forEach(sink::accept);
+        List<String> problems = new ArrayList<>();
+        boolean tokens = false;
+        for (Event e : out.snapshot()) {
+            JsonNode n = JSON.readTree(e.toJson());
+            tokens |= n.path(Fields.UID).isTextual();
+            RecordCheck.problems(n).forEach(p -> problems.add(p + "    in " + e.toJson()));
+        }
+        assertEquals(List.of(), problems);
+        assertEquals(true, tokens, "anonymisation put tokens in place of uids");
+    }
+
     @Test
     void theInitialSampleOfAProcessOlderThanTheAgentFollowsTheEventTable() throws IOException {
         int self = (int) ProcessHandle.current().pid();

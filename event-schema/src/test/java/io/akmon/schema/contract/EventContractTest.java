@@ -102,6 +102,29 @@ class EventContractTest {
         assertEquals(List.of(), RecordCheck.problems(JSON.readTree(rec)));
     }
 
+    /** A name's suffix says its unit, so the unit column and the names cannot disagree. */
+    @Test
+    void namesEndingInAUnitHaveThatUnit() {
+        List<String> wrong = new ArrayList<>();
+        List<FieldSpec> all = new ArrayList<>(EventContract.common());
+        EventContract.families().values().forEach(f -> f.fields().forEach(s -> {
+            all.add(s);
+            all.addAll(s.items());
+        }));
+        for (FieldSpec s : all) {
+            for (String unit : List.of("ns", "ms", "bytes")) {
+                if (s.name().endsWith("_" + unit) && !s.unit().equals(unit)) {
+                    wrong.add(s.name() + " has unit '" + s.unit() + "', its name says " + unit);
+                }
+            }
+            if (!s.unit().isEmpty() && s.type() != JsonType.INTEGER && s.type() != JsonType.NUMBER
+                    && s.type() != JsonType.INTEGER_ARRAY) {
+                wrong.add(s.name() + " is a " + s.type().label() + " with a unit");
+            }
+        }
+        assertEquals(List.of(), wrong);
+    }
+
     /** The golden records (written by probe-agent's GoldenRecordsTest) still follow the table as it stands. */
     @Test
     void theGoldenRecordsFollowTheTable() throws Exception {

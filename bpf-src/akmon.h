@@ -318,4 +318,21 @@ struct akmon_path_filter_key {
 	char data[AKMON_PATH_KEY_LEN];
 };
 
+/*
+ * Names every enum whose values the agent or the event table use, so that the enums reach the compiled
+ * object's BTF (an enum only named by its constants does not): LayoutBtfTest and EnumBtfTest read them
+ * there. process.bpf.c defines the one variable of this type; nothing reads it.
+ */
+struct akmon_enums {
+	enum akmon_record_type record_type;
+	enum akmon_drop_reason drop_reason;
+	enum akmon_net_event net_event;
+	enum akmon_disk_op disk_op;
+	enum akmon_file_op file_op;
+	enum akmon_file_flag file_flag;
+	enum akmon_changed_kind changed_kind;
+	enum akmon_fd_kind fd_kind;
+	enum akmon_path_filter path_filter;
+};
+
 #endif /* AKMON_H */

@@ -2,6 +2,9 @@
 /* Process lifecycle: fork, exec and exit, one record each. */
 #include "common.bpf.h"
 
+/* Never read: brings the enums of akmon.h into the object's BTF (see struct akmon_enums). */
+struct akmon_enums akmon_enums;
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(akmon_fork, struct task_struct *parent, struct task_struct *child)
 {

@@ -7,53 +7,112 @@ import io.akmon.flink.aggregate.ProcessAggregate;
 import io.akmon.flink.aggregate.SessionAggregate;
 import io.akmon.flink.sink.es.IndexNames;
 import io.akmon.flink.sink.es.IndexTemplates;
-import io.akmon.schema.Fields;
+import io.akmon.flink.ingest.GoldenRecords;
+import io.akmon.flink.ingest.RecordParser;
+import io.akmon.schema.EventType;
+import io.akmon.schema.contract.EventContract;
+import io.akmon.schema.contract.Family;
+import io.akmon.schema.contract.FieldSpec;
+import io.akmon.schema.contract.JsonType;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The fact types follow the one table of record fields ({@link Fields}) and the index mapping: a field
- * a rule may name on an event fact is a field of the records (or one of the few the facts derive), and
- * every scalar field of an aggregate fact is declared by the metrics mapping.
+ * The fact types follow the one table of record fields ({@link EventContract}) and the index mapping: a field
+ * a rule may name on an event fact is a field of that family in the table (or one the job derives, which the
+ * table lists with origin JOB), of a matching kind; the facts built from the golden records carry only
+ * those fields, with values of those kinds; and every scalar field of an aggregate fact is declared by the
+ * metrics mapping.
  */
 class FactSchemaContractTest {
-    /** Fields the facts compute from a record rather than read from it. */
-    private static final Set<String> DERIVED = Set.of("cpu_pct", "iops");
-
-    private static Set<String> recordFields() throws IllegalAccessException {
-        Set<String> names = new TreeSet<>();
-        for (Field f : Fields.class.getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
-                names.add((String) f.get(null));
-            }
-        }
-        return names;
+    /** Whether a fact field of this kind can hold the table's field. */
+    private static boolean compatible(FactSchema.Kind kind, FieldSpec spec) {
+        return switch (kind) {
+            case NUMBER -> spec.type() == JsonType.INTEGER || spec.type() == JsonType.NUMBER;
+            case BOOLEAN -> spec.type() == JsonType.BOOLEAN;
+            // argv: the arguments joined by spaces; uid and addresses: a token when anonymised
+            case STRING -> spec.type() == JsonType.STRING || spec.type() == JsonType.STRING_ARRAY || spec.tokenised();
+        };
     }
 
     @Test
-    void everyEventFactFieldIsARecordField() throws Exception {
-        Set<String> fields = recordFields();
-        List<String> unknown = new ArrayList<>();
+    void everyEventFactFieldIsAFieldOfItsFamilyInTheTable() {
+        List<String> problems = new ArrayList<>();
         for (String type : FactSchema.types()) {
             if (FactSchema.isAggregate(type)) {
                 continue;
             }
-            for (String field : FactSchema.fields(type).keySet()) {
-                if (!fields.contains(field) && !DERIVED.contains(field)) {
-                    unknown.add(type + "." + field);
+            Family family = EventContract.family(EventType.fromWire(type));
+            if (family == null) {
+                problems.add(type + ": the fact type is no family of the event table");
+                continue;
+            }
+            FactSchema.fields(type).forEach((field, kind) -> {
+                List<FieldSpec> specs = new ArrayList<>(family.declarations(field));
+                if (EventContract.commonField(field) != null) {
+                    specs.add(EventContract.commonField(field));
                 }
+                if (specs.isEmpty()) {
+                    problems.add(type + "." + field + ": a rule may name it but the event table does not declare it for "
+                            + type + "; add it to EventContract (origin JOB if the facts derive it) or drop it from FactSchema");
+                }
+                for (FieldSpec spec : specs) {
+                    if (!compatible(kind, spec)) {
+                        problems.add(type + "." + field + ": FactSchema says " + kind + ", the table " + spec.type().label()
+                                + "; make them agree");
+                    }
+                }
+            });
+        }
+        assertEquals(List.of(), problems);
+    }
+
+    @Test
+    void theFactsOfTheGoldenRecordsCarryTheSchemasFieldsWithTheirKinds() throws Exception {
+        RecordParser parser = new RecordParser(Long.MAX_VALUE / 2);
+        List<String> problems = new ArrayList<>();
+        int facts = 0;
+        for (Map.Entry<EventType, List<String>> family : GoldenRecords.all().entrySet()) {
+            if (family.getKey() == EventType.AUDIT) {
+                continue;
+            }
+            for (String json : family.getValue()) {
+                RecordParser.Result r = parser.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                if (r.event() == null) {
+                    continue; // GoldenRecordsParserTest names it
+                }
+                Fact f = Facts.of(r.event());
+                facts++;
+                Map<String, FactSchema.Kind> schema = FactSchema.fields(f.type);
+                if (schema == null) {
+                    continue; // a family rules cannot name (host): its facts are never matched
+                }
+                f.fields.forEach((field, value) -> {
+                    FactSchema.Kind kind = schema.get(field);
+                    if (kind == null) {
+                        problems.add(f.type + "." + field + ": Facts sets it but FactSchema does not declare it");
+                    } else if (value != null && !(kind == FactSchema.Kind.NUMBER ? value instanceof Number
+                            : kind == FactSchema.Kind.BOOLEAN ? value instanceof Boolean : value instanceof String)) {
+                        problems.add(f.type + "." + field + ": Facts sets a " + value.getClass().getSimpleName()
+                                + ", FactSchema says " + kind);
+                    }
+                });
+                com.fasterxml.jackson.databind.JsonNode record = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+                schema.keySet().forEach(field -> {
+                    if (!f.fields.containsKey(field) && record.hasNonNull(field)) {
+                        problems.add(f.type + "." + field + ": FactSchema declares it and the record has it, but Facts.of(Event) does not set it");
+                    }
+                });
             }
         }
-        assertEquals(List.of(), unknown, "event fact fields that io.akmon.schema.Fields does not name");
+        assertEquals(List.of(), problems);
+        assertTrue(facts > 0, "no golden records in " + GoldenRecords.dir());
     }
 
     @Test

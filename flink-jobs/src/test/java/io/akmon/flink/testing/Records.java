@@ -286,7 +286,9 @@ public final class Records {
                 if (!e.event.equals("connect") && !e.event.equals("accept")) {
                     n.put(Fields.BYTES_SENT, e.bytesSent);
                     n.put(Fields.BYTES_RECEIVED, e.bytesReceived);
-                    n.put(Fields.RETRANSMITS, e.retransmits);
+                    if (!"udp".equals(e.event)) { // the agent's UDP records have no retransmits
+                        n.put(Fields.RETRANSMITS, e.retransmits);
+                    }
                 }
             }
             case "file" -> {

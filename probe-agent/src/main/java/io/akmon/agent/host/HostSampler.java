@@ -34,7 +34,8 @@ public final class HostSampler implements DrainSource {
         drafts.add(record(stream, ts, interval, d, cpus, m));
     }
 
-    static LongFunction<Event> record(AgentStream stream, long ts, long interval, HostStat.Cpu d, int cpus, HostStat.Memory m) {
+    /** The record of one drain's figures (also for fixture figures). */
+    public static LongFunction<Event> record(AgentStream stream, long ts, long interval, HostStat.Cpu d, int cpus, HostStat.Memory m) {
         double pct = Math.round(d.busy() * 10000.0 / interval) / 100.0;
         return seq -> stream.event(EventType.HOST, seq, ts, 0, null)
                 .put(Fields.CPU_BUSY_NS, d.busy())

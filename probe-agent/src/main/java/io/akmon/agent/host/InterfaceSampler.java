@@ -32,7 +32,8 @@ public final class InterfaceSampler implements DrainSource {
         this(stream, Path.of("/sys/class/net"));
     }
 
-    InterfaceSampler(AgentStream stream, Path root) {
+    /** Reads the interfaces under {@code root} instead of /sys/class/net (fixture directories). */
+    public InterfaceSampler(AgentStream stream, Path root) {
         this.stream = stream;
         this.root = root;
         this.last = read(root);

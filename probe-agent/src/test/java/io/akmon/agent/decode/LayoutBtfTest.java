@@ -114,37 +114,7 @@ class LayoutBtfTest {
         throw new AssertionError("no .rodata section");
     }
 
-    /**
-     * The value of enumerator {@code name} as bpf-src/akmon.h writes it ({@code NAME = value}); enums that
-     * only name constants do not reach the object's BTF, so the header is read instead.
-     */
-    private static Integer enumValue(String enumName, String name) {
-        try {
-            String h = Files.readString(Path.of(System.getProperty("akmon.bpf.src", "../bpf-src"), "akmon.h"));
-            int at = h.indexOf("enum " + enumName + " {");
-            assertTrue(at >= 0, "enum " + enumName + " is in akmon.h");
-            String body = h.substring(at, h.indexOf("};", at));
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\b" + name + "\\s*=\\s*(\\d+)").matcher(body);
-            return m.find() ? Integer.valueOf(m.group(1)) : null;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    @Test
-    void fileOpsFlagsAndFiltersMatchTheCEnums() {
-        assertEquals(Layout.REC_FILE, enumValue("akmon_record_type", "AKMON_REC_FILE"));
-        for (int op = 1; op < Layout.FILE_OPS.length; op++) {
-            String c = "AKMON_FILE_" + Layout.FILE_OPS[op].toUpperCase(java.util.Locale.ROOT);
-            assertEquals(op, enumValue("akmon_file_op", c), c);
-        }
-        assertEquals(Layout.FILE_PATH_RELATIVE, enumValue("akmon_file_flag", "AKMON_FILE_PATH_RELATIVE"));
-        assertEquals(Layout.FILE_PATH_TRUNCATED, enumValue("akmon_file_flag", "AKMON_FILE_PATH_TRUNCATED"));
-        assertEquals(Layout.FILE_PATH2_RELATIVE, enumValue("akmon_file_flag", "AKMON_FILE_PATH2_RELATIVE"));
-        assertEquals(Layout.FILE_PATH2_TRUNCATED, enumValue("akmon_file_flag", "AKMON_FILE_PATH2_TRUNCATED"));
-        assertEquals(Layout.PATH_INCLUDE, enumValue("akmon_path_filter", "AKMON_PATH_INCLUDE"));
-        assertEquals(Layout.PATH_EXCLUDE, enumValue("akmon_path_filter", "AKMON_PATH_EXCLUDE"));
-    }
+    // The enums' values: EnumBtfTest, from the same BTF.
 
     @Test
     void everyRecordTypeFitsTheScratchSlot() {

@@ -76,6 +76,8 @@ public final class Agent implements AutoCloseable {
     private final List<String> warnings;
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong transportLost = new AtomicLong();
+    /** {@link #records} when the reader thread last flushed the sink. */
+    private long flushedAt;
     private volatile boolean closed;
 
     private Agent(AgentSettings settings, EventSink sink, PrintStream log, Plan plan) {
@@ -119,6 +121,18 @@ public final class Agent implements AutoCloseable {
                 @Override
                 public void onTransportLoss(int cpu, long lost) {
                     transportLost.addAndGet(lost);
+                }
+
+                /*
+                 * The kernel has let go of what this round read, so it goes to the spool file now, not at the
+                 * next drain: a SIGKILL then loses at most the round being read, never records the sink took.
+                 */
+                @Override
+                public void onRoundEnd() {
+                    if (records.get() != flushedAt) {
+                        flushedAt = records.get();
+                        sink.flush();
+                    }
                 }
             };
             this.reader = settings.transport == AgentSettings.Transport.PERF

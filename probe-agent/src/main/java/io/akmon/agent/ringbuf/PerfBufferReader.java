@@ -81,6 +81,11 @@ public final class PerfBufferReader implements KernelReader {
             public void consume() {
                 bpf.perf_buffer__consume(pb); // a batch smaller than wakeup_events
             }
+
+            @Override
+            public void roundEnded() {
+                handler.onRoundEnd();
+            }
         }, POLL_MS, LOG);
     }
 

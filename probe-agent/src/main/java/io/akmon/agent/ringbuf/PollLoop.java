@@ -21,6 +21,10 @@ final class PollLoop {
 
         /** Reads whatever is committed without waiting. */
         void consume();
+
+        /** The round has read what it will read: what the records' handler does once per round. */
+        default void roundEnded() {
+        }
     }
 
     interface Sleeper {
@@ -75,6 +79,9 @@ final class PollLoop {
         int rc = transport.poll(timeoutMs);
         if (rc == 0) {
             transport.consume();
+        }
+        if (rc >= 0) {
+            transport.roundEnded();
         }
         rounds.incrementAndGet();
         if (rc < 0 && rc != -EINTR) {

@@ -9,4 +9,8 @@ public interface RecordHandler {
     /** The transport itself reports records it could not keep (perf buffer overflow). */
     default void onTransportLoss(int cpu, long lost) {
     }
+
+    /** A poll round handed over every record it read (none, one or many). */
+    default void onRoundEnd() {
+    }
 }

@@ -67,6 +67,11 @@ public final class RingBufferReader implements KernelReader {
             public void consume() {
                 bpf.ring_buffer__consume(rb); // belt and braces: nothing waits for a wakeup
             }
+
+            @Override
+            public void roundEnded() {
+                handler.onRoundEnd();
+            }
         }, POLL_MS, LOG);
     }
 

@@ -21,6 +21,7 @@ class PollLoopTest {
     private static final class Scripted implements PollLoop.Transport {
         final ArrayDeque<Integer> answers = new ArrayDeque<>();
         int consumes;
+        int roundsEnded;
 
         Scripted(Integer... rcs) {
             answers.addAll(List.of(rcs));
@@ -34,6 +35,11 @@ class PollLoopTest {
         @Override
         public void consume() {
             consumes++;
+        }
+
+        @Override
+        public void roundEnded() {
+            roundsEnded++;
         }
     }
 
@@ -79,5 +85,15 @@ class PollLoopTest {
         });
         assertFalse(l.round());
         assertTrue(Thread.interrupted());
+    }
+
+    @Test
+    void aRoundThatReadEndsOnceAndAFailedPollDoesNot() {
+        Scripted t = new Scripted(3, 0, -22, -PollLoop.EINTR, 1);
+        PollLoop l = loop(t);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(l.round());
+        }
+        assertEquals(3, t.roundsEnded, "the rounds that polled: records, a timeout, records; not the failure or the interrupt");
     }
 }

@@ -42,12 +42,14 @@ import java.util.Set;
  * The job's one keyed pass, per host: deduplicate each record by (host, boot id, cpu, seq), fold it
  * into its host's window in memory, and emit the host's documents when the watermark closes a window.
  *
- * <p>Mini-batch: records fold into {@link WindowPartial}s in memory; the partials are merged into
- * keyed state (per resolution, namespace = window start) when the watermark advances, in
- * {@link #prepareSnapshotPreBarrier} and at the end of input, so keyed state is complete at every
- * checkpoint barrier and nothing in memory needs checkpointing. A record costs no state access; a
- * flush costs one read and write per host window and per process, device and connection in it. The
- * roll-up resolutions take the same partials, so a record is folded once.
+ * <p>Mini-batch: records fold into {@link WindowPartial}s in memory. When the watermark advances they
+ * join their processes' sessions and the open base windows' folds, still in memory; a window's fold is
+ * merged into keyed state (per resolution, namespace = window start) when the watermark closes it, and
+ * every fold in {@link #prepareSnapshotPreBarrier} and at the end of input, so keyed state is complete at
+ * every checkpoint barrier and nothing in memory needs checkpointing. A record costs no state access; a
+ * watermark costs one session read and write per process with records since the last one; a window
+ * costs one read and write per resolution and per process, device and connection in it. The roll-up
+ * resolutions take the same folds, so a record is folded once.
  *
  * <p>Windows behave as Flink's tumbling event-time windows with allowed lateness: a window is emitted
  * when the watermark passes its end, a late record within the allowed lateness updates and re-emits its
@@ -92,6 +94,8 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     private transient Map<String, HostStreams> streams;
     private transient Set<String> dirty;
     private transient Map<String, Map<Long, WindowPartial>> batch;
+    /** Per host, the open base windows' records folded so far, not yet in keyed state (see {@link #flushClosedBy}). */
+    private transient Map<String, Map<Long, WindowPartial>> openWindows;
     private transient long watermark;
     private transient StreamRecord<Aggregate> out;
     private transient Counter duplicates;
@@ -212,6 +216,7 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
         streams = new HashMap<>();
         dirty = new HashSet<>();
         batch = new HashMap<>();
+        openWindows = new HashMap<>();
         watermark = Long.MIN_VALUE;
         out = new StreamRecord<>(null);
         duplicates = getMetricGroup().counter("duplicates");
@@ -285,7 +290,8 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     @Override
     public void processWatermark(Watermark mark) throws Exception {
         if (mark.getTimestamp() > watermark) {
-            flush();
+            flushClosedBy(mark.getTimestamp());
+            writeDeduplication();
             watermark = mark.getTimestamp();
         }
         super.processWatermark(mark);
@@ -311,14 +317,47 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
 
     /** Merges the in-memory partials into keyed state and writes back changed deduplication state. */
     void flush() throws Exception {
+        flushClosedBy(Long.MAX_VALUE);
+        writeDeduplication();
+    }
+
+    /** Writes back the deduplication state of the hosts that changed. */
+    private void writeDeduplication() throws Exception {
+        for (String host : dirty) {
+            HostStreams s = streams.get(host);
+            if (s != null) {
+                setCurrentKey(host);
+                getPartitionedState(streamsDescriptor).update(HostStreams.Serializer.INSTANCE.copy(s));
+            }
+        }
+        dirty.clear();
+    }
+
+    /**
+     * Folds the records since the last watermark into their sessions (as before) and into the open windows'
+     * folds in memory ({@link #openWindows}), and merges the windows that a watermark of {@code watermark} closes
+     * into keyed state, so their timers read complete state. An open window stays in memory until then:
+     * a process costs one state read and write per window and resolution, not one per watermark.
+     * Windows go to state oldest first, so memory only ever holds windows newer than the watermark, and a
+     * record for a window whose end the watermark has passed goes to state directly ({@link #processElement}).
+     */
+    private void flushClosedBy(long watermark) throws Exception {
         for (Map.Entry<String, Map<Long, WindowPartial>> h : batch.entrySet()) {
             setCurrentKey(h.getKey());
             Sessions.Host s = sessionsOf(h.getKey());
+            Map<Long, WindowPartial> folded = openWindows.computeIfAbsent(h.getKey(), k -> new HashMap<>(4));
             // In window order, so a reused pid's earlier life ends before the next one starts.
             for (Map.Entry<Long, WindowPartial> w : new java.util.TreeMap<>(h.getValue()).entrySet()) {
                 for (Resolution r : resolutions) {
-                    merge(r, r.start(w.getKey()), w.getValue());
+                    // The window's timers, at the flush after its first records as before, so timers of
+                    // equal time keep their order; registering again is a no-op.
+                    long start = r.start(w.getKey());
+                    r.registerTimer(start, r.max(start) + latenessMillis);
+                    if (r.max(start) > this.watermark) {
+                        r.registerTimer(start, r.max(start));
+                    }
                 }
+                folded.computeIfAbsent(w.getKey(), k -> new WindowPartial()).merge(w.getValue());
                 if (liveMillis > 0) {
                     live.computeIfAbsent(h.getKey(), k -> new HashMap<>(4))
                             .computeIfAbsent(w.getKey(), k -> new LiveChanges()).add(w.getValue());
@@ -328,14 +367,27 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
             dirty.add(h.getKey());
         }
         batch.clear();
-        for (String host : dirty) {
-            HostStreams s = streams.get(host);
-            if (s != null) {
-                setCurrentKey(host);
-                getPartitionedState(streamsDescriptor).update(HostStreams.Serializer.INSTANCE.copy(s));
+        for (java.util.Iterator<Map.Entry<String, Map<Long, WindowPartial>>> hosts = openWindows.entrySet().iterator();
+             hosts.hasNext(); ) {
+            Map.Entry<String, Map<Long, WindowPartial>> h = hosts.next();
+            boolean keySet = false;
+            for (Map.Entry<Long, WindowPartial> w : new java.util.TreeMap<>(h.getValue()).entrySet()) {
+                if (resolutions[0].max(w.getKey()) > watermark) {
+                    break;
+                }
+                if (!keySet) {
+                    setCurrentKey(h.getKey());
+                    keySet = true;
+                }
+                for (Resolution r : resolutions) {
+                    merge(r, r.start(w.getKey()), w.getValue());
+                }
+                h.getValue().remove(w.getKey());
+            }
+            if (h.getValue().isEmpty()) {
+                hosts.remove();
             }
         }
-        dirty.clear();
     }
 
     /** The current host's sessions; documents emitted with the base resolution's context of each process. */

@@ -21,6 +21,30 @@ public final class WindowPartial {
         return e.conn + '@' + e.bootId;
     }
 
+    /**
+     * Folds a later partial of the same window into this one, as merging both into keyed state one after
+     * the other would: the same merges in the same order, in memory.
+     */
+    public void merge(WindowPartial later) {
+        totals.merge(later.totals);
+        for (Map.Entry<Integer, ProcessFold> e : later.processes.entrySet()) {
+            ProcessFold f = processes.get(e.getKey());
+            if (f == null) {
+                f = new ProcessFold();
+                processes.put(e.getKey(), f);
+            }
+            f.merge(e.getValue());
+        }
+        for (Map.Entry<String, DiskFigures> e : later.disks.entrySet()) {
+            DiskFigures d = disks.get(e.getKey());
+            disks.put(e.getKey(), (d == null ? new DiskFigures() : d).merge(e.getValue()));
+        }
+        for (Map.Entry<String, ConnectionFigures> e : later.connections.entrySet()) {
+            ConnectionFigures c = connections.get(e.getKey());
+            connections.put(e.getKey(), (c == null ? new ConnectionFigures() : c).merge(e.getValue()));
+        }
+    }
+
     public void add(Event e, String streamKey) {
         totals.add(e, streamKey);
         if (ProcessFold.concernsProcess(e)) {

@@ -27,7 +27,8 @@ import java.util.List;
  * large run after a warm-up, so start-up cancels out. Not a benchmark (that is ./akmon bench): a probe
  * for comparing two builds back to back on one machine.
  *
- * <p>Usage: {@code ThroughputProbe heap|rocksdb [large records] [small records] [extra job flags...]}
+ * <p>Usage: {@code ThroughputProbe heap|rocksdb [large records] [small records] [extra job flags...]}; with
+ * {@code -Dprobe.rate=N} the source sends N records per second (CPU per record is still what is measured).
  */
 public final class ThroughputProbe {
     /** The records, shared with the generator through a static field: the MiniCluster runs in this JVM. */
@@ -73,7 +74,13 @@ public final class ThroughputProbe {
         EnvelopeDeserializer parser = new EnvelopeDeserializer();
         input = records;
         GeneratorFunction<Long, Envelope> gen = i -> parser.toEnvelope(input.get((int) (long) i), "probe", 0, i);
-        DataGeneratorSource<Envelope> source = new DataGeneratorSource<>(gen, n, TypeInformation.of(Envelope.class));
+        // -Dprobe.rate=N: records per second of wall time, so the watermark advances at a deployment's pace
+        // (a source reading as fast as it can moves it by whole windows per watermark interval).
+        long rate = Long.getLong("probe.rate", 0);
+        DataGeneratorSource<Envelope> source = rate > 0
+                ? new DataGeneratorSource<>(gen, n, org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy
+                        .perSecond(rate), TypeInformation.of(Envelope.class))
+                : new DataGeneratorSource<>(gen, n, TypeInformation.of(Envelope.class));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 AggregationJob.flinkConfiguration(o));
         AggregationJob job = new AggregationJob(o, source, new DiscardingSink<Aggregate>(),

@@ -216,10 +216,8 @@ public class AlertJob {
     public static Inputs inputs(StreamExecutionEnvironment env, Source<Envelope, ?, ?> events,
                                 Source<Fact, ?, ?> aggregates, AlertOptions options) {
         SingleOutputStreamOperator<Event> parsed = env
-                .fromSource(events, WatermarkStrategy.<Envelope>forBoundedOutOfOrderness(options.outOfOrderness)
-                        .withTimestampAssigner((e, kafkaTs) -> e.event != null ? e.event.timestampMillis()
-                                : Long.MIN_VALUE)
-                        .withIdleness(options.idlePartitionTimeout), "alert-events").uid("alert-events")
+                .fromSource(events, io.akmon.flink.ingest.HeartbeatWatermarks.strategy(options.outOfOrderness,
+                        options.idlePartitionTimeout), "alert-events").uid("alert-events")
                 .process(new SplitDeadLetters()).name("alert-parse").uid("alert-parse");
         long hold = options.dedupHold.toMillis();
         SingleOutputStreamOperator<Event> unique = parsed

@@ -35,7 +35,13 @@ import java.util.concurrent.TimeUnit;
  * live document of its last child, and after window end + out-of-orderness its final document. Not a benchmark
  * (that is the pipeline suite of ./akmon bench, with the real agent): a probe for seeing where the time goes.
  *
- * <p>Usage: {@code LatencyProbe [rounds] [idle-partition-timeout]} (default 5 rounds, 5s as akmon run)
+ * <p>With a heartbeat interval (the third argument, as the agent's {@code --heartbeat-interval}; default
+ * 100ms, 0 for none) the probe also sends heartbeats as the agent does: on every tick, to every partition of
+ * every event topic, behind the records before it, the progress the agent could vouch for (the previous
+ * tick's time less the agent's 10 ms guard).
+ *
+ * <p>Usage: {@code LatencyProbe [rounds] [idle-partition-timeout] [heartbeat-interval]} (default 5 rounds,
+ * 5s as akmon run, 100ms)
  */
 public final class LatencyProbe {
     private static final String HOST = "probe-host";
@@ -47,6 +53,7 @@ public final class LatencyProbe {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         String idle = args.length > 1 ? args[1] : "5s";
+        long heartbeatMs = io.akmon.schema.Durations.parse(args.length > 2 ? args[2] : "100ms").toMillis();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().partitions(2));
              EmbeddedElasticsearch es = EmbeddedElasticsearch.start();
              EsClient client = EsClient.connect(es.httpUrl())) {
@@ -82,6 +89,23 @@ public final class LatencyProbe {
                     send(producer, "akmon.syscall", Records.syscall(HOST, 1, ++seq[0], now, 1, "bg", "read", 10, 0));
                 }
             }, 0, 1, TimeUnit.SECONDS);
+            if (heartbeatMs > 0) {
+                long[] previousTick = {0};
+                background.scheduleAtFixedRate(() -> {
+                    long now = System.currentTimeMillis();
+                    synchronized (seq) { // behind every record sent before it, as the agent's publisher sends them
+                        if (previousTick[0] > 0) {
+                            byte[] beat = Records.json(Records.heartbeat(HOST, previousTick[0] - 10));
+                            for (String topic : JobOptions.DEFAULT_TOPICS.split(",")) {
+                                for (int part = 0; part < 2; part++) {
+                                    producer.send(new ProducerRecord<>(topic, part, HOST.getBytes(), beat));
+                                }
+                            }
+                        }
+                        previousTick[0] = now;
+                    }
+                }, 0, heartbeatMs, TimeUnit.MILLISECONDS);
+            }
             Thread.sleep(15_000); // jobs up, first windows closed
 
             List<Double> alert = new ArrayList<>();
@@ -133,11 +157,21 @@ public final class LatencyProbe {
                 fin.add(f);
             }
             System.out.println("alert ms " + alert + "\nlive ms " + live + "\nfinal ms " + fin);
+            System.out.printf("heartbeats %s, %d rounds: alert p50 %.0f p99 %.0f ms; live p50 %.0f p99 %.0f ms; "
+                    + "final p50 %.0f p99 %.0f ms after window end + 2 s%n", heartbeatMs > 0 ? "every " + heartbeatMs + " ms" : "off",
+                    rounds, pct(alert, 50), pct(alert, 99), pct(live, 50), pct(live, 99), pct(fin, 50), pct(fin, 99));
             background.shutdownNow();
             producer.close();
             job.cancel().get(30, TimeUnit.SECONDS);
         }
         System.exit(0);
+    }
+
+    /** Nearest-rank percentile. */
+    private static double pct(List<Double> values, int p) {
+        List<Double> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        return sorted.get(Math.max(0, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Event e) {

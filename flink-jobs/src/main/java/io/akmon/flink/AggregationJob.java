@@ -191,6 +191,7 @@ public class AggregationJob {
         // every type on the wire and in state has a real serializer, so a Kryo fallback is an error.
         env.getConfig().enableObjectReuse();
         env.getConfig().disableGenericTypes();
+        env.getConfig().setAutoWatermarkInterval(io.akmon.flink.ingest.HeartbeatWatermarks.EMIT_INTERVAL_MS);
         if (options.parallelism > 0) {
             env.setParallelism(options.parallelism);
         }

@@ -24,6 +24,11 @@ import java.util.function.LongSupplier;
  * a split with no host left emits nothing, and the strategy's idleness takes it out of the job's watermark.
  */
 public final class HeartbeatWatermarks implements WatermarkGenerator<Envelope> {
+    /**
+     * How often the jobs emit watermarks (Flink's default is 200 ms): a heartbeat's progress reaches the
+     * operators within this much. A periodic emit looks at a few hosts per partition.
+     */
+    public static final long EMIT_INTERVAL_MS = 50;
     private final long outOfOrdernessMs;
     private final long staleMs;
     private final LongSupplier clock;

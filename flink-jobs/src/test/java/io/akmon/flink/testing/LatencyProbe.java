@@ -37,8 +37,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>With a heartbeat interval (the third argument, as the agent's {@code --heartbeat-interval}; default
  * 100ms, 0 for none) the probe also sends heartbeats as the agent does: on every tick, to every partition of
- * every event topic, behind the records before it, the progress the agent could vouch for (the previous
- * tick's time less the agent's 10 ms guard).
+ * every event topic, behind the records before it, the progress the agent could vouch for and as late as
+ * it sends it (the agent vouches for the tick's time once a kernel poll round begun after it has ended, up
+ * to 20 ms later with the ring buffer's 10 ms poll, less its 10 ms guard: here 30 ms behind the send).
  *
  * <p>Usage: {@code LatencyProbe [rounds] [idle-partition-timeout] [heartbeat-interval]} (default 5 rounds,
  * 5s as akmon run, 100ms)
@@ -90,19 +91,14 @@ public final class LatencyProbe {
                 }
             }, 0, 1, TimeUnit.SECONDS);
             if (heartbeatMs > 0) {
-                long[] previousTick = {0};
                 background.scheduleAtFixedRate(() -> {
-                    long now = System.currentTimeMillis();
                     synchronized (seq) { // behind every record sent before it, as the agent's publisher sends them
-                        if (previousTick[0] > 0) {
-                            byte[] beat = Records.json(Records.heartbeat(HOST, previousTick[0] - 10));
-                            for (String topic : JobOptions.DEFAULT_TOPICS.split(",")) {
-                                for (int part = 0; part < 2; part++) {
-                                    producer.send(new ProducerRecord<>(topic, part, HOST.getBytes(), beat));
-                                }
+                        byte[] beat = Records.json(Records.heartbeat(HOST, System.currentTimeMillis() - 30));
+                        for (String topic : JobOptions.DEFAULT_TOPICS.split(",")) {
+                            for (int part = 0; part < 2; part++) {
+                                producer.send(new ProducerRecord<>(topic, part, HOST.getBytes(), beat));
                             }
                         }
-                        previousTick[0] = now;
                     }
                 }, 0, heartbeatMs, TimeUnit.MILLISECONDS);
             }
@@ -129,23 +125,23 @@ public final class LatencyProbe {
                 int lastChild = 60_000 + round * 100 + 59; // its fork record is the storm's last event
                 String windowDocs = "{\"query\":{\"bool\":{\"filter\":[{\"term\":{\"kind\":\"process\"}},{\"term\":{\"pid\":"
                         + lastChild + "}},{\"term\":{\"resolution\":\"10s\"}},{\"term\":{\"timestamp\":" + windowStart + "}}]}}}";
-                double a = -1;
-                double l = -1;
-                double f = -1;
+                double a = Double.NaN;
+                double l = Double.NaN;
+                double f = Double.NaN; // may be negative: before window end + 2 s
                 String kind = "";
                 long deadline = System.currentTimeMillis() + 60_000;
-                while ((a < 0 || l < 0 || f < 0) && System.currentTimeMillis() < deadline) {
-                    if (a < 0 && count(client, "akmon-alerts", "{\"query\":{\"term\":{\"key_fields.ppid\":" + ppid + "}}}", false) > 0) {
+                while ((Double.isNaN(a) || Double.isNaN(l) || Double.isNaN(f)) && System.currentTimeMillis() < deadline) {
+                    if (Double.isNaN(a) && count(client, "akmon-alerts", "{\"query\":{\"term\":{\"key_fields.ppid\":" + ppid + "}}}", false) > 0) {
                         a = System.currentTimeMillis() - completing;
                     }
-                    if (l < 0) {
+                    if (Double.isNaN(l)) {
                         long n = count(client, "akmon-metrics", windowDocs, false);
                         if (n > 0) {
                             l = System.currentTimeMillis() - stormEnd;
                             kind = count(client, "akmon-metrics", windowDocs, true) > 0 ? "final" : "partial";
                         }
                     }
-                    if (f < 0 && count(client, "akmon-metrics", windowDocs, true) > 0) {
+                    if (Double.isNaN(f) && count(client, "akmon-metrics", windowDocs, true) > 0) {
                         f = System.currentTimeMillis() - (windowStart + WINDOW_MS + 2_000);
                     }
                     Thread.sleep(50);

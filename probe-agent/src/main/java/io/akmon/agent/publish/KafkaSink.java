@@ -157,6 +157,8 @@ public final class KafkaSink implements EventSink {
     private final java.util.ArrayDeque<long[]> heartbeats = new java.util.ArrayDeque<>();
     private static final int MAX_PENDING_HEARTBEATS = 64;
     private final AtomicLong heartbeatsSent = new AtomicLong();
+    /** Heartbeat sends Kafka has not answered yet: while the cluster is away they wait in no buffer. */
+    private final java.util.concurrent.atomic.AtomicInteger heartbeatsUnanswered = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<String, Integer> partitionCounts = new HashMap<>();
     private long partitionCountsNano;
     /** Bytes a frame may hold (0: one record per Kafka record); halved if the cluster refuses a frame as too large. */
@@ -450,17 +452,19 @@ public final class KafkaSink implements EventSink {
                 due = heartbeats.pollFirst();
             }
         }
-        if (due == null) {
-            return;
+        if (due == null || heartbeatsUnanswered.get() > 0) {
+            return; // the previous one is not through yet (a slow or absent cluster): this one would wait behind it
         }
         byte[][] kv = SpoolRecord.keyAndValue(SpoolRecord.encode(
                 new Event(EventType.HEARTBEAT, host, bootId, io.akmon.schema.RecordId.AGENT_STREAM, 0, due[0], 0, null)));
         for (String topic : heartbeatTopics) {
             int partitions = partitionCount(topic);
             for (int p = 0; p < partitions; p++) {
+                heartbeatsUnanswered.incrementAndGet();
                 try {
-                    producer.send(new ProducerRecord<>(topic, p, kv[0], kv[1]));
+                    producer.send(new ProducerRecord<>(topic, p, kv[0], kv[1]), (md, ex) -> heartbeatsUnanswered.decrementAndGet());
                 } catch (KafkaException ex) {
+                    heartbeatsUnanswered.decrementAndGet();
                     return; // the next heartbeat follows; the records' own sends report the problem
                 }
             }

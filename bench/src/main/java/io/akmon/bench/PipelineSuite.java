@@ -99,31 +99,33 @@ final class PipelineSuite {
                 long windowStart = Math.floorDiv(endWall, windowMs) * windowMs;
                 String windowDocs = "kind:process AND pid:" + pid + " AND resolution:" + window
                         + " AND timestamp:" + windowStart;
-                double alertMs = -1;
-                double liveMs = -1;
-                double finalMs = -1;
+                // NaN until found: a final document may come before window end + out-of-orderness (heartbeats
+                // move the watermark without that delay), so its figure may be negative
+                double alertMs = Double.NaN;
+                double liveMs = Double.NaN;
+                double finalMs = Double.NaN;
                 boolean partial = false;
                 long deadline = end + TimeUnit.SECONDS.toNanos(120);
-                while (System.nanoTime() < deadline && (alertMs < 0 || liveMs < 0 || finalMs < 0)) {
-                    if (alertMs < 0) {
+                while (System.nanoTime() < deadline && (Double.isNaN(alertMs) || Double.isNaN(liveMs) || Double.isNaN(finalMs))) {
+                    if (Double.isNaN(alertMs)) {
                         JsonNode a = first(es, "akmon-alerts", "rule:\"fork-storm\" AND key_fields.ppid:" + pid);
                         if (a != null) {
                             alertMs = System.currentTimeMillis() - a.path("last_matched").asLong();
                         }
                     }
-                    if (liveMs < 0) {
+                    if (Double.isNaN(liveMs)) {
                         JsonNode d = first(es, "akmon-metrics", windowDocs);
                         if (d != null) {
                             liveMs = (System.nanoTime() - end) / 1e6;
                             partial = !d.path("final").asBoolean(true);
                         }
                     }
-                    if (finalMs < 0 && first(es, "akmon-metrics", windowDocs + " AND final:true") != null) {
+                    if (Double.isNaN(finalMs) && first(es, "akmon-metrics", windowDocs + " AND final:true") != null) {
                         finalMs = System.currentTimeMillis() - (windowStart + windowMs + OUT_OF_ORDERNESS_MS);
                     }
                     Thread.sleep(POLL_MS);
                 }
-                if (alertMs < 0 || liveMs < 0 || finalMs < 0) {
+                if (Double.isNaN(alertMs) || Double.isNaN(liveMs) || Double.isNaN(finalMs)) {
                     missed++;
                 } else {
                     alert.add(alertMs);

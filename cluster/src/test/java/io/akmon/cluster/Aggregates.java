@@ -115,7 +115,8 @@ final class Aggregates {
             }
             JsonNode health = null;
             for (JsonNode r : read("akmon.agent", null).values()) {
-                if (host.equals(r.path("host").asText()) && (health == null || r.path("seq").asLong() > health.path("seq").asLong())) {
+                if (host.equals(r.path("host").asText()) && "agent".equals(r.path("type").asText()) // not its heartbeats
+                        && (health == null || r.path("seq").asLong() > health.path("seq").asLong())) {
                     health = r;
                 }
             }

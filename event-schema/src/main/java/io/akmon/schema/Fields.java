@@ -160,6 +160,9 @@ public final class Fields {
     /** Runs per second over the health interval. */
     public static final String RUNS_PER_S = "runs_per_s";
 
+    // Heartbeat (type heartbeat, cpu -1, seq 0, pid 0): only the common fields. Its ts is the host's
+    // progress: every record of the host with an event time before ts is already in this partition.
+
     // Loss.
     public static final String LOST = "lost";
     public static final String SOURCE = "source";

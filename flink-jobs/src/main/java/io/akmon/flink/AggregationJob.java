@@ -176,12 +176,12 @@ public class AggregationJob {
         return b.build();
     }
 
-    /** Event time from the kernel timestamps, tolerating per-partition disorder and idle partitions. */
+    /**
+     * Event time from the kernel timestamps; watermarks from the agents' heartbeats (the out-of-orderness
+     * bounds hosts without them), idle partitions left out.
+     */
     public static WatermarkStrategy<Envelope> watermarks(JobOptions options) {
-        return WatermarkStrategy.<Envelope>forBoundedOutOfOrderness(options.outOfOrderness)
-                // Dead letters carry no event time and must not move the watermark.
-                .withTimestampAssigner((e, kafkaTs) -> e.event != null ? e.event.timestampMillis() : Long.MIN_VALUE)
-                .withIdleness(options.idlePartitionTimeout);
+        return io.akmon.flink.ingest.HeartbeatWatermarks.strategy(options.outOfOrderness, options.idlePartitionTimeout);
     }
 
     /** Adds the whole topology to the environment. */
@@ -191,6 +191,7 @@ public class AggregationJob {
         // every type on the wire and in state has a real serializer, so a Kryo fallback is an error.
         env.getConfig().enableObjectReuse();
         env.getConfig().disableGenericTypes();
+        env.getConfig().setAutoWatermarkInterval(io.akmon.flink.ingest.HeartbeatWatermarks.EMIT_INTERVAL_MS);
         if (options.parallelism > 0) {
             env.setParallelism(options.parallelism);
         }

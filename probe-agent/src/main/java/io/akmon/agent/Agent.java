@@ -78,6 +78,7 @@ public final class Agent implements AutoCloseable {
     private final AtomicLong transportLost = new AtomicLong();
     /** {@link #records} when the reader thread last flushed the sink. */
     private long flushedAt;
+    private final io.akmon.agent.heartbeat.Progress progress;
     private volatile boolean closed;
 
     private Agent(AgentSettings settings, EventSink sink, PrintStream log, Plan plan) {
@@ -159,6 +160,8 @@ public final class Agent implements AutoCloseable {
                 note("no per-program cost figures: " + programStats.problem());
             }
             reader.start();
+            this.progress = new io.akmon.agent.heartbeat.Progress(reader::pollRounds,
+                    () -> identity.toEpochNs(io.akmon.agent.host.HostIdentity.boottimeNs()));
             this.drainThread = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "akmon-drain");
                 t.setDaemon(true);
@@ -306,12 +309,23 @@ public final class Agent implements AutoCloseable {
     }
 
     private void drainQuietly() {
+        progress.drainStarted();
         try {
             drainer.drain(sink);
             sink.flush();
         } catch (RuntimeException e) {
             warn("drain failed: " + e);
+        } finally {
+            progress.drainEnded();
         }
+    }
+
+    /**
+     * How far records have been handed to the sink, in event time (epoch ns; 0 while not known yet): every
+     * record stamped earlier has been. What the Kafka sink's heartbeats carry ({@code KafkaSink#progress}).
+     */
+    public long progress() {
+        return progress.tick();
     }
 
     /**

@@ -182,6 +182,7 @@ public final class LocalPipeline implements AutoCloseable {
 
         agent = step("agent", () -> Agent.start(o.agent, sink, log));
         sink.healthExtras(agent::healthFigures);
+        sink.progress(agent::progress);
         started.push(agent);
         // This process also runs Kafka, Elasticsearch and Flink, so it keeps its capabilities and has no
         // system call filter; the audit record says so.

@@ -57,6 +57,9 @@ public final class PipelineView {
             }
             return;
         }
+        if ("heartbeat".equals(record.path("type").asText())) {
+            return; // the agent's progress on the agent topic: no figures
+        }
         if ("agent".equals(record.path("type").asText())) {
             String host = record.path("host").asText();
             JsonNode previous = agents.put(host, record);

@@ -227,6 +227,8 @@ public final class EventContract {
                 f(Fields.OPS, INTEGER, "count", KERNEL, "calls that moved bytes").on(FILE_IO),
                 f(Fields.BYTES, INTEGER, "bytes", KERNEL, "their return values").on(FILE_IO),
                 f(Fields.INTERVAL_NS, INTEGER, "ns", AGENT, "since the previous drain").on(FILE_IO));
+        // the host's progress (ts), to every partition of every event topic: the common fields alone
+        family(EventType.HEARTBEAT, null, "the agent's Kafka sink, every --heartbeat-interval; never spooled");
     }
 
     private EventContract() {

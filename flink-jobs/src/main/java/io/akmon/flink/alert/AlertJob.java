@@ -175,12 +175,13 @@ public class AlertJob {
         // every type has its own serializer, so a Kryo fallback is a bug and fails the job at build time.
         env.getConfig().enableObjectReuse();
         env.getConfig().disableGenericTypes();
+        env.getConfig().setAutoWatermarkInterval(io.akmon.flink.ingest.HeartbeatWatermarks.EMIT_INTERVAL_MS);
         if (options.parallelism > 0) {
             env.setParallelism(options.parallelism);
         }
         Inputs in = inputs(env, events, aggregates, options);
         in.deadLetters().sinkTo(deadLetterSink).name("alert-dead-letter-sink").uid("alert-dead-letter-sink");
-        DataStream<Alert> alerts = AlertTopology.alerts(in.facts(), rules);
+        DataStream<Alert> alerts = AlertTopology.alerts(in.eventFacts(), in.aggregateFacts(), rules);
         for (int i = 0; i < sinks.size(); i++) {
             alerts.sinkTo(sinks.get(i)).name("alert-sink-" + i).uid(sinkUid(sinks.get(i), i));
         }
@@ -193,8 +194,8 @@ public class AlertJob {
 
     /** Adds sources, rules and throttle to the environment and returns the alerts (sinks not attached). */
     public DataStream<Alert> build(StreamExecutionEnvironment env) {
-        DataStream<Fact> facts = facts(env, events, aggregates, options);
-        return AlertTopology.alerts(facts, rules);
+        Inputs in = inputs(env, events, aggregates, options);
+        return AlertTopology.alerts(in.eventFacts(), in.aggregateFacts(), rules);
     }
 
     public static DataStream<Fact> facts(StreamExecutionEnvironment env, Source<Envelope, ?, ?> events,
@@ -202,8 +203,9 @@ public class AlertJob {
         return inputs(env, events, aggregates, options).facts();
     }
 
-    /** What the rules read, and what the job could not use. */
-    public record Inputs(DataStream<Fact> facts, DataStream<DeadLetter> deadLetters) {
+    /** What the rules read (events and aggregates as facts, and both together), and what the job could not use. */
+    public record Inputs(DataStream<Fact> facts, DataStream<DeadLetter> deadLetters, DataStream<Fact> eventFacts,
+                         DataStream<Fact> aggregateFacts) {
     }
 
     /**
@@ -216,10 +218,8 @@ public class AlertJob {
     public static Inputs inputs(StreamExecutionEnvironment env, Source<Envelope, ?, ?> events,
                                 Source<Fact, ?, ?> aggregates, AlertOptions options) {
         SingleOutputStreamOperator<Event> parsed = env
-                .fromSource(events, WatermarkStrategy.<Envelope>forBoundedOutOfOrderness(options.outOfOrderness)
-                        .withTimestampAssigner((e, kafkaTs) -> e.event != null ? e.event.timestampMillis()
-                                : Long.MIN_VALUE)
-                        .withIdleness(options.idlePartitionTimeout), "alert-events").uid("alert-events")
+                .fromSource(events, io.akmon.flink.ingest.HeartbeatWatermarks.strategy(options.outOfOrderness,
+                        options.idlePartitionTimeout), "alert-events").uid("alert-events")
                 .process(new SplitDeadLetters()).name("alert-parse").uid("alert-parse");
         long hold = options.dedupHold.toMillis();
         SingleOutputStreamOperator<Event> unique = parsed
@@ -229,6 +229,8 @@ public class AlertJob {
         DataStream<Fact> facts = unique.map(Facts::of, FACT).name("alert-event-facts").uid("alert-event-facts");
         DataStream<DeadLetter> dead = parsed.getSideOutput(SplitDeadLetters.DEAD_LETTERS)
                 .union(unique.getSideOutput(StreamDeduplicator.LATE));
+        DataStream<Fact> eventFacts = facts;
+        DataStream<Fact> aggregateOnly = null;
         if (aggregates != null) {
             SingleOutputStreamOperator<Fact> aggregateFacts = env.fromSource(aggregates,
                     WatermarkStrategy.<Fact>forBoundedOutOfOrderness(options.outOfOrderness)
@@ -236,9 +238,10 @@ public class AlertJob {
                             .withIdleness(options.idlePartitionTimeout), "alert-aggregates").uid("alert-aggregates")
                     .process(new SplitUndecodable()).name("alert-aggregate-check").uid("alert-aggregate-check");
             facts = facts.union(aggregateFacts);
+            aggregateOnly = aggregateFacts;
             dead = dead.union(aggregateFacts.getSideOutput(SplitUndecodable.DEAD_LETTERS));
         }
-        return new Inputs(facts, dead);
+        return new Inputs(facts, dead, eventFacts, aggregateOnly);
     }
 
     public static KafkaSource<Envelope> eventSource(AlertOptions options, OffsetsInitializer start,

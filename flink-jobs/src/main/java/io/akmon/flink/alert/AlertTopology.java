@@ -36,12 +36,42 @@ public final class AlertTopology {
      *                         every rule on CEP (the reference the counting operator is tested against)
      */
     public static DataStream<Alert> alerts(DataStream<Fact> facts, RuleSet rules, boolean countingOperator) {
+        return alerts(rule -> facts, rules, countingOperator);
+    }
+
+    /**
+     * As {@link #alerts(DataStream, RuleSet)} with events and aggregates apart: each rule reads only the
+     * inputs of its fact types, so a rule over events runs at the events' watermark (which the agents'
+     * heartbeats move every 100 ms), not held back by the aggregates topic's, which moves once a window.
+     *
+     * @param aggregateFacts null when there are none
+     */
+    public static DataStream<Alert> alerts(DataStream<Fact> eventFacts, DataStream<Fact> aggregateFacts, RuleSet rules) {
+        return alerts(rule -> {
+            boolean events = false;
+            boolean aggregates = false;
+            for (String type : rule.keyFields.keySet()) {
+                if (FactSchema.isAggregate(type)) {
+                    aggregates = true;
+                } else {
+                    events = true;
+                }
+            }
+            if (aggregateFacts == null || !aggregates) {
+                return eventFacts;
+            }
+            return events ? eventFacts.union(aggregateFacts) : aggregateFacts;
+        }, rules, true);
+    }
+
+    private static DataStream<Alert> alerts(java.util.function.Function<Rule, DataStream<Fact>> inputOf, RuleSet rules,
+                                            boolean countingOperator) {
         DataStream<Alert> all = null;
         Map<String, Long> throttles = new HashMap<>();
         for (Rule r : rules.rules) {
             throttles.put(r.name, r.throttle.toMillis());
             String uid = r.uid();
-            KeyedStream<Fact, String> input = facts.filter(new RuleInput(r)).name("input-" + r.name)
+            KeyedStream<Fact, String> input = inputOf.apply(r).filter(new RuleInput(r)).name("input-" + r.name)
                     .uid("input-" + uid).keyBy(new RuleKey(r));
             DataStream<Alert> fired = countingOperator && CountRuleOperator.applies(r)
                     ? input.transform(uid, ALERT, new CountRuleOperator(r)).uid(uid)

@@ -102,6 +102,11 @@ public class Event {
         return Math.floorDiv(ts, 1_000_000L);
     }
 
+    /** The agent's progress record (type heartbeat): it moves watermarks and is no event. */
+    public boolean isHeartbeat() {
+        return io.akmon.schema.EventType.HEARTBEAT.wireName().equals(type);
+    }
+
     /** The per-CPU sequence stream this record belongs to. */
     public String streamKey() {
         return host + '/' + bootId + '/' + cpu;

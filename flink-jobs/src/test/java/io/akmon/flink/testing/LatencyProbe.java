@@ -35,7 +35,14 @@ import java.util.concurrent.TimeUnit;
  * live document of its last child, and after window end + out-of-orderness its final document. Not a benchmark
  * (that is the pipeline suite of ./akmon bench, with the real agent): a probe for seeing where the time goes.
  *
- * <p>Usage: {@code LatencyProbe [rounds] [idle-partition-timeout]} (default 5 rounds, 5s as akmon run)
+ * <p>With a heartbeat interval (the third argument, as the agent's {@code --heartbeat-interval}; default
+ * 100ms, 0 for none) the probe also sends heartbeats as the agent does: on every tick, to every partition of
+ * every event topic, behind the records before it, the progress the agent could vouch for and as late as
+ * it sends it (the agent vouches for the tick's time once a kernel poll round begun after it has ended, up
+ * to 20 ms later with the ring buffer's 10 ms poll, less its 10 ms guard: here 30 ms behind the send).
+ *
+ * <p>Usage: {@code LatencyProbe [rounds] [idle-partition-timeout] [heartbeat-interval]} (default 5 rounds,
+ * 5s as akmon run, 100ms)
  */
 public final class LatencyProbe {
     private static final String HOST = "probe-host";
@@ -47,6 +54,7 @@ public final class LatencyProbe {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         String idle = args.length > 1 ? args[1] : "5s";
+        long heartbeatMs = io.akmon.schema.Durations.parse(args.length > 2 ? args[2] : "100ms").toMillis();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Options.defaults().partitions(2));
              EmbeddedElasticsearch es = EmbeddedElasticsearch.start();
              EsClient client = EsClient.connect(es.httpUrl())) {
@@ -82,6 +90,18 @@ public final class LatencyProbe {
                     send(producer, "akmon.syscall", Records.syscall(HOST, 1, ++seq[0], now, 1, "bg", "read", 10, 0));
                 }
             }, 0, 1, TimeUnit.SECONDS);
+            if (heartbeatMs > 0) {
+                background.scheduleAtFixedRate(() -> {
+                    synchronized (seq) { // behind every record sent before it, as the agent's publisher sends them
+                        byte[] beat = Records.json(Records.heartbeat(HOST, System.currentTimeMillis() - 30));
+                        for (String topic : JobOptions.DEFAULT_TOPICS.split(",")) {
+                            for (int part = 0; part < 2; part++) {
+                                producer.send(new ProducerRecord<>(topic, part, HOST.getBytes(), beat));
+                            }
+                        }
+                    }
+                }, 0, heartbeatMs, TimeUnit.MILLISECONDS);
+            }
             Thread.sleep(15_000); // jobs up, first windows closed
 
             List<Double> alert = new ArrayList<>();
@@ -105,23 +125,23 @@ public final class LatencyProbe {
                 int lastChild = 60_000 + round * 100 + 59; // its fork record is the storm's last event
                 String windowDocs = "{\"query\":{\"bool\":{\"filter\":[{\"term\":{\"kind\":\"process\"}},{\"term\":{\"pid\":"
                         + lastChild + "}},{\"term\":{\"resolution\":\"10s\"}},{\"term\":{\"timestamp\":" + windowStart + "}}]}}}";
-                double a = -1;
-                double l = -1;
-                double f = -1;
+                double a = Double.NaN;
+                double l = Double.NaN;
+                double f = Double.NaN; // may be negative: before window end + 2 s
                 String kind = "";
                 long deadline = System.currentTimeMillis() + 60_000;
-                while ((a < 0 || l < 0 || f < 0) && System.currentTimeMillis() < deadline) {
-                    if (a < 0 && count(client, "akmon-alerts", "{\"query\":{\"term\":{\"key_fields.ppid\":" + ppid + "}}}", false) > 0) {
+                while ((Double.isNaN(a) || Double.isNaN(l) || Double.isNaN(f)) && System.currentTimeMillis() < deadline) {
+                    if (Double.isNaN(a) && count(client, "akmon-alerts", "{\"query\":{\"term\":{\"key_fields.ppid\":" + ppid + "}}}", false) > 0) {
                         a = System.currentTimeMillis() - completing;
                     }
-                    if (l < 0) {
+                    if (Double.isNaN(l)) {
                         long n = count(client, "akmon-metrics", windowDocs, false);
                         if (n > 0) {
                             l = System.currentTimeMillis() - stormEnd;
                             kind = count(client, "akmon-metrics", windowDocs, true) > 0 ? "final" : "partial";
                         }
                     }
-                    if (f < 0 && count(client, "akmon-metrics", windowDocs, true) > 0) {
+                    if (Double.isNaN(f) && count(client, "akmon-metrics", windowDocs, true) > 0) {
                         f = System.currentTimeMillis() - (windowStart + WINDOW_MS + 2_000);
                     }
                     Thread.sleep(50);
@@ -133,11 +153,21 @@ public final class LatencyProbe {
                 fin.add(f);
             }
             System.out.println("alert ms " + alert + "\nlive ms " + live + "\nfinal ms " + fin);
+            System.out.printf("heartbeats %s, %d rounds: alert p50 %.0f p99 %.0f ms; live p50 %.0f p99 %.0f ms; "
+                    + "final p50 %.0f p99 %.0f ms after window end + 2 s%n", heartbeatMs > 0 ? "every " + heartbeatMs + " ms" : "off",
+                    rounds, pct(alert, 50), pct(alert, 99), pct(live, 50), pct(live, 99), pct(fin, 50), pct(fin, 99));
             background.shutdownNow();
             producer.close();
             job.cancel().get(30, TimeUnit.SECONDS);
         }
         System.exit(0);
+    }
+
+    /** Nearest-rank percentile. */
+    private static double pct(List<Double> values, int p) {
+        List<Double> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        return sorted.get(Math.max(0, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Event e) {

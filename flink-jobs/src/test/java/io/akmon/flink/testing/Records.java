@@ -31,6 +31,11 @@ public final class Records {
         return e;
     }
 
+    /** The agent's heartbeat: its host's progress at {@code progressMs} (on the agent stream, seq 0, pid 0). */
+    public static Event heartbeat(String host, long progressMs) {
+        return base("heartbeat", host, -1, 0, progressMs, 0, null);
+    }
+
     public static Event fork(String host, int cpu, long seq, long tsMs, int pid, int ppid, String comm) {
         Event e = base("fork", host, cpu, seq, tsMs, pid, comm);
         e.ppid = ppid;

@@ -234,6 +234,7 @@ public final class AgentCommand implements Callable<Integer> {
         MetricsServer served = metrics;
         if (out instanceof io.akmon.agent.publish.KafkaSink kafkaSink) {
             kafkaSink.healthExtras(agent::healthFigures);
+            kafkaSink.progress(agent::progress);
         }
         // Ctrl-C and SIGTERM are the normal way to stop: handled here so the exit code is 0.
         CountDownLatch stopRequested = new CountDownLatch(1);

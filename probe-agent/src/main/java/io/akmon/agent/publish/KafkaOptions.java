@@ -64,6 +64,11 @@ public final class KafkaOptions {
             description = "How often the agent's health record (type agent) is published. Default: 10s.")
     Duration healthInterval;
 
+    @Option(names = "--heartbeat-interval", paramLabel = "TIME", converter = DurationConverter.class,
+            description = "How often the agent's progress goes to every partition of the event topics (type heartbeat), "
+                    + "so the jobs' watermarks follow it; 0 turns heartbeats off. Default: 100ms.")
+    Duration heartbeatInterval;
+
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
             description = "Further Kafka client property, e.g. security.protocol=SSL (repeatable).")
     Map<String, String> properties;
@@ -88,6 +93,7 @@ public final class KafkaOptions {
             c.shedOrder = shedOrder.size() == 1 && "none".equals(shedOrder.get(0)) ? new ArrayList<>() : new ArrayList<>(shedOrder);
         }
         if (healthInterval != null) c.healthIntervalMs = healthInterval.toMillis();
+        if (heartbeatInterval != null) c.heartbeatIntervalMs = heartbeatInterval.toMillis();
         // the config file's named security settings, each one a flag gives replaced by the flag
         c.security = (c.security != null ? c.security : new KafkaSecurityOptions()).overriddenBy(security);
         if (c.security.isSet() || properties != null) {

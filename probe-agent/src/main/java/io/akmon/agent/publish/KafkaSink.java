@@ -151,6 +151,14 @@ public final class KafkaSink implements EventSink {
     private KafkaProducer<byte[], byte[]> producer;
     private final InFlightWindow inFlight = new InFlightWindow();
     private final FrameBuilder frames = new FrameBuilder();
+    /** The event topics (every family's but the audit trail's), each of whose partitions gets every heartbeat. */
+    private final List<String> heartbeatTopics = new ArrayList<>();
+    /** Heartbeats waiting for the records before them: {progress ns, spool index of the first record after}. */
+    private final java.util.ArrayDeque<long[]> heartbeats = new java.util.ArrayDeque<>();
+    private static final int MAX_PENDING_HEARTBEATS = 64;
+    private final AtomicLong heartbeatsSent = new AtomicLong();
+    /** Heartbeat sends Kafka has not answered yet: while the cluster is away they wait in no buffer. */
+    private final java.util.concurrent.atomic.AtomicInteger heartbeatsUnanswered = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<String, Integer> partitionCounts = new HashMap<>();
     private long partitionCountsNano;
     /** Bytes a frame may hold (0: one record per Kafka record); halved if the cluster refuses a frame as too large. */
@@ -171,8 +179,14 @@ public final class KafkaSink implements EventSink {
         this.spool = spool;
         this.sequence = sequence;
         for (EventType t : EventType.values()) {
+            if (t == EventType.HEARTBEAT) {
+                continue; // no topic of its own: heartbeats go to every event topic
+            }
             topicOf.put(t.wireName(), config.topic(t));
             topicByType[t.ordinal()] = config.topic(t);
+            if (t != EventType.AUDIT && !heartbeatTopics.contains(config.topic(t))) {
+                heartbeatTopics.add(config.topic(t));
+            }
         }
         ShedPolicy.thresholds(config, shedAt);
         this.publisher = new Thread(this::publishLoop, "akmon-kafka-publisher");
@@ -362,6 +376,100 @@ public final class KafkaSink implements EventSink {
                     + "; the records are kept in memory and written when it works again; fix: free disk space under "
                     + spool.dir() + " or move --spool-dir to a larger file system");
         }
+    }
+
+    /**
+     * Queues a heartbeat behind the records accepted so far. The publisher sends it to every partition of
+     * every event topic once Kafka has acknowledged all of them, so in each partition it follows every
+     * record it vouches for, also when a failed send makes the publisher resend from the spool. It is not
+     * spooled (a restart sends new ones) and counted in no record figure.
+     */
+    public void heartbeat(long progressNs) {
+        if (closed || closing) {
+            return;
+        }
+        synchronized (reportLock) { // the sink's own records written after this are stamped later than it
+            long progress = Math.min(progressNs, System.currentTimeMillis() * 1_000_000L);
+            long barrier = spool.nextIndex();
+            synchronized (heartbeats) {
+                if (heartbeats.size() >= MAX_PENDING_HEARTBEATS) {
+                    heartbeats.pollFirst();
+                }
+                heartbeats.addLast(new long[] {progress, barrier});
+            }
+        }
+        if (publisherIdle) {
+            LockSupport.unpark(publisher);
+        }
+    }
+
+    /**
+     * Sends the agent's progress ({@code Agent#progress}) as a heartbeat every {@code heartbeat_interval_ms}
+     * (none when it is 0). Progress 0 (not known yet) sends nothing.
+     */
+    public void progress(java.util.function.LongSupplier progress) {
+        if (config.heartbeatIntervalMs <= 0) {
+            return;
+        }
+        timer.scheduleAtFixedRate(() -> {
+            try {
+                long p = progress.getAsLong();
+                if (p > 0) {
+                    heartbeat(p);
+                }
+            } catch (RuntimeException e) {
+                problem("heartbeat failed: " + e);
+            }
+        }, config.heartbeatIntervalMs, config.heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Heartbeats sent (each to every partition of every event topic). */
+    public long heartbeatsSent() {
+        return heartbeatsSent.get();
+    }
+
+    /** The event topics heartbeats go to. */
+    public List<String> heartbeatTopics() {
+        return List.copyOf(heartbeatTopics);
+    }
+
+    /** Sends the newest heartbeat whose records Kafka has all acknowledged (older ones are superseded). */
+    private void sendHeartbeats() throws IOException {
+        long[] due = null;
+        long firstBarrier;
+        synchronized (heartbeats) {
+            if (heartbeats.isEmpty()) {
+                return;
+            }
+            firstBarrier = heartbeats.peekFirst()[1];
+        }
+        if (spool.ackIndex() < firstBarrier) {
+            completeInOrder();
+        }
+        long acked = spool.ackIndex();
+        synchronized (heartbeats) {
+            while (!heartbeats.isEmpty() && heartbeats.peekFirst()[1] <= acked) {
+                due = heartbeats.pollFirst();
+            }
+        }
+        if (due == null || heartbeatsUnanswered.get() > 0) {
+            return; // the previous one is not through yet (a slow or absent cluster): this one would wait behind it
+        }
+        byte[][] kv = SpoolRecord.keyAndValue(SpoolRecord.encode(
+                new Event(EventType.HEARTBEAT, host, bootId, io.akmon.schema.RecordId.AGENT_STREAM, 0, due[0], 0, null)));
+        for (String topic : heartbeatTopics) {
+            int partitions = partitionCount(topic);
+            for (int p = 0; p < partitions; p++) {
+                heartbeatsUnanswered.incrementAndGet();
+                try {
+                    producer.send(new ProducerRecord<>(topic, p, kv[0], kv[1]), (md, ex) -> heartbeatsUnanswered.decrementAndGet());
+                } catch (KafkaException ex) {
+                    heartbeatsUnanswered.decrementAndGet();
+                    return; // the next heartbeat follows; the records' own sends report the problem
+                }
+            }
+        }
+        heartbeatsSent.incrementAndGet();
     }
 
     // ------------------------------------------------------------------------------ reporting
@@ -560,6 +668,7 @@ public final class KafkaSink implements EventSink {
             recover();
             return true;
         }
+        sendHeartbeats();
         if (inFlight.size() >= MAX_IN_FLIGHT || inFlight.bufferBytes() >= MAX_IN_FLIGHT_BYTES) {
             return false;
         }

@@ -62,6 +62,8 @@ public final class KafkaSinkConfig {
     public double shedStart = 0.5;
     /** How often the agent health record (type {@code agent}) and the spool's loss reports are published. */
     public long healthIntervalMs = 10_000;
+    /** How often the agent's progress goes to every partition of the event topics as heartbeats; 0: never. */
+    public long heartbeatIntervalMs = 100;
     /** Further Kafka client properties (security, timeouts), passed to the producer and the admin client. */
     public Map<String, String> properties = new LinkedHashMap<>();
     /**
@@ -146,6 +148,8 @@ public final class KafkaSinkConfig {
                     "remove it from shed_order; loss and health records are never shed");
         }
         require(shedStart > 0 && shedStart <= 1, "shed_start must be within (0, 1] (got " + shedStart + ")", "use e.g. 0.5");
+        require(heartbeatIntervalMs == 0 || heartbeatIntervalMs >= 10, "heartbeat_interval_ms must be 0 (off) or at least 10 (got "
+                + heartbeatIntervalMs + ")", "use e.g. 100ms; each one is a record per partition of every event topic");
         require(healthIntervalMs >= 100, "health_interval_ms must be at least 100 (got " + healthIntervalMs + ")",
                 "use e.g. 10000");
         return this;

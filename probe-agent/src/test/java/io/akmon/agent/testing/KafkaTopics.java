@@ -20,8 +20,25 @@ public final class KafkaTopics {
     private KafkaTopics() {
     }
 
-    /** The agent records of a Kafka record: one, or a frame of several (JSON Lines, {@link io.akmon.schema.Frames}). */
+    /**
+     * The agent records of a Kafka record: one, or a frame of several (JSON Lines, {@link io.akmon.schema.Frames});
+     * heartbeats (the agent's progress, no records) left out.
+     */
     public static List<String> records(ConsumerRecord<String, String> r) {
+        return lines(r).stream().filter(s -> !isHeartbeat(s)).toList();
+    }
+
+    /** The heartbeats of a Kafka record. */
+    public static List<String> heartbeats(ConsumerRecord<String, String> r) {
+        return lines(r).stream().filter(KafkaTopics::isHeartbeat).toList();
+    }
+
+    /** The agent writes the type first: {@code {"type":"heartbeat",...}}. */
+    public static boolean isHeartbeat(String json) {
+        return json.startsWith("{\"type\":\"heartbeat\"");
+    }
+
+    private static List<String> lines(ConsumerRecord<String, String> r) {
         return io.akmon.schema.Frames.records(r.value());
     }
 

@@ -36,9 +36,12 @@ import java.util.regex.Pattern;
  * Each storm has its own parent pid, so each raises its own alert.
  */
 final class PipelineSuite {
-    /** Latencies per round in ms; {@code livePartials} rounds found a live partial before the final document. */
-    record Result(String window, List<Double> alertMs, List<Double> liveMs, List<Double> finalMs, int livePartials,
-                  int rounds, int missed) {
+    /**
+     * Latencies per round in ms; {@code livePartials} rounds found a live partial before the final document;
+     * {@code startupMs} from starting {@code akmon run} to its "pipeline up" (every job's tasks running).
+     */
+    record Result(String window, double startupMs, List<Double> alertMs, List<Double> liveMs, List<Double> finalMs,
+                  int livePartials, int rounds, int missed) {
         Stats alert() {
             return Stats.of(alertMs);
         }
@@ -75,6 +78,7 @@ final class PipelineSuite {
         Path data = Files.createTempDirectory("akmon-bench-pipeline");
         String comm = workload.getFileName().toString();
         comm = comm.substring(0, Math.min(15, comm.length()));
+        long started = System.nanoTime();
         Process pipeline = new ProcessBuilder("env", "--default-signal=INT",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", cliJar.toAbsolutePath().toString(),
                 "run", "--no-ui", "--refresh", "10s", "--window", window, "--comm", comm, "--data-dir", data.toString())
@@ -85,9 +89,11 @@ final class PipelineSuite {
         List<Double> fin = new ArrayList<>();
         int partials = 0;
         int missed = 0;
+        double startupMs = Double.NaN;
         try {
             String es = awaitEsUrl(pipeline.getErrorStream());
-            progress.println("  pipeline up, Elasticsearch at " + es);
+            startupMs = (System.nanoTime() - started) / 1e6;
+            progress.printf("  pipeline up after %.1f s, Elasticsearch at %s%n", startupMs / 1000, es);
             for (int round = 0; round < rounds; round++) {
                 LoadGenerator storm = new LoadGenerator(workload, List.of("forks", "80"));
                 long pid = storm.pid();
@@ -147,7 +153,7 @@ final class PipelineSuite {
         if (alert.isEmpty()) {
             throw new IllegalStateException("no round reached Elasticsearch within 120 s (" + missed + " missed)");
         }
-        return new Result(window, alert, live, fin, partials, rounds, missed);
+        return new Result(window, startupMs, alert, live, fin, partials, rounds, missed);
     }
 
     private static String awaitEsUrl(InputStream stderr) throws IOException {

@@ -18,6 +18,9 @@ import io.akmon.agent.security.AuditRecord;
 import io.akmon.agent.security.Capabilities;
 import io.akmon.agent.security.Hardening;
 import io.akmon.flink.sink.es.IndexNames;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.runtime.execution.ExecutionState;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -35,6 +38,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -184,6 +188,12 @@ public final class LocalPipeline implements AutoCloseable {
         sink.healthExtras(agent::healthFigures);
         sink.progress(agent::progress);
         started.push(agent);
+        // a submitted job deploys its tasks afterwards (seconds on a loaded machine): "up" means they all run,
+        // so the first event after it is read at once rather than queued behind the deployment
+        step("job tasks", () -> {
+            awaitTasksRunning(Duration.ofMinutes(3));
+            return null;
+        });
         // This process also runs Kafka, Elasticsearch and Flink, so it keeps its capabilities and has no
         // system call filter; the audit record says so.
         String caps = Capabilities.names(Capabilities.ofCurrentThread().effective());
@@ -231,8 +241,10 @@ public final class LocalPipeline implements AutoCloseable {
                 "--out-of-orderness", "2s",
                 "--parallelism", "1",
                 "--es", elasticsearch.httpUrl(),
-                "--es-flush-interval", "500ms",
-                // live partials searchable at once: the view and Grafana show the open window
+                // the open window's live partials reach Elasticsearch within about 0.75 s of a record, and are
+                // searchable at once: the view and Grafana show the open window
+                "--live-interval", "500ms",
+                "--es-flush-interval", "250ms",
                 "--es-refresh-on-write"));
         args.addAll(kafkaTls());
         return JobOptions.parse(args.toArray(String[]::new));
@@ -316,6 +328,39 @@ public final class LocalPipeline implements AutoCloseable {
             }
         });
         return client;
+    }
+
+    private void awaitTasksRunning(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String waiting = "";
+        while (System.nanoTime() < deadline) {
+            if (jobFailure != null) {
+                throw new IllegalStateException(jobFailure);
+            }
+            waiting = notRunning();
+            if (waiting.isEmpty()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("tasks still not running after " + timeout.toSeconds() + " s: " + waiting
+                + "; fix: see the Flink warnings in akmon.log in the data directory");
+    }
+
+    /** The jobs with a task that is not running yet, with their task states; empty once every task runs. */
+    private String notRunning() throws Exception {
+        List<String> waiting = new ArrayList<>();
+        for (JobClient job : jobs) {
+            AccessExecutionGraph graph = flink.getExecutionGraph(job.getJobID()).get(10, TimeUnit.SECONDS);
+            java.util.Map<ExecutionState, Integer> states = new java.util.EnumMap<>(ExecutionState.class);
+            for (var vertex : graph.getAllExecutionVertices()) {
+                states.merge(vertex.getExecutionState(), 1, Integer::sum);
+            }
+            if (graph.getState() != JobStatus.RUNNING || states.keySet().stream().anyMatch(s -> s != ExecutionState.RUNNING)) {
+                waiting.add(graph.getJobName() + " " + graph.getState() + " " + states);
+            }
+        }
+        return String.join(", ", waiting);
     }
 
     private static int freePort() throws IOException {

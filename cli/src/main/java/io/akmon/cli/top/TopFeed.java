@@ -131,7 +131,7 @@ public final class TopFeed implements AutoCloseable {
         long lastCheckpoint = 0;
         if (flinkRest != null) {
             try {
-                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+                HttpClient http = HttpClient.newBuilder().connectTimeout(REST_TIMEOUT).build();
                 JsonNode jobs = get(http, flinkRest + "/jobs/overview");
                 for (JsonNode j : jobs.path("jobs")) {
                     state = j.path("state").asText().toLowerCase();
@@ -145,8 +145,11 @@ public final class TopFeed implements AutoCloseable {
         view.jobStatus(state, lag, lastCheckpoint);
     }
 
+    /** A JobManager busy deploying or checkpointing on a loaded host answers its REST API in seconds, not ms. */
+    private static final Duration REST_TIMEOUT = Duration.ofSeconds(10);
+
     private static JsonNode get(HttpClient http, String url) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).GET().build(),
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(REST_TIMEOUT).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(r.body());
     }

@@ -40,6 +40,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongFunction;
 
+import static io.akmon.agent.testing.KernelRecords.put;
+import static io.akmon.agent.testing.KernelRecords.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -77,17 +79,6 @@ class GoldenRecordsTest {
     }
 
     // ------------------------------------------------------------------ ring-buffer records, decoded
-
-    private static ByteBuffer record(int type, int size, int cpu, long ts, long seq) {
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort(Layout.Hdr.TYPE, (short) type).putShort(Layout.Hdr.SIZE_FIELD, (short) size)
-                .putInt(Layout.Hdr.CPU, cpu).putLong(Layout.Hdr.TS, ts).putLong(Layout.Hdr.SEQ, seq);
-        return b;
-    }
-
-    private static void put(ByteBuffer b, int off, String s) {
-        b.put(off, s.getBytes(StandardCharsets.UTF_8));
-    }
 
     private static List<Event> ringBufferRecords() {
         RecordDecoder decoder = new RecordDecoder(IDENTITY);

@@ -7,10 +7,11 @@ import io.akmon.schema.Fields;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import static io.akmon.agent.testing.KernelRecords.put;
+import static io.akmon.agent.testing.KernelRecords.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,18 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RecordDecoderTest {
     private final RecordDecoder decoder = new RecordDecoder(new HostIdentity("h1", "boot-1", 1_000_000_000L));
-
-    private static ByteBuffer record(int type, int size, int cpu, long ts, long seq) {
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort(Layout.Hdr.TYPE, (short) type).putShort(Layout.Hdr.SIZE_FIELD, (short) size)
-                .putInt(Layout.Hdr.CPU, cpu).putLong(Layout.Hdr.TS, ts).putLong(Layout.Hdr.SEQ, seq);
-        return b;
-    }
-
-    private static void put(ByteBuffer b, int off, String s) {
-        byte[] raw = s.getBytes(StandardCharsets.UTF_8);
-        b.put(off, raw);
-    }
 
     @Test
     void exitStatusSplitsIntoCodeSignalAndCore() {

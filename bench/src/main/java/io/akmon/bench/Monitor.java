@@ -11,11 +11,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What watches the host during a measurement: nothing, the akmon agent, or bpftrace doing the same
- * collection (syscall counts and errors per process, fork/exec/exit, on-CPU time, block bytes, TCP state).
+ * What watches the host during a measurement: nothing, the akmon agent, bpftrace doing the same
+ * collection (syscall counts and errors per process, fork/exec/exit, on-CPU time, block bytes, TCP state),
+ * or, as the floor of per-syscall probes, one empty program on {@code tp_btf/sys_exit} ({@link EmptySysExit}).
  */
 final class Monitor implements AutoCloseable {
-    enum Kind { NONE, AKMON, BPFTRACE }
+    enum Kind { NONE, AKMON, BPFTRACE, EMPTY_SYS_EXIT }
 
     static final String BPFTRACE_SCRIPT = """
             tracepoint:raw_syscalls:sys_exit { @sys[pid, args->id] = count(); if (args->ret < 0) { @err[pid, args->id] = count(); } }
@@ -54,10 +55,17 @@ final class Monitor implements AutoCloseable {
 
     private final Kind kind;
     private final Process process;
+    /** What runs in this JVM instead of a process (the empty program, which has no user-space side). */
+    private final AutoCloseable inProcess;
 
     private Monitor(Kind kind, Process process) {
+        this(kind, process, null);
+    }
+
+    private Monitor(Kind kind, Process process, AutoCloseable inProcess) {
         this.kind = kind;
         this.process = process;
+        this.inProcess = inProcess;
     }
 
     /** The agent's JVM flags as ./akmon agent, the systemd unit and the container image run it. */
@@ -73,6 +81,8 @@ final class Monitor implements AutoCloseable {
             switch (kind) {
                 case NONE:
                     return new Monitor(kind, null);
+                case EMPTY_SYS_EXIT:
+                    return new Monitor(kind, null, EmptySysExit.attach());
                 case AKMON: {
                     List<String> cmd = new java.util.ArrayList<>(List.of(
                             Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -160,6 +170,13 @@ final class Monitor implements AutoCloseable {
 
     @Override
     public void close() {
+        if (inProcess != null) {
+            try {
+                inProcess.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot detach the " + kind + " monitor", e);
+            }
+        }
         if (process == null) {
             return;
         }

@@ -18,11 +18,19 @@ final class OverheadSuite {
      * A workload and what watches it: {@code agentArgs} added to the agent's command line (a family that
      * is off by default), {@code bpftraceExtra} added to bpftrace's script so it collects the same.
      */
-    record Workload(String name, String description, List<String> args, List<String> agentArgs, String bpftraceExtra) {
+    record Workload(String name, String description, List<String> args, List<String> agentArgs, String bpftraceExtra,
+                    List<Monitor.Kind> monitors) {
+        Workload(String name, String description, List<String> args, List<String> agentArgs, String bpftraceExtra) {
+            this(name, description, args, agentArgs, bpftraceExtra, MONITORS);
+        }
+
         Workload(String name, String description, List<String> args) {
             this(name, description, args, List.of(), "");
         }
     }
+
+    /** What watches every workload: nothing (the baseline), akmon and bpftrace. */
+    static final List<Monitor.Kind> MONITORS = List.of(Monitor.Kind.NONE, Monitor.Kind.AKMON, Monitor.Kind.BPFTRACE);
 
     /** The default families and the file family, which is off by default. */
     static final List<String> WITH_FILE_FAMILY = List.of("--families", "process,syscall,cpu,memory,disk,net,file");
@@ -53,7 +61,10 @@ final class OverheadSuite {
         // sized for about a second each unmonitored on a small machine; --quick is a tenth
         int scale = quick ? 1 : 10;
         return List.of(
-                new Workload("syscall", scale * 1_000_000 + " getppid calls", List.of("getppid", Integer.toString(scale * 1_000_000))),
+                // also under the empty sys_exit program: the design's getppid target is relative to that floor
+                new Workload("syscall", scale * 1_000_000 + " getppid calls", List.of("getppid", Integer.toString(scale * 1_000_000)),
+                        List.of(), "", List.of(Monitor.Kind.NONE, Monitor.Kind.AKMON, Monitor.Kind.BPFTRACE,
+                        Monitor.Kind.EMPTY_SYS_EXIT)),
                 new Workload("fork-exec", scale * 200 + " fork+exec+exit", List.of("spawn", Integer.toString(scale * 200), "0")),
                 new Workload("file-write", scale * 64 + " MiB in 4 KiB writes + fsync",
                         List.of("write", scratch.resolve("bench-write.dat").toString(), Integer.toString(scale * 64))),
@@ -75,7 +86,7 @@ final class OverheadSuite {
             Map<Monitor.Kind, List<Double>> wall = new EnumMap<>(Monitor.Kind.class);
             Map<Monitor.Kind, List<Double>> cpu = new EnumMap<>(Monitor.Kind.class);
             for (int r = 0; r < reps; r++) {
-                for (Monitor.Kind kind : Monitor.Kind.values()) {
+                for (Monitor.Kind kind : w.monitors()) {
                     try (Monitor m = Monitor.start(kind, agentJar, w.agentArgs(), w.bpftraceExtra())) {
                         Thread.sleep(SETTLE_MS); // past start-up and JIT warm-up: steady state is what is measured
                         LoadGenerator g = new LoadGenerator(workloadBinary, w.args());

@@ -172,6 +172,25 @@ class LiveAggregatesIT {
         throw new AssertionError("timed out waiting for " + what + "; stored: " + stored(host).get(id));
     }
 
+    /** The job's options, its topics named {@code <prefix>.*}: records, aggregates, live partials, dead letters. */
+    static JobOptions options(String prefix, String checkpointInterval) {
+        return JobOptions.parse(
+                "--bootstrap-servers", kafka.bootstrapServers(),
+                "--topics", prefix + ".akmon.events",
+                "--group-id", prefix + "-it",
+                "--starting-offsets", "earliest",
+                "--aggregates-topic", prefix + ".aggregates",
+                "--live-topic", prefix + ".aggregates.live",
+                "--dead-letter-topic", prefix + ".deadletter",
+                "--transactional-id-prefix", prefix + "-it",
+                "--checkpoint-interval", checkpointInterval,
+                "--out-of-orderness", "1s",
+                "--live-interval", "300ms",
+                "--parallelism", "1",
+                "--restart-attempts", "5",
+                "--job-name", prefix + "-aggregates");
+    }
+
     /** The job with all three aggregate sinks: Elasticsearch, the aggregates topic and the live topic. */
     static JobClient startJob(JobOptions o, EsSinkOptions esOptions) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -236,21 +255,7 @@ class LiveAggregatesIT {
 
     @Test
     void aLivePartialIsReplacedByTheFinalDocumentAndAReplayLeavesOneFinalDocumentPerWindow() throws Exception {
-        JobOptions o = JobOptions.parse(
-                "--bootstrap-servers", kafka.bootstrapServers(),
-                "--topics", TOPIC,
-                "--group-id", "live-it",
-                "--starting-offsets", "earliest",
-                "--aggregates-topic", AGGREGATES,
-                "--live-topic", LIVE,
-                "--dead-letter-topic", "live.deadletter",
-                "--transactional-id-prefix", "live-it",
-                "--checkpoint-interval", "300ms",
-                "--out-of-orderness", "1s",
-                "--live-interval", "300ms",
-                "--parallelism", "1",
-                "--restart-attempts", "5",
-                "--job-name", "live-aggregates");
+        JobOptions o = options("live", "300ms");
         EsSinkOptions esOptions = esOptions();
         InjectedFaults.reset(0);
         JobClient job = startJob(o, esOptions);
@@ -370,21 +375,7 @@ class LiveAggregatesIT {
     @Test
     void aFailureAfterTheFinalDocumentsReplaysThemFromTheCheckpointAndLeavesOnePerWindow(
             @InjectMiniCluster MiniCluster cluster) throws Exception {
-        JobOptions o = JobOptions.parse(
-                "--bootstrap-servers", kafka.bootstrapServers(),
-                "--topics", REPLAY_TOPIC,
-                "--group-id", "replay-it",
-                "--starting-offsets", "earliest",
-                "--aggregates-topic", REPLAY_AGGREGATES,
-                "--live-topic", REPLAY_LIVE,
-                "--dead-letter-topic", "replay.deadletter",
-                "--transactional-id-prefix", "replay-it",
-                "--checkpoint-interval", "1h",
-                "--out-of-orderness", "1s",
-                "--live-interval", "300ms",
-                "--parallelism", "1",
-                "--restart-attempts", "5",
-                "--job-name", "live-replay");
+        JobOptions o = options("replay", "1h");
         InjectedFaults.reset(0);
         JobClient job = startJob(o, esOptions());
         try {

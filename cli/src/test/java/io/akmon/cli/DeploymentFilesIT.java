@@ -71,7 +71,7 @@ class DeploymentFilesIT {
         assertEquals(2, submit.split("--es http://elasticsearch:9200", -1).length - 1, "both jobs write to Elasticsearch: " + submit);
         String create = compose.path("services").path("kafka-topics").path("command").get(0).asText();
         List<String> created = List.of(create.substring(create.indexOf("for t in ") + 9, create.indexOf("; do")).trim().split(" "));
-        for (String topic : (JobOptions.DEFAULT_TOPICS + ",akmon.aggregates,akmon.alerts,akmon.deadletter").split(",")) {
+        for (String topic : (JobOptions.DEFAULT_TOPICS + ",akmon.aggregates,akmon.aggregates.live,akmon.alerts,akmon.deadletter").split(",")) {
             assertTrue(created.contains(topic.substring("akmon.".length())), topic + " created by kafka-topics: " + created);
         }
     }

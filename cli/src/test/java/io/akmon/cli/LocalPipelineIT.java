@@ -87,16 +87,24 @@ class LocalPipelineIT {
                 Map<String, JsonNode> windows = new HashMap<>(); // by document id: a window updated late replaces itself
                 Map<String, JsonNode> alerts = new HashMap<>();
                 Map<String, Long> alertSeenAt = new HashMap<>();
+                java.util.Set<String> partials = new java.util.HashSet<>(); // ids of the live partials
+                // the view of akmon run, fed what the run's view reads
+                io.akmon.cli.top.PipelineView view = new io.akmon.cli.top.PipelineView(o.window);
+                boolean viewShowedLive = false;
                 long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
                 long getppid = 0;
                 long exitsWithCode3 = 0;
                 try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap)) {
-                    c.subscribe(List.of(LocalPipeline.AGGREGATES_TOPIC, LocalPipeline.ALERTS_TOPIC));
+                    c.subscribe(List.of(LocalPipeline.AGGREGATES_TOPIC, LocalPipeline.ALERTS_TOPIC, LocalPipeline.LIVE_TOPIC));
                     while (System.nanoTime() < deadline
                             && (getppid < CALLS || exitsWithCode3 < CHILDREN || alerts.size() < 2)) {
                         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                             JsonNode a = JSON.readTree(r.value());
-                            if (r.topic().equals(LocalPipeline.ALERTS_TOPIC)) {
+                            view.accept(r.topic(), a);
+                            if (r.topic().equals(LocalPipeline.LIVE_TOPIC)) {
+                                assertFalse(a.path("final").asBoolean(true), "only partials on the live topic: " + a);
+                                partials.add(a.path("id").asText());
+                            } else if (r.topic().equals(LocalPipeline.ALERTS_TOPIC)) {
                                 String rule = a.path("rule").asText();
                                 boolean ours = rule.equals("crash-loop") && comm.equals(a.path("key_fields").path("comm").asText())
                                         || rule.equals("fork-storm") && a.path("key_fields").path("ppid").asInt() == storm.pid();
@@ -107,6 +115,9 @@ class LocalPipelineIT {
                                 windows.put(a.path("id").asText(), a);
                             }
                         }
+                        for (JsonNode row : view.snapshot(System.currentTimeMillis(), 50).path("processes")) {
+                            viewShowedLive |= !row.path("final").asBoolean(true);
+                        }
                         getppid = getppidCalls(windows.values(), calls.pid());
                         exitsWithCode3 = exitsWithCode(windows.values(), "3");
                     }
@@ -116,6 +127,10 @@ class LocalPipelineIT {
                 assertTrue(alerts.containsKey("crash-loop"), "crash-loop alert for " + comm + "; alerts seen: " + alerts.keySet());
                 assertTrue(alerts.containsKey("fork-storm"), "fork-storm alert for pid " + storm.pid() + "; alerts seen: " + alerts.keySet());
                 assertEquals(CRASH_LOOP_EXITS, alerts.get("crash-loop").path("matched").path("crash").size(), "exits in the crash-loop match");
+                // the open windows were live on their own topic, under the ids their final documents then had
+                assertTrue(partials.stream().anyMatch(windows::containsKey), "a live partial's id has its final document: "
+                        + partials.size() + " partials");
+                assertTrue(viewShowedLive, "the view showed a live row");
                 System.err.printf("alert latency: crash-loop %d ms after the last crash exited, fork-storm %d ms after the last fork%n",
                         alertSeenAt.get("crash-loop") - lastCrash, alertSeenAt.get("fork-storm") - lastFork);
 

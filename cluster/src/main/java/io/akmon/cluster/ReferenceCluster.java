@@ -28,6 +28,8 @@ public final class ReferenceCluster implements AutoCloseable {
     /** One topic per record family, as the agent writes them (prefix {@code akmon.}). */
     public static final List<String> FAMILIES = List.of("fork", "exec", "exit", "syscall", "cpu", "memory", "disk", "net", "lost", "agent", "host", "audit", "file");
     public static final String AGGREGATES_TOPIC = "akmon.aggregates";
+    /** The aggregation job's live partials (its --live-topic default). */
+    public static final String LIVE_TOPIC = "akmon.aggregates.live";
     public static final String ALERTS_TOPIC = "akmon.alerts";
     public static final String DEAD_LETTER_TOPIC = "akmon.deadletter";
     public static final int PARTITIONS = 3;
@@ -103,7 +105,7 @@ public final class ReferenceCluster implements AutoCloseable {
     private void createTopics() {
         List<NewTopic> topics = new ArrayList<>();
         List<String> names = new ArrayList<>(eventTopics());
-        names.addAll(List.of(AGGREGATES_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC));
+        names.addAll(List.of(AGGREGATES_TOPIC, LIVE_TOPIC, ALERTS_TOPIC, DEAD_LETTER_TOPIC));
         for (String n : names) {
             topics.add(new NewTopic(n, PARTITIONS, (short) KafkaCluster.REPLICATION_FACTOR)
                     .configs(Map.of("min.insync.replicas", String.valueOf(KafkaCluster.MIN_INSYNC_REPLICAS))));

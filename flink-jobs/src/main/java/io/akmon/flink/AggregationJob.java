@@ -76,12 +76,17 @@ public class AggregationJob {
     /** uid of the aggregates' Kafka sink; kept from the first release so savepoints restore. */
     public static final String KAFKA_SINK_UID = "aggregate-sink";
     public static final String ES_SINK_UID = "aggregate-es-sink";
+    /** uid of the live partials' Kafka sink: the only sink that gets live partials alone. */
+    public static final String LIVE_SINK_UID = "aggregate-live-sink";
 
     /** The sinks the options ask for, by operator uid. */
     public static Map<String, Sink<Aggregate>> aggregateSinks(JobOptions options) {
         Map<String, Sink<Aggregate>> sinks = new TreeMap<>();
         if (options.sinksTo("kafka")) {
             sinks.put(KAFKA_SINK_UID, KafkaSinks.aggregates(options));
+            if (!options.liveTopic.isEmpty() && !options.liveInterval.isZero()) {
+                sinks.put(LIVE_SINK_UID, KafkaSinks.liveAggregates(options));
+            }
         }
         if (options.sinksTo("elasticsearch")) {
             sinks.put(ES_SINK_UID, ElasticsearchSinks.aggregates(options.es,
@@ -204,7 +209,8 @@ public class AggregationJob {
         SingleOutputStreamOperator<Aggregate> folded = events
                 .keyBy(e -> e.host, Types.STRING)
                 .transform("fold", AggregateTypeInfo.INSTANCE, FoldOperator.of(options,
-                        aggregateSinks.values().stream().anyMatch(s -> s instanceof EsBulkSink))).uid("fold");
+                        aggregateSinks.containsKey(LIVE_SINK_UID)
+                                || aggregateSinks.values().stream().anyMatch(s -> s instanceof EsBulkSink))).uid("fold");
 
         events.getSideOutput(SplitDeadLetters.DEAD_LETTERS)
                 .union(folded.getSideOutput(FoldOperator.LATE))
@@ -218,10 +224,12 @@ public class AggregationJob {
                     .name("host-aggregates-" + label).uid("host-aggregates-" + label);
             all = all.union(ClusterWindow.cluster(hosts, size, Duration.ofMillis(lateness)));
         }
-        // Live partials go to Elasticsearch only: the aggregates topic keeps one exact document per window.
-        DataStream<Aggregate> withLive = all.union(folded.getSideOutput(FoldOperator.LIVE));
+        // Live partials go to Elasticsearch, beside the final documents that replace them in place, and alone
+        // to the live topic: the aggregates topic keeps one exact document per window.
+        DataStream<Aggregate> live = folded.getSideOutput(FoldOperator.LIVE);
+        DataStream<Aggregate> withLive = all.union(live);
         for (Map.Entry<String, Sink<Aggregate>> sink : aggregateSinks.entrySet()) {
-            (sink.getValue() instanceof EsBulkSink ? withLive : all)
+            (sink.getKey().equals(LIVE_SINK_UID) ? live : sink.getValue() instanceof EsBulkSink ? withLive : all)
                     .sinkTo(sink.getValue()).name(sink.getKey()).uid(sink.getKey());
         }
     }

@@ -32,7 +32,7 @@ class AggregationJobMainIT {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); EmbeddedElasticsearch es = EmbeddedElasticsearch.start()) {
             Workload workload = new Workload(2, 3, 7);
             KafkaIo.writeInput(kafka, workload, "", List.of("{\"type\":\"cpu\"}"), false);
-            kafka.createTopics(1, "akmon.aggregates", "akmon.deadletter");
+            kafka.createTopics(1, "akmon.aggregates", "akmon.aggregates.live", "akmon.deadletter");
             Path config = dir.resolve("job.properties");
             Files.writeString(config, "bootstrap-servers=" + kafka.bootstrapServers() + "\n"
                     + "starting-offsets=earliest\n"

@@ -57,6 +57,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalPipeline implements AutoCloseable {
     public static final String AGGREGATES_TOPIC = "akmon.aggregates";
+    /** The open windows' live partials, which the view shows until the final documents replace them. */
+    public static final String LIVE_TOPIC = "akmon.aggregates.live";
     public static final String ALERTS_TOPIC = "akmon.alerts";
     public static final String AGENT_TOPIC = "akmon.agent";
     /** The agent's and the alert job's audit records; indexed into Elasticsearch ({@link AuditIndex}). */
@@ -151,7 +153,7 @@ public final class LocalPipeline implements AutoCloseable {
                         : EmbeddedKafka.Options.defaults().partitions(o.partitions)));
         started.push(kafka);
         clientBootstrap = o.tls ? kafka.listenerAddress(TLS_LISTENER) : kafka.bootstrapServers();
-        kafka.createTopics(o.partitions, AGGREGATES_TOPIC, ALERTS_TOPIC, "akmon.deadletter", AUDIT_TOPIC);
+        kafka.createTopics(o.partitions, AGGREGATES_TOPIC, LIVE_TOPIC, ALERTS_TOPIC, "akmon.deadletter", AUDIT_TOPIC);
 
         elasticsearch = step("elasticsearch", () -> EmbeddedElasticsearch.start(o.dataDir.resolve("elasticsearch")));
         started.push(elasticsearch);
@@ -241,11 +243,12 @@ public final class LocalPipeline implements AutoCloseable {
                 "--out-of-orderness", "2s",
                 "--parallelism", "1",
                 "--es", elasticsearch.httpUrl(),
-                // the open window's live partials reach Elasticsearch within about 0.75 s of a record, and are
-                // searchable at once: the view and Grafana show the open window
+                // the open window's live partials reach Elasticsearch and the live topic within about 0.75 s
+                // of a record, searchable at once: the view and Grafana show the open window
                 "--live-interval", "500ms",
                 "--es-flush-interval", "250ms",
-                "--es-refresh-on-write"));
+                "--es-refresh-on-write",
+                "--live-topic", LIVE_TOPIC));
         args.addAll(kafkaTls());
         return JobOptions.parse(args.toArray(String[]::new));
     }
@@ -412,7 +415,7 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     public List<String> viewTopics() {
-        return List.of(AGGREGATES_TOPIC, ALERTS_TOPIC, AGENT_TOPIC);
+        return List.of(AGGREGATES_TOPIC, LIVE_TOPIC, ALERTS_TOPIC, AGENT_TOPIC);
     }
 
     /** Stops every component that started, newest first; reports but survives a failing stop. */

@@ -102,7 +102,7 @@ public final class RunCommand implements Callable<Integer> {
         System.err.println("akmon run: pipeline up. Kafka at " + pipeline.bootstrapServers()
                 + (pipeline.clientProperties().isEmpty() ? "" : " over TLS (CA " + dataDir.resolve("pki").resolve("ca.pem") + ")")
                 + " (topics akmon.<type>, "
-                + "akmon.aggregates, akmon.alerts), Flink REST at " + pipeline.flinkRestUrl());
+                + "akmon.aggregates, akmon.aggregates.live, akmon.alerts), Flink REST at " + pipeline.flinkRestUrl());
         System.err.println("akmon run: Elasticsearch at " + pipeline.elasticsearchUrl() + " (aliases "
                 + String.join(", ", pipeline.elasticsearchAliases()) + " over daily indices <alias>-YYYY.MM.DD, time field "
                 + "timestamp): point Grafana's Elasticsearch datasource there, or use grafana/provisioning");

@@ -20,6 +20,11 @@ import java.util.Map;
  * What the live view shows, built only from the pipeline's outputs: the newest per-process and
  * per-host aggregates, recent alerts, the agents' health records, and the job's lag and checkpoints.
  * Rendering is separate from collecting so either can be tested alone.
+ *
+ * <p>The newest window is the open one when the job sends live partials ({@code final: false}, from its
+ * live topic): they show the window's figures so far, marked live, until the final document of the same
+ * id arrives from the aggregates topic and takes their place. The two topics are read side by side, so a
+ * partial can come after the final one (a replay, or a partition read later); it never replaces it.
  */
 public final class PipelineView {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,6 +35,8 @@ public final class PipelineView {
             "cpu_interval_ns", "cpu_pct", "mem_used_bytes", "mem_available_bytes", "mem_total_bytes", "rss_bytes",
             "disk_read_bytes", "disk_write_bytes", "net_bytes_sent_per_sec", "net_bytes_received_per_sec",
             "live_processes", "coverage");
+    static final String LIVE = "live";
+    static final String FINAL = "final";
 
     private final String resolution;
     private final Map<String, JsonNode> processes = new HashMap<>(); // host/pid -> newest process aggregate
@@ -82,15 +89,31 @@ public final class PipelineView {
                 processWindow = ts;
                 processes.entrySet().removeIf(e -> e.getValue().path("timestamp").asLong() < ts);
             }
-            if (ts == processWindow) {
-                processes.put(host + "/" + record.path("pid").asInt(), record);
+            String key = host + "/" + record.path("pid").asInt();
+            if (ts == processWindow && replaces(processes.get(key), record)) {
+                processes.put(key, record);
             }
         } else if ("host".equals(kind)) {
             JsonNode old = hosts.get(host);
-            if (old == null || old.path("timestamp").asLong() <= ts) {
+            if (old == null || old.path("timestamp").asLong() < ts || (old.path("timestamp").asLong() == ts && replaces(old, record))) {
                 hosts.put(host, record);
             }
         }
+    }
+
+    /** false on a live partial (its window still open); a document without the field is final. */
+    static boolean isFinal(JsonNode aggregate) {
+        return aggregate.path("final").asBoolean(true);
+    }
+
+    /** Whether a document of the window {@code current} shows takes its place: anything but a partial after the final one. */
+    private static boolean replaces(JsonNode current, JsonNode incoming) {
+        return current == null || isFinal(incoming) || !isFinal(current);
+    }
+
+    /** The marker of a row: {@link #LIVE} or {@link #FINAL}. */
+    static String marker(JsonNode aggregate) {
+        return isFinal(aggregate) ? FINAL : LIVE;
     }
 
     public synchronized void jobStatus(String state, long kafkaLag, long lastCheckpointMillis) {
@@ -145,6 +168,7 @@ public final class PipelineView {
                     row.set(f, h.path(f));
                 }
             }
+            row.put("final", isFinal(h));
         }
         var procs = o.putArray("processes");
         for (JsonNode p : topProcesses(top)) {
@@ -154,6 +178,7 @@ public final class PipelineView {
                 row.set(f, p.path(f));
             }
             row.put("self", isSelf(p));
+            row.put("final", isFinal(p));
         }
         var al = o.putArray("alerts");
         alerts.forEach(al::add);
@@ -190,33 +215,34 @@ public final class PipelineView {
         for (JsonNode h : hosts.values()) {
             // The kernel's figures (/proc/stat, /proc/meminfo) when the agent sends host records; else the traced tasks'.
             boolean kernel = h.path("cpu_interval_ns").asLong() > 0;
-            sb.append(String.format(Locale.ROOT, "host %-16s cpu %6.1f%%  mem used %9s avail %9s  rss %9s  disk r/w %9s %9s  net tx/rx %9s/s %9s/s  procs %d%n",
-                    h.path("host").asText(), kernel ? h.path("cpu_busy_pct").asDouble() : h.path("cpu_pct").asDouble(),
+            sb.append(String.format(Locale.ROOT, "host %-16s %-5s cpu %6.1f%%  mem used %9s avail %9s  rss %9s  disk r/w %9s %9s  net tx/rx %9s/s %9s/s  procs %d%n",
+                    h.path("host").asText(), marker(h), kernel ? h.path("cpu_busy_pct").asDouble() : h.path("cpu_pct").asDouble(),
                     kernel ? bytes(h.path("mem_used_bytes").asLong()) : "-", kernel ? bytes(h.path("mem_available_bytes").asLong()) : "-",
                     bytes(h.path("rss_bytes").asLong()),
                     bytes(h.path("disk_read_bytes").asLong()), bytes(h.path("disk_write_bytes").asLong()),
                     bytes((long) h.path("net_bytes_sent_per_sec").asDouble()), bytes((long) h.path("net_bytes_received_per_sec").asDouble()),
                     h.path("live_processes").asLong()));
         }
-        sb.append(String.format(Locale.ROOT, "%n%7s %-16s %6s %9s %9s %9s %10s %10s %11s%n",
-                "PID", "COMM", "CPU%", "RSS", "DISK R", "DISK W", "NET TX/s", "NET RX/s", "SYSCALLS/s"));
+        List<JsonNode> table = topProcesses(Math.max(1, rows - 13));
+        sb.append(String.format(Locale.ROOT, "%n%s%n%7s %-16s %6s %9s %9s %9s %10s %10s %11s  %s%n", windowLine(table),
+                "PID", "COMM", "CPU%", "RSS", "DISK R", "DISK W", "NET TX/s", "NET RX/s", "SYSCALLS/s", "WINDOW"));
         double windowSeconds = 0;
         int shown = 0;
         boolean marked = false;
-        for (JsonNode p : topProcesses(Math.max(1, rows - 12))) {
+        for (JsonNode p : table) {
             windowSeconds = (p.path("window_end").asLong() - p.path("timestamp").asLong()) / 1000.0;
             boolean mine = isSelf(p);
             marked |= mine;
-            sb.append(String.format(Locale.ROOT, "%7d %-16.16s %6.1f %9s %9s %9s %10s %10s %11.0f%n",
+            sb.append(String.format(Locale.ROOT, "%7d %-16.16s %6.1f %9s %9s %9s %10s %10s %11.0f  %s%n",
                     p.path("pid").asInt(), mine ? p.path("comm").asText() + " *" : p.path("comm").asText(), p.path("cpu_pct").asDouble(),
                     p.path("rss_bytes").isMissingNode() || p.path("rss_bytes").isNull() ? "-" : bytes(p.path("rss_bytes").asLong()),
                     bytes(p.path("disk_read_bytes").asLong()), bytes(p.path("disk_write_bytes").asLong()),
                     bytes((long) p.path("net_bytes_sent_per_sec").asDouble()), bytes((long) p.path("net_bytes_received_per_sec").asDouble()),
-                    windowSeconds > 0 ? p.path("syscall_count").asLong() / windowSeconds : 0.0));
+                    windowSeconds > 0 ? p.path("syscall_count").asLong() / windowSeconds : 0.0, marker(p)));
             shown++;
         }
         if (shown == 0) {
-            sb.append("  (waiting for the first window to close)\n");
+            sb.append("  (waiting for the first window)\n");
         }
         if (marked) {
             sb.append("  * this akmon run: Kafka, Elasticsearch, Flink and the agent in one process\n");
@@ -231,6 +257,21 @@ public final class PipelineView {
             sb.append(line, 0, Math.min(line.length(), Math.max(20, width))).append('\n');
         }
         return sb.toString();
+    }
+
+    /**
+     * The table's window and whether it is final: live while any of its rows is a partial (figures so
+     * far, over the whole window's length), final once every row is the window's final document.
+     */
+    private static String windowLine(List<JsonNode> table) {
+        if (table.isEmpty()) {
+            return "processes";
+        }
+        JsonNode first = table.get(0);
+        boolean live = table.stream().anyMatch(p -> !isFinal(p));
+        return String.format(Locale.ROOT, "processes, window %s-%s: %s", CLOCK.format(Instant.ofEpochMilli(first.path("timestamp").asLong())),
+                CLOCK.format(Instant.ofEpochMilli(first.path("window_end").asLong())),
+                live ? "live (still open: its figures so far, replaced by the final ones when it closes)" : "final (closed, exact)");
     }
 
     static String bytes(long b) {

@@ -29,6 +29,10 @@ public final class TopCommand implements Callable<Integer> {
             description = "Which aggregate resolution to show. Default: ${DEFAULT-VALUE}.")
     Duration window;
 
+    @Option(names = "--live-topic", paramLabel = "TOPIC", defaultValue = "akmon.aggregates.live",
+            description = "The aggregation job's live partials (its --live-topic): the open window is shown, marked live, until its final documents arrive; empty shows closed windows only. Default: ${DEFAULT-VALUE}.")
+    String liveTopic;
+
     @Option(names = "--no-ui", description = "One JSON status line per refresh instead of the screen.")
     boolean noUi;
 
@@ -45,7 +49,11 @@ public final class TopCommand implements Callable<Integer> {
         for (String sig : new String[] {"INT", "TERM"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
         }
-        try (TopFeed feed = new TopFeed(view, bootstrap, kafkaSecurity.clientProperties(), List.of("akmon.aggregates", "akmon.alerts", "akmon.agent"), group, flink,
+        List<String> topics = new java.util.ArrayList<>(List.of("akmon.aggregates", "akmon.alerts", "akmon.agent"));
+        if (!liveTopic.isEmpty()) {
+            topics.add(liveTopic);
+        }
+        try (TopFeed feed = new TopFeed(view, bootstrap, kafkaSecurity.clientProperties(), topics, group, flink,
                 Duration.ofMinutes(1))) {
             Screen.loop(view, feed, System.out, !noUi, refresh, duration, stop);
         }

@@ -26,9 +26,10 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Feeds a {@link PipelineView} from a deployment: the aggregates, alerts and agent health topics
- * (read_committed, from the newest records), the aggregation job's consumer-group lag, and its
- * checkpoints from the Flink REST API when one is given.
+ * Feeds a {@link PipelineView} from a deployment: the aggregates, live partials, alerts and agent health
+ * topics (read_committed, from the newest records; the live topic is not transactional, so its records
+ * are read as soon as they are written), the aggregation job's consumer-group lag, and its checkpoints
+ * from the Flink REST API when one is given.
  */
 public final class TopFeed implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();

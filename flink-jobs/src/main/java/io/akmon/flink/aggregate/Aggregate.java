@@ -30,7 +30,8 @@ public abstract class Aggregate {
     public double coverage = 1.0;
     /**
      * false on a live partial: the window is still open and its figures grow until it closes. Partials go
-     * only to Elasticsearch, under the id the final document then replaces (see FoldOperator#LIVE).
+     * only to Elasticsearch and the live topic, under the id the final document then replaces (see
+     * FoldOperator#LIVE).
      */
     @JsonProperty("final")
     public boolean isFinal = true;

@@ -67,6 +67,10 @@ public class JobOptions implements Serializable {
             description = "Topic for aggregate documents (key = document id). Default: ${DEFAULT-VALUE}.")
     public String aggregatesTopic;
 
+    @Option(names = "--live-topic", defaultValue = "akmon.aggregates.live",
+            description = "Topic for the open windows' live partial documents (final: false, key = the id the final document then has in the aggregates topic), written at least once; empty sends none there. Default: ${DEFAULT-VALUE}.")
+    public String liveTopic;
+
     @Option(names = "--dead-letter-topic", defaultValue = "akmon.deadletter",
             description = "Topic for records that cannot be used (bad, unknown, future schema, too late). Default: ${DEFAULT-VALUE}.")
     public String deadLetterTopic;
@@ -88,7 +92,7 @@ public class JobOptions implements Serializable {
     public Duration allowedLateness;
 
     @Option(names = "--live-interval", defaultValue = "1s", converter = DurationConverter.class,
-            description = "How often the open windows' live partial documents (final: false) go to Elasticsearch, replaced in place by the final ones; 0 sends none. Kafka gets final documents only. Default: ${DEFAULT-VALUE}.")
+            description = "How often the open windows' live partial documents (final: false) go to Elasticsearch, replaced in place by the final ones, and to --live-topic; 0 sends none. The aggregates topic gets final documents only. Default: ${DEFAULT-VALUE}.")
     public Duration liveInterval = Duration.ofSeconds(1);
 
     @Option(names = "--out-of-orderness", defaultValue = "5s", converter = DurationConverter.class,

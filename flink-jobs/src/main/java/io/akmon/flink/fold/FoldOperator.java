@@ -64,8 +64,8 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
     /**
      * Live partials: every live interval, the documents of the open windows that received records since the
      * last interval, with {@code final: false}, under the ids the final documents then replace. They are
-     * what has arrived so far, not yet exact; only Elasticsearch gets them (the job wires them there), so
-     * the aggregates topic stays one exact document per window.
+     * what has arrived so far, not yet exact; only Elasticsearch and the live topic get them (the job wires
+     * them there), so the aggregates topic stays one exact document per window.
      */
     public static final OutputTag<Aggregate> LIVE = new OutputTag<>("live-aggregates",
             io.akmon.flink.aggregate.AggregateTypeInfo.INSTANCE);
@@ -133,7 +133,7 @@ public class FoldOperator extends AbstractStreamOperator<Aggregate>
         return of(o, true);
     }
 
-    /** @param live whether anything reads {@link #LIVE} (an Elasticsearch sink); if not, none are made */
+    /** @param live whether anything reads {@link #LIVE} (an Elasticsearch sink, the live topic); if not, none are made */
     public static FoldOperator of(JobOptions o, boolean live) {
         return new FoldOperator(o.resolutions(), o.allowedLateness, o.dedupHoldOrDefault(), o.streamIdleTimeout,
                 o.processIdleTimeout, live ? o.liveInterval : Duration.ZERO);

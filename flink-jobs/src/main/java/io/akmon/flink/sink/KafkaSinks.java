@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Exactly-once Kafka sinks: records are written in transactions committed on checkpoints, so a
- * read_committed reader sees each window's output once, even across failures and restores.
+ * read_committed reader sees each window's output once, even across failures and restores. The live
+ * partials' sink alone is at least once ({@link #liveAggregates}).
  */
 public final class KafkaSinks {
     /** Below the broker's default transaction.max.timeout.ms (15 min). */
@@ -24,10 +25,26 @@ public final class KafkaSinks {
 
     /** Aggregates keyed by their document id, so log compaction keeps the latest version of each. */
     public static KafkaSink<Aggregate> aggregates(JobOptions options) {
-        String topic = options.aggregatesTopic;
-        KafkaRecordSerializationSchema<Aggregate> schema = (a, ctx, ts) -> new ProducerRecord<>(topic,
-                a.id.getBytes(StandardCharsets.UTF_8), a.jsonBytes());
-        return exactlyOnce(KafkaSink.<Aggregate>builder().setRecordSerializer(schema), options, "-aggregates");
+        return exactlyOnce(KafkaSink.<Aggregate>builder().setRecordSerializer(byId(options.aggregatesTopic)),
+                options, "-aggregates");
+    }
+
+    /**
+     * The live partials, at least once and without transactions, so they are readable at once: a partial
+     * written twice (a replay after a restore) is only an earlier view of the document that the final one,
+     * under the same id in the aggregates topic, supersedes.
+     */
+    public static KafkaSink<Aggregate> liveAggregates(JobOptions options) {
+        KafkaSinkBuilder<Aggregate> builder = KafkaSink.<Aggregate>builder()
+                .setRecordSerializer(byId(options.liveTopic))
+                .setBootstrapServers(options.bootstrapServers)
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE);
+        options.kafkaProperties.forEach(builder::setProperty);
+        return builder.build();
+    }
+
+    private static KafkaRecordSerializationSchema<Aggregate> byId(String topic) {
+        return (a, ctx, ts) -> new ProducerRecord<>(topic, a.id.getBytes(StandardCharsets.UTF_8), a.jsonBytes());
     }
 
     public static KafkaSink<DeadLetter> deadLetters(JobOptions options) {

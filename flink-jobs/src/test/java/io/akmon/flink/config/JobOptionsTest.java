@@ -36,6 +36,7 @@ class JobOptionsTest {
         assertEquals(List.of("akmon.fork", "akmon.exec", "akmon.exit", "akmon.syscall", "akmon.cpu", "akmon.memory",
                 "akmon.disk", "akmon.net", "akmon.lost", "akmon.agent", "akmon.host", "akmon.file"), o.topics);
         assertEquals("akmon.aggregates", o.aggregatesTopic);
+        assertEquals("akmon.aggregates.live", o.liveTopic);
         assertEquals("akmon.deadletter", o.deadLetterTopic);
         assertEquals(Duration.ofSeconds(10), o.window);
         assertEquals(List.of(Duration.ofSeconds(10), Duration.ofMinutes(1)), o.resolutions());
@@ -68,10 +69,20 @@ class JobOptionsTest {
     }
 
     @Test
+    void theLiveTopicGetsASinkOfItsOwnUnlessEmptyOrWithoutLivePartials() {
+        assertEquals(java.util.Set.of(AggregationJob.KAFKA_SINK_UID, AggregationJob.LIVE_SINK_UID),
+                AggregationJob.aggregateSinks(JobOptions.parse("--sinks", "kafka")).keySet());
+        assertEquals(java.util.Set.of(AggregationJob.KAFKA_SINK_UID),
+                AggregationJob.aggregateSinks(JobOptions.parse("--sinks", "kafka", "--live-topic", "")).keySet());
+        assertEquals(java.util.Set.of(AggregationJob.KAFKA_SINK_UID),
+                AggregationJob.aggregateSinks(JobOptions.parse("--sinks", "kafka", "--live-interval", "0")).keySet());
+    }
+
+    @Test
     void helpDocumentsEveryOption() {
         String usage = JobOptions.usage();
         for (String option : List.of("--config", "--bootstrap-servers", "--topics", "--topic-pattern", "--group-id",
-                "--starting-offsets", "--bounded", "--kafka-property", "--aggregates-topic", "--dead-letter-topic",
+                "--starting-offsets", "--bounded", "--kafka-property", "--aggregates-topic", "--live-topic", "--dead-letter-topic",
                 "--window", "--rollup-window", "--allowed-lateness", "--out-of-orderness", "--idle-partition-timeout",
                 "--max-clock-skew", "--dedup-hold", "--stream-idle-timeout", "--process-idle-timeout", "--checkpoint-interval",
                 "--checkpoint-dir", "--state-backend", "--parallelism", "--restart-attempts")) {

@@ -59,7 +59,7 @@ public final class LatencyProbe {
              EmbeddedElasticsearch es = EmbeddedElasticsearch.start();
              EsClient client = EsClient.connect(es.httpUrl())) {
             kafka.createTopics(2, JobOptions.DEFAULT_TOPICS.split(","));
-            kafka.createTopics(2, "akmon.aggregates", "akmon.alerts", "akmon.deadletter");
+            kafka.createTopics(2, "akmon.aggregates", "akmon.aggregates.live", "akmon.alerts", "akmon.deadletter");
             JobOptions aggregation = JobOptions.parse("--bootstrap-servers", kafka.bootstrapServers(),
                     "--starting-offsets", "earliest", "--checkpoint-interval", "2s", "--idle-partition-timeout", idle,
                     "--out-of-orderness", "2s", "--parallelism", "1", "--es", es.httpUrl(), "--es-flush-interval", "500ms",

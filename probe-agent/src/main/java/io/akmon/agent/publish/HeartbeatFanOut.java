@@ -33,7 +33,8 @@ public final class HeartbeatFanOut {
     private final AtomicLong sent = new AtomicLong();
     /** Heartbeat sends Kafka has not answered yet. */
     private final AtomicInteger unanswered = new AtomicInteger();
-    private volatile boolean queuedAny;
+    /** Heartbeats are sent on an interval or were given: only then does a close end with the closing one. */
+    private volatile boolean inUse;
     private volatile boolean closingSent;
 
     HeartbeatFanOut(String host, String bootId, List<String> topics) {
@@ -49,8 +50,13 @@ public final class HeartbeatFanOut {
                 pending.pollFirst();
             }
             pending.addLast(new long[] {progressNs, barrier});
-            queuedAny = true;
+            inUse = true;
         }
+    }
+
+    /** Heartbeats will go out on an interval (the first may still wait for the progress to be known). */
+    void inUse() {
+        inUse = true;
     }
 
     /** The barrier of the oldest heartbeat queued, or -1 if none is. */
@@ -82,10 +88,11 @@ public final class HeartbeatFanOut {
     /**
      * The last heartbeat of a clean close, {@link Fields#CLOSING} true, at {@code progressNs}: the caller
      * has seen every record acknowledged. Goes out whatever is in flight (the producer keeps each
-     * partition's order), and only if heartbeats were in use. Returns whether it was handed to every partition.
+     * partition's order), and only if heartbeats were in use: a sink that never sent one adds none at its
+     * close. Returns whether it was handed to every partition.
      */
-    boolean sendClosing(long progressNs, boolean heartbeatsOn, Transport transport, PartitionCounts partitions) {
-        if (!heartbeatsOn && !queuedAny) {
+    boolean sendClosing(long progressNs, Transport transport, PartitionCounts partitions) {
+        if (!inUse) {
             return false;
         }
         closingSent = fanOut(heartbeat(progressNs, true), transport, partitions);

@@ -253,6 +253,7 @@ public final class KafkaSink implements EventSink {
         if (config.heartbeatIntervalMs <= 0) {
             return;
         }
+        heartbeats.inUse();
         timer.scheduleAtFixedRate(() -> {
             try {
                 long p = progress.getAsLong();
@@ -270,7 +271,7 @@ public final class KafkaSink implements EventSink {
         return heartbeats.sent();
     }
 
-    /** Whether the close sent the closing heartbeat (it did not if records were left in the spool). */
+    /** Whether the close sent the closing heartbeat (not if records were left in the spool, nor if heartbeats were never used). */
     public boolean closingHeartbeatSent() {
         return heartbeats.closingSent();
     }

@@ -425,7 +425,7 @@ final class Publisher {
      */
     private void shutdown() {
         if (transport != null && closing && spool.depth() == 0 && inFlight.isEmpty()) {
-            if (heartbeats.sendClosing(System.currentTimeMillis() * 1_000_000L, config.heartbeatIntervalMs > 0, transport, partitions)) {
+            if (heartbeats.sendClosing(System.currentTimeMillis() * 1_000_000L, transport, partitions)) {
                 log.debug("sent the closing heartbeat to every partition of " + heartbeats.topics());
             }
         }

@@ -79,7 +79,8 @@ class HeartbeatFanOutTest {
 
     @Test
     void theClosingHeartbeatIsMarkedAndGoesToEveryPartition() {
-        assertTrue(beats.sendClosing(5_000, true, transport, partitions));
+        beats.inUse();
+        assertTrue(beats.sendClosing(5_000, transport, partitions));
         assertTrue(beats.closingSent());
         assertEquals(5, sent().size());
         assertTrue(sent().stream().allMatch(s -> s.lines().get(0).contains("\"closing\":true")));
@@ -88,9 +89,9 @@ class HeartbeatFanOutTest {
 
     @Test
     void noClosingHeartbeatWhenHeartbeatsWereNeverUsed() {
-        assertFalse(beats.sendClosing(5_000, false, transport, partitions));
+        assertFalse(beats.sendClosing(5_000, transport, partitions));
         assertEquals(List.of(), sent());
         beats.queue(1_000, 0); // heartbeats given by hand count as in use
-        assertTrue(beats.sendClosing(5_000, false, transport, partitions));
+        assertTrue(beats.sendClosing(5_000, transport, partitions));
     }
 }

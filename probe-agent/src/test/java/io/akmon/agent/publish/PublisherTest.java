@@ -197,6 +197,7 @@ class PublisherTest {
     @Test
     void aCleanDrainEndsWithTheClosingHeartbeatInEveryPartitionAfterTheLastRecord() throws Exception {
         publisher(64 * 1024).start();
+        heartbeats.inUse();
         spoolForks(40);
         publisher.wake();
         publisher.drain(5000);
@@ -211,6 +212,7 @@ class PublisherTest {
     void aDrainThatLeavesRecordsInTheSpoolSendsNoClosingHeartbeat() throws Exception {
         transport.answers = s -> FakeTransport.HOLD; // Kafka never answers
         publisher(64 * 1024).start();
+        heartbeats.inUse();
         spoolForks(40);
         publisher.wake();
         await(() -> deliveredSeqs(transport.sent()).size() == 40, "the records to be sent");

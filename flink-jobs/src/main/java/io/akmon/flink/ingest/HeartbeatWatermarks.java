@@ -39,8 +39,8 @@ public final class HeartbeatWatermarks implements WatermarkGenerator<Envelope> {
     /** Hosts without heartbeats: host -> {highest event time ms, last record (clock ms)}. */
     private final Map<String, long[]> legacy = new HashMap<>();
     private long emitted = Long.MIN_VALUE;
-    /** The last host closed and none is left: the split goes idle at the next emit, not after the timeout. */
-    private boolean released;
+    /** Highest progress of the hosts that closed since the last emit (their records are all in), or MIN_VALUE. */
+    private long closedProgress = Long.MIN_VALUE;
     private boolean idle;
 
     public HeartbeatWatermarks(long outOfOrdernessMs, long staleMs, LongSupplier clock) {
@@ -80,7 +80,7 @@ public final class HeartbeatWatermarks implements WatermarkGenerator<Envelope> {
             legacy.remove(e.host);
             if (e.closing) {
                 progress.remove(e.host); // its last record is in: it holds nothing back any more
-                released = true;
+                closedProgress = Math.max(closedProgress, e.timestampMillis() - 1);
                 return;
             }
             long[] p = progress.computeIfAbsent(e.host, h -> new long[] {Long.MIN_VALUE, now});
@@ -125,11 +125,19 @@ public final class HeartbeatWatermarks implements WatermarkGenerator<Envelope> {
             emitted = least;
             output.emitWatermark(new Watermark(least));
         }
-        if (released && trackedHosts() == 0 && !idle) {
-            idle = true; // nothing here holds the job's watermark back; the next record makes the split active again
-            output.markIdle();
+        if (least == Long.MAX_VALUE && closedProgress != Long.MIN_VALUE) {
+            // The split's last hosts closed: everything before their close is in, and nothing here holds the
+            // job's watermark back any more, so the split goes idle now (the next record makes it active again).
+            if (closedProgress > emitted) {
+                emitted = closedProgress;
+                output.emitWatermark(new Watermark(closedProgress));
+            }
+            if (!idle) {
+                idle = true;
+                output.markIdle();
+            }
         }
-        released = false;
+        closedProgress = Long.MIN_VALUE;
     }
 
     /** Hosts this split tracks; zero once every host has been silent for the stale time. */

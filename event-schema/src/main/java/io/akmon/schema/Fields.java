@@ -160,8 +160,14 @@ public final class Fields {
     /** Runs per second over the health interval. */
     public static final String RUNS_PER_S = "runs_per_s";
 
-    // Heartbeat (type heartbeat, cpu -1, seq 0, pid 0): only the common fields. Its ts is the host's
+    // Heartbeat (type heartbeat, cpu -1, seq 0, pid 0): the common fields. Its ts is the host's
     // progress: every record of the host with an event time before ts is already in this partition.
+    /**
+     * On a heartbeat, true: the agent closed cleanly after Kafka acknowledged its last record, so the
+     * jobs let go of the host's watermark at once. An agent killed (SIGKILL, a crash) sends none; the
+     * jobs forget it after the idle-partition timeout instead.
+     */
+    public static final String CLOSING = "closing";
 
     // Loss.
     public static final String LOST = "lost";

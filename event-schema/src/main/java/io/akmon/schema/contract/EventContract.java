@@ -227,8 +227,11 @@ public final class EventContract {
                 f(Fields.OPS, INTEGER, "count", KERNEL, "calls that moved bytes").on(FILE_IO),
                 f(Fields.BYTES, INTEGER, "bytes", KERNEL, "their return values").on(FILE_IO),
                 f(Fields.INTERVAL_NS, INTEGER, "ns", AGENT, "since the previous drain").on(FILE_IO));
-        // the host's progress (ts), to every partition of every event topic: the common fields alone
-        family(EventType.HEARTBEAT, null, "the agent's Kafka sink, every --heartbeat-interval; never spooled");
+        // the host's progress (ts), to every partition of every event topic
+        family(EventType.HEARTBEAT, null, "the agent's Kafka sink, every --heartbeat-interval and once at a clean close; never spooled",
+                f(Fields.CLOSING, BOOLEAN, "", AGENT, "true on the last one, sent once every record is acknowledged at a clean close: "
+                        + "the jobs release the host's watermark at once (a killed agent sends none; the idle-partition timeout covers it)")
+                        .optional());
     }
 
     private EventContract() {

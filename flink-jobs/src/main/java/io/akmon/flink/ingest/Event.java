@@ -89,6 +89,12 @@ public class Event {
     public long memAvailableBytes;
     public long memUsedBytes;
 
+    /**
+     * Heartbeat: the agent closed cleanly, this host sends no more. Read by the watermarks at the source;
+     * heartbeats end at the parse step, so {@link EventSerializer} does not carry it.
+     */
+    public boolean closing;
+
     // Loss.
     public String source;
     public long lost;

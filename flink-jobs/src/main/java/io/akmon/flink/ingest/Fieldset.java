@@ -36,7 +36,7 @@ final class Fieldset {
         Fields.RX_ERRORS, Fields.TX_ERRORS, Fields.SOURCE, Fields.LOST, Fields.SOURCE_CPU, Fields.PATH,
         Fields.NEW_PATH, Fields.ERRNO, Fields.FD_KIND,
         Fields.CPU_BUSY_NS, Fields.MEM_TOTAL_BYTES, Fields.MEM_AVAILABLE_BYTES, Fields.MEM_USED_BYTES,
-        Fields.UID, Fields.FILENAME, Fields.ARGV, Fields.INITIAL, Fields.START_TS};
+        Fields.UID, Fields.FILENAME, Fields.ARGV, Fields.INITIAL, Fields.START_TS, Fields.CLOSING};
     private static final Map<String, Integer> SLOTS = new HashMap<>();
 
     static {

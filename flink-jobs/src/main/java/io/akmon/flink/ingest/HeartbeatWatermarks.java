@@ -19,9 +19,11 @@ import java.util.function.LongSupplier;
  * and it moves within a heartbeat interval even when a partition receives nothing else.
  *
  * <p>Records of hosts that send no heartbeats (older agents, other producers) bound the watermark as
- * before: their highest event time minus the out-of-orderness. A host is forgotten once it has been
- * silent for {@code stale} (an agent stopped, a host gone), so it no longer holds the watermark back;
- * a split with no host left emits nothing, and the strategy's idleness takes it out of the job's watermark.
+ * before: their highest event time minus the out-of-orderness. An agent that closes cleanly ends with a
+ * closing heartbeat ({@code closing: true}, after its last record), and its host is let go at once. A
+ * host is otherwise forgotten once it has been silent for {@code stale} (an agent killed, a host gone),
+ * so it no longer holds the watermark back; a split with no host left emits nothing, and the strategy's
+ * idleness takes it out of the job's watermark.
  */
 public final class HeartbeatWatermarks implements WatermarkGenerator<Envelope> {
     /**
@@ -37,6 +39,9 @@ public final class HeartbeatWatermarks implements WatermarkGenerator<Envelope> {
     /** Hosts without heartbeats: host -> {highest event time ms, last record (clock ms)}. */
     private final Map<String, long[]> legacy = new HashMap<>();
     private long emitted = Long.MIN_VALUE;
+    /** Highest progress of the hosts that closed since the last emit (their records are all in), or MIN_VALUE. */
+    private long closedProgress = Long.MIN_VALUE;
+    private boolean idle;
 
     public HeartbeatWatermarks(long outOfOrdernessMs, long staleMs, LongSupplier clock) {
         this.outOfOrdernessMs = outOfOrdernessMs;
@@ -66,9 +71,18 @@ public final class HeartbeatWatermarks implements WatermarkGenerator<Envelope> {
         if (e == null || e.host == null) {
             return;
         }
+        if (idle) {
+            idle = false;
+            output.markActive();
+        }
         long now = clock.getAsLong();
         if (e.isHeartbeat()) {
             legacy.remove(e.host);
+            if (e.closing) {
+                progress.remove(e.host); // its last record is in: it holds nothing back any more
+                closedProgress = Math.max(closedProgress, e.timestampMillis() - 1);
+                return;
+            }
             long[] p = progress.computeIfAbsent(e.host, h -> new long[] {Long.MIN_VALUE, now});
             // progress P (ns): every record before P is in, so every whole millisecond before floor(P ms).
             p[0] = Math.max(p[0], e.timestampMillis() - 1);
@@ -111,6 +125,19 @@ public final class HeartbeatWatermarks implements WatermarkGenerator<Envelope> {
             emitted = least;
             output.emitWatermark(new Watermark(least));
         }
+        if (least == Long.MAX_VALUE && closedProgress != Long.MIN_VALUE) {
+            // The split's last hosts closed: everything before their close is in, and nothing here holds the
+            // job's watermark back any more, so the split goes idle now (the next record makes it active again).
+            if (closedProgress > emitted) {
+                emitted = closedProgress;
+                output.emitWatermark(new Watermark(closedProgress));
+            }
+            if (!idle) {
+                idle = true;
+                output.markIdle();
+            }
+        }
+        closedProgress = Long.MIN_VALUE;
     }
 
     /** Hosts this split tracks; zero once every host has been silent for the stale time. */

@@ -220,7 +220,7 @@ public final class RecordParser implements Serializable {
                 e.memUsedBytes = optionalLong(r, Fields.MEM_USED_BYTES, e.memTotalBytes - e.memAvailableBytes);
             }
             case AGENT -> { } // counted for coverage
-            case HEARTBEAT -> { } // the host's progress, in ts: read by the watermarks, dropped after
+            case HEARTBEAT -> e.closing = optionalBoolean(r, Fields.CLOSING); // the host's progress, in ts: read by the watermarks, dropped after
             default -> throw new Invalid("unhandled type " + type);
         }
         return e;

@@ -28,12 +28,15 @@ class HeartbeatWatermarksTest {
 
         @Override
         public void markIdle() {
+            idle = true;
         }
 
         @Override
         public void markActive() {
+            idle = false;
         }
     };
+    private boolean idle;
     private final HeartbeatWatermarks wm = new HeartbeatWatermarks(OOO, STALE, () -> now);
 
     private void feed(io.akmon.flink.ingest.Event e) {
@@ -107,6 +110,44 @@ class HeartbeatWatermarksTest {
         now += STALE + 1;
         assertEquals(null, emit());
         assertEquals(0, wm.trackedHosts()); // state drains to zero once every host is silent
+    }
+
+    @Test
+    void aClosingHeartbeatLetsGoOfItsHostAtOnceNotAfterTheIdleTimeout() {
+        feed(Records.heartbeat("a", 90_000));
+        feed(Records.heartbeat("b", 85_000));
+        assertEquals(84_999L, emit());
+        feed(Records.closingHeartbeat("b", 85_010)); // b closed cleanly: its last record is in
+        assertEquals(89_999L, emit(), "no wait for the stale time: the clock has not moved");
+        assertEquals(1, wm.trackedHosts());
+        assertTrue(!idle);
+        feed(Records.closingHeartbeat("a", 90_020));
+        assertEquals(90_019L, emit(), "the split's last host closed: every record before its close is in");
+        assertEquals(0, wm.trackedHosts()); // state drains to zero with the last host's close
+        assertTrue(idle, "a split with no host left goes idle at once, so it holds the job's watermark no longer");
+        assertEquals(null, emit());
+        feed(Records.heartbeat("a", 95_000)); // the agent started again
+        assertTrue(!idle);
+        assertEquals(94_999L, emit());
+    }
+
+    @Test
+    void aClosingHeartbeatAlsoLetsGoOfAHostWithoutEarlierHeartbeats() {
+        feed(Records.fork("old", 0, 1, 50_000, 5, 1, "sh"));
+        feed(Records.heartbeat("a", 60_000));
+        assertEquals(50_000 - OOO - 1, emit());
+        feed(Records.closingHeartbeat("old", 50_100));
+        assertEquals(59_999L, emit());
+        assertEquals(1, wm.trackedHosts());
+    }
+
+    @Test
+    void theParserReadsAClosingHeartbeat() {
+        String json = "{\"schema_version\":1,\"type\":\"heartbeat\",\"host\":\"a\",\"boot_id\":\"b\",\"cpu\":-1,"
+                + "\"seq\":0,\"ts\":" + System.currentTimeMillis() * 1_000_000L + ",\"pid\":0";
+        RecordParser parser = new RecordParser();
+        assertTrue(parser.parse((json + ",\"closing\":true}").getBytes(java.nio.charset.StandardCharsets.UTF_8)).event().closing);
+        assertTrue(!parser.parse((json + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)).event().closing);
     }
 
     @Test

@@ -36,6 +36,13 @@ public final class Records {
         return base("heartbeat", host, -1, 0, progressMs, 0, null);
     }
 
+    /** The heartbeat of a clean close: the host's last records are in, it sends no more. */
+    public static Event closingHeartbeat(String host, long progressMs) {
+        Event e = heartbeat(host, progressMs);
+        e.closing = true;
+        return e;
+    }
+
     public static Event fork(String host, int cpu, long seq, long tsMs, int pid, int ppid, String comm) {
         Event e = base("fork", host, cpu, seq, tsMs, pid, comm);
         e.ppid = ppid;

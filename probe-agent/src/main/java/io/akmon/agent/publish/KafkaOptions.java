@@ -1,6 +1,7 @@
 package io.akmon.agent.publish;
 
 import io.akmon.agent.cli.DurationConverter;
+import io.akmon.agent.host.HostIdentity;
 import io.akmon.agent.loader.ProbeException;
 import io.akmon.schema.security.KafkaSecurityOptions;
 import picocli.CommandLine.Mixin;
@@ -114,12 +115,12 @@ public final class KafkaOptions {
      * @throws ProbeException naming the problem and the fix
      */
     public KafkaSink open(KafkaSinkConfig base, String hostOverride, PrintStream log) {
-        return KafkaSink.open(applyTo(base), host(hostOverride), KafkaSink.localBootId(), log);
+        return KafkaSink.open(applyTo(base), host(hostOverride), HostIdentity.kernelBootId(), log);
     }
 
     /** As {@link #open(KafkaSinkConfig, String, PrintStream)}, logging through SLF4J (logger {@code akmon.kafka}). */
     public KafkaSink open(KafkaSinkConfig base, String hostOverride) {
-        return KafkaSink.open(applyTo(base), host(hostOverride), KafkaSink.localBootId());
+        return KafkaSink.open(applyTo(base), host(hostOverride), HostIdentity.kernelBootId());
     }
 
     private static Map<String, String> securityProperties(KafkaSecurityOptions security) {
@@ -133,6 +134,6 @@ public final class KafkaOptions {
     }
 
     private static String host(String hostOverride) {
-        return hostOverride != null && !hostOverride.isBlank() ? hostOverride : KafkaSink.localHost();
+        return hostOverride != null && !hostOverride.isBlank() ? hostOverride : HostIdentity.kernelHostName();
     }
 }

@@ -13,6 +13,9 @@ import java.nio.file.StandardCopyOption;
  * before it is used, so a number is never handed out twice.
  */
 final class PublisherSequence {
+    /** Its file's name in the spool directory. */
+    static final String FILE = "publisher.seq";
+
     private final Path file;
     private final String bootId;
     private long last;

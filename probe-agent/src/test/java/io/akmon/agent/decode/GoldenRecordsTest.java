@@ -72,6 +72,8 @@ class GoldenRecordsTest {
         ringBufferRecords().forEach(GoldenRecordsTest::add);
         drainedRecords(sys).forEach(GoldenRecordsTest::add);
         add(healthRecord());
+        add(io.akmon.agent.publish.HeartbeatFanOut.record(IDENTITY.host(), IDENTITY.bootId(), 1_700_000_100L * SECOND, false));
+        add(io.akmon.agent.publish.HeartbeatFanOut.record(IDENTITY.host(), IDENTITY.bootId(), 1_700_000_101L * SECOND, true));
     }
 
     private static void add(Event e) {

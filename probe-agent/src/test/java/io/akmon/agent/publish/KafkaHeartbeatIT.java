@@ -68,6 +68,13 @@ class KafkaHeartbeatIT {
 
     /** topic/partition -> the agent records and heartbeats there, in offset order (frames split). */
     private static Map<String, List<JsonNode>> read(String prefix, int atLeastHeartbeatsEach, Set<String> topics) throws Exception {
+        return read(prefix, topics, at -> at.stream().filter(j -> j.get(Fields.TYPE).asText().equals("heartbeat")).count()
+                >= atLeastHeartbeatsEach);
+    }
+
+    /** As above, until every partition of {@code topics} holds what {@code enoughIn} asks for. */
+    private static Map<String, List<JsonNode>> read(String prefix, Set<String> topics,
+                                                    java.util.function.Predicate<List<JsonNode>> enoughIn) throws Exception {
         Map<String, List<JsonNode>> by = new HashMap<>();
         try (KafkaConsumer<String, String> consumer = KafkaTopics.fromStart(kafka, prefix)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -81,9 +88,7 @@ class KafkaHeartbeatIT {
                 boolean enough = true;
                 for (String t : topics) {
                     for (int p = 0; p < PARTITIONS; p++) {
-                        long beats = by.getOrDefault(t + "/" + p, List.of()).stream()
-                                .filter(j -> j.get(Fields.TYPE).asText().equals("heartbeat")).count();
-                        enough &= beats >= atLeastHeartbeatsEach;
+                        enough &= enoughIn.test(by.getOrDefault(t + "/" + p, List.of()));
                     }
                 }
                 if (enough) {
@@ -104,6 +109,14 @@ class KafkaHeartbeatIT {
         return topics;
     }
 
+    /** The i-th record of a mix of families, stamped {@code base} + i us, on one of 37 processes. */
+    private static Event record(int i, long base) {
+        EventType[] mix = {EventType.FORK, EventType.EXEC, EventType.SYSCALL, EventType.DISK};
+        Event e = new Event(mix[i % mix.length], HOST, BOOT, i % 2, i, base + i * 1000L, 100 + i % 37, "c" + i % 37);
+        return e.put(Fields.PPID, 1).put(Fields.SYSCALL, "read").put(Fields.COUNT, 1).put(Fields.DEVICE, "vda")
+                .put(Fields.OP, "read").put(Fields.OPS, 1).put(Fields.BYTES, 4096);
+    }
+
     @Test
     void aHeartbeatReachesEveryPartitionOfEveryEventTopicAfterTheRecordsBeforeIt() throws Exception {
         String prefix = "hb1.";
@@ -111,11 +124,8 @@ class KafkaHeartbeatIT {
         List<Event> sent = new ArrayList<>();
         try (KafkaSink sink = KafkaSink.open(config(prefix, 0), HOST, BOOT, (java.io.PrintStream) null)) {
             assertEquals(eventTopics(prefix), new TreeSet<>(sink.heartbeatTopics()));
-            EventType[] mix = {EventType.FORK, EventType.EXEC, EventType.SYSCALL, EventType.DISK};
             for (int i = 1; i <= 200; i++) {
-                Event e = new Event(mix[i % mix.length], HOST, BOOT, i % 2, i, base + i * 1000L, 100 + i % 37, "c" + i % 37);
-                e.put(Fields.PPID, 1).put(Fields.SYSCALL, "read").put(Fields.COUNT, 1).put(Fields.DEVICE, "vda")
-                        .put(Fields.OP, "read").put(Fields.OPS, 1).put(Fields.BYTES, 4096);
+                Event e = record(i, base);
                 sink.accept(e);
                 sent.add(e);
             }
@@ -179,6 +189,45 @@ class KafkaHeartbeatIT {
                     last = ts;
                 }
             }
+        }
+    }
+
+    @Test
+    void aCleanCloseEndsEveryPartitionOfEveryEventTopicWithTheClosingHeartbeatAfterTheLastRecord() throws Exception {
+        String prefix = "hb3.";
+        long base = System.currentTimeMillis() * 1_000_000L - 5_000_000_000L;
+        int sent = 0;
+        KafkaSink sink = KafkaSink.open(config(prefix, 50), HOST, BOOT, (java.io.PrintStream) null);
+        try (sink) {
+            sink.progress(() -> System.currentTimeMillis() * 1_000_000L - 10_000_000L);
+            for (int i = 1; i <= 120; i++) {
+                sink.accept(record(i, base));
+                sent++;
+            }
+        } // close: the last health record, every record acknowledged, then the closing heartbeat
+        assertTrue(sink.closingHeartbeatSent());
+        assertEquals(0, sink.stats().spoolRecords());
+        Map<String, List<JsonNode>> by = read(prefix, eventTopics(prefix),
+                at -> at.stream().anyMatch(j -> j.path(Fields.CLOSING).asBoolean(false)));
+        int records = 0;
+        for (String t : eventTopics(prefix)) {
+            for (int p = 0; p < PARTITIONS; p++) {
+                List<JsonNode> at = by.get(t + "/" + p);
+                JsonNode last = at.get(at.size() - 1);
+                assertEquals("heartbeat", last.get(Fields.TYPE).asText(), "the closing heartbeat is last in " + t + "/" + p);
+                assertTrue(last.get(Fields.CLOSING).asBoolean(), t + "/" + p);
+                assertEquals(HOST, last.get(Fields.HOST).asText());
+                assertEquals(BOOT, last.get(Fields.BOOT_ID).asText());
+                assertEquals(RecordId.AGENT_STREAM, last.get(Fields.CPU).asInt());
+                assertTrue(last.get(Fields.TS).asLong() > base + 120 * 1000L, "its progress is past every record");
+                assertEquals(1, at.stream().filter(j -> j.path(Fields.CLOSING).asBoolean(false)).count(), "one closing heartbeat in " + t + "/" + p);
+                records += (int) at.stream().filter(j -> !j.get(Fields.TYPE).asText().equals("heartbeat")
+                        && !j.get(Fields.TYPE).asText().equals("agent")).count();
+            }
+        }
+        assertEquals(sent, records, "every record is in, before the closing heartbeat");
+        try (KafkaConsumer<String, String> consumer = KafkaTopics.fromStart(kafka, prefix + "audit")) {
+            assertTrue(consumer.poll(Duration.ofSeconds(2)).isEmpty(), "the audit trail gets no heartbeats");
         }
     }
 }

@@ -58,7 +58,7 @@ class KafkaKernelIT {
         c.spoolDir = tmp.resolve("spool").toString();
         c.deliveryTimeoutMs = 3000; // shorter than the outage: batches come back to the spool and are resent
         c.connectTimeoutMs = 2000;
-        return KafkaSink.open(c.validate(), "kernel-it", KafkaSink.localBootId(), System.err);
+        return KafkaSink.open(c.validate(), "kernel-it", io.akmon.agent.host.HostIdentity.kernelBootId(), System.err);
     }
 
     private static AgentSettings settings(int... pids) {

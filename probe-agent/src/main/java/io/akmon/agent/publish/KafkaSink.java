@@ -8,6 +8,7 @@ import io.akmon.agent.logging.LogThrottle;
 import io.akmon.agent.spool.Spool;
 import io.akmon.schema.EventType;
 import io.akmon.schema.Fields;
+import io.akmon.schema.FrameBuilder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,6 +16,7 @@ import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.utils.Utils;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -150,7 +152,7 @@ public final class KafkaSink implements EventSink {
     // publisher thread state
     private KafkaProducer<byte[], byte[]> producer;
     private final InFlightWindow inFlight = new InFlightWindow();
-    private final FrameBuilder frames = new FrameBuilder();
+    private final FrameBuilder<InFlightWindow.Entry> frames = new FrameBuilder<>();
     /** The event topics (every family's but the audit trail's), each of whose partitions gets every heartbeat. */
     private final List<String> heartbeatTopics = new ArrayList<>();
     /** Heartbeats waiting for the records before them: {progress ns, spool index of the first record after}. */
@@ -673,7 +675,7 @@ public final class KafkaSink implements EventSink {
             return false;
         }
         boolean sent = false;
-        for (int i = 0; i < 512 && inFlight.size() < MAX_IN_FLIGHT && inFlight.bufferBytes() < MAX_IN_FLIGHT_BYTES && !sendFailed; i++) {
+        for (int i = 0; i < FrameBuilder.ROUND_RECORDS && inFlight.size() < MAX_IN_FLIGHT && inFlight.bufferBytes() < MAX_IN_FLIGHT_BYTES && !sendFailed; i++) {
             Spool.Entry e = nextEntry();
             if (e == null) {
                 spool.tryFlush();
@@ -750,7 +752,7 @@ public final class KafkaSink implements EventSink {
         String topic = type != null ? topicByType[type.ordinal()] : config.topicPrefix + SpoolRecord.decode(payload).type();
         int partitions = frameLimit > 0 ? partitionCount(topic) : -1;
         if (partitions > 0) {
-            frames.add(topic, FrameBuilder.partitionOf(key, partitions), partitions, key, value, f, frameLimit);
+            frames.add(topic, partitionOf(key, partitions), partitions, key, value, f, frameLimit);
             return;
         }
         try {
@@ -762,7 +764,7 @@ public final class KafkaSink implements EventSink {
 
     /** Sends the frames that are full, or with {@code all} every frame of the round. */
     private void sendFrames(boolean all) {
-        for (FrameBuilder.Frame frame : all ? frames.takeAll() : frames.takeClosed()) {
+        for (FrameBuilder.Frame<InFlightWindow.Entry> frame : all ? frames.takeAll() : frames.takeClosed()) {
             try {
                 producer.send(new ProducerRecord<>(frame.topic, frame.partition, frame.key, frame.value()),
                         (md, ex) -> completeFrame(frame, ex));
@@ -777,12 +779,12 @@ public final class KafkaSink implements EventSink {
      * large (a broker or topic with a smaller message.max.bytes) is not a reason to lose its records:
      * frames are halved and the records resent from the spool; only a record too large alone is refused.
      */
-    private void completeFrame(FrameBuilder.Frame frame, Exception ex) {
+    private void completeFrame(FrameBuilder.Frame<InFlightWindow.Entry> frame, Exception ex) {
         if (frame.entries.size() > 1 && (ex instanceof RecordTooLargeException || ex instanceof RecordBatchTooLargeException)) {
             int limit = frameLimit;
             frameLimit = limit / 2 < 1024 ? 0 : limit / 2;
             if (limit != frameLimit) {
-                problem("kafka refused a frame of " + frame.length + " bytes (" + describe(ex) + "): frames are now at most "
+                problem("kafka refused a frame of " + frame.length() + " bytes (" + describe(ex) + "): frames are now at most "
                         + frameLimit + " bytes (0: one record per Kafka record); fix: raise message.max.bytes or lower --kafka-frame-bytes");
             }
             for (InFlightWindow.Entry e : frame.entries) {
@@ -795,6 +797,11 @@ public final class KafkaSink implements EventSink {
         for (InFlightWindow.Entry e : frame.entries) {
             complete(e, ex);
         }
+    }
+
+    /** The partition of {@code key} among {@code partitions}, as Kafka's default partitioner picks it (murmur2 of the key). */
+    public static int partitionOf(byte[] key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key)) % partitions;
     }
 
     /** Partitions of a topic (the producer's metadata, refreshed each minute), or -1 if unknown: then records go alone. */

@@ -265,10 +265,7 @@ final class FlinkSuite {
     static final class Feeder implements AutoCloseable {
         static final long LOW_WATER = 1_000_000;
         private final String prefix;
-        /** Per input partition, the agent records before each offset: element i = records in offsets [0, i). */
-        private final java.util.Map<TopicPartition, long[]> recordsBeforeOffset = new java.util.HashMap<>();
-        private final java.util.Map<TopicPartition, Integer> sent = new java.util.HashMap<>();
-        private long kafkaRecords;
+        private final RecordsByOffset offsets = new RecordsByOffset();
         private final FleetStream stream;
         private final KafkaProducer<byte[], byte[]> producer;
         private final AtomicLong failed = new AtomicLong();
@@ -330,23 +327,13 @@ final class FlinkSuite {
         }
 
         /** Kafka records written so far (frames and lone records). */
-        synchronized long kafkaRecords() {
-            return kafkaRecords;
+        long kafkaRecords() {
+            return offsets.kafkaRecords();
         }
 
-        /** The agent records before {@code offsets} (per input partition; a partition not named has none before it). */
-        synchronized long recordsBefore(java.util.Map<TopicPartition, Long> offsets) {
-            long sum = 0;
-            for (java.util.Map.Entry<TopicPartition, Long> e : offsets.entrySet()) {
-                long[] before = recordsBeforeOffset.get(e.getKey());
-                int n = sent.getOrDefault(e.getKey(), 0);
-                if (before == null || e.getValue() > n) {
-                    throw new IllegalStateException("the job committed offset " + e.getValue() + " of " + e.getKey()
-                            + ", beyond the " + n + " Kafka records the bench wrote there");
-                }
-                sum += before[(int) (long) e.getValue()];
-            }
-            return sum;
+        /** The agent records before the given offsets of the input partitions. */
+        long recordsBefore(java.util.Map<TopicPartition, Long> committed) {
+            return offsets.before(committed);
         }
 
         private void writeSecond() {
@@ -356,20 +343,7 @@ final class FlinkSuite {
 
         private void send(String type, int partition, byte[] key, byte[] value, int records) {
             TopicPartition tp = new TopicPartition(prefix + type, partition);
-            long offset;
-            synchronized (this) {
-                int n = sent.getOrDefault(tp, 0);
-                long[] before = recordsBeforeOffset.computeIfAbsent(tp, x -> new long[1024]);
-                if (n + 1 >= before.length) {
-                    before = java.util.Arrays.copyOf(before, before.length * 2);
-                    recordsBeforeOffset.put(tp, before);
-                }
-                before[n + 1] = before[n] + records;
-                sent.put(tp, n + 1);
-                offset = n;
-                kafkaRecords++;
-            }
-            // the topics are new and this is their only producer (idempotent): offsets are 0, 1, 2, ... in send order
+            long offset = offsets.add(tp, records);
             producer.send(new ProducerRecord<>(tp.topic(), partition, key, value), (md, ex) -> {
                 if (ex == null && md.offset() != offset) {
                     ex = new IllegalStateException("a Kafka record of " + tp + " landed at offset " + md.offset() + ", not " + offset);

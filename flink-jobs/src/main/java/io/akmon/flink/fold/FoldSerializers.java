@@ -233,12 +233,7 @@ public final class FoldSerializers {
             p.execs = in.readLong();
             p.exitTs = in.readLong();
             p.lifetimeNs = in.readLong();
-            p.exitCode = in.readInt();
-            p.exitSignal = in.readInt();
-            p.coreDumped = in.readBoolean();
-            p.comm = readString(in);
-            p.syscalls = readArrayMap(in);
-            p.diskLatencyHistUs = readLongs(in);
+            readExitNameAndMaps(p, in);
             p.fileOps = format >= 2 ? readArrayMap(in) : null;
             p.fileIo = format >= 2 ? readArrayMap(in) : null;
             if (format >= 3) {
@@ -256,6 +251,16 @@ public final class FoldSerializers {
             return p;
         }
 
+        /** The exit, the name, the syscalls and the disk histogram: the same in every format, after the long figures. */
+        private static void readExitNameAndMaps(ProcessFold p, DataInputView in) throws IOException {
+            p.exitCode = in.readInt();
+            p.exitSignal = in.readInt();
+            p.coreDumped = in.readBoolean();
+            p.comm = readString(in);
+            p.syscalls = readArrayMap(in);
+            p.diskLatencyHistUs = readLongs(in);
+        }
+
         private static ProcessFold readCompact(DataInputView in) throws IOException {
             ProcessFold p = new ProcessFold();
             p.flags = in.readInt();
@@ -267,12 +272,7 @@ public final class FoldSerializers {
                 }
             }
             setLongs(p, v);
-            p.exitCode = in.readInt();
-            p.exitSignal = in.readInt();
-            p.coreDumped = in.readBoolean();
-            p.comm = readString(in);
-            p.syscalls = readArrayMap(in);
-            p.diskLatencyHistUs = readLongs(in);
+            readExitNameAndMaps(p, in);
             p.fileOps = readArrayMap(in);
             p.fileIo = readArrayMap(in);
             p.ppid = in.readInt();

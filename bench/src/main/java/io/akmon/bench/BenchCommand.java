@@ -79,6 +79,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + "(read with: jfr print --events jdk.ExecutionSample FILE). Off by default.")
     Path flinkProfile;
 
+    @Option(names = "--flink-frame-bytes", paramLabel = "SIZE", defaultValue = "64k",
+            description = "Flink suite: the fleet's records reach Kafka framed as the agent frames them with this "
+                    + "--kafka-frame-bytes (" + io.akmon.schema.Sizes.GRAMMAR + "; default 64k, the agent's default; "
+                    + "0: one record per Kafka record).")
+    String flinkFrameBytes;
+
     @Option(names = "--flink-density", paramLabel = "HOSTSxPROCESSES", split = ",",
             description = "Flink suite: fleets to measure, hosts x live processes per host (default 4x500,64x50).")
     List<String> flinkDensities;
@@ -120,6 +126,20 @@ public final class BenchCommand implements Callable<Integer> {
         return jobs;
     }
 
+    private int frameBytes() {
+        long v;
+        try {
+            v = io.akmon.schema.Sizes.parse(flinkFrameBytes);
+        } catch (IllegalArgumentException e) {
+            v = -1;
+        }
+        if (v != 0 && (v < 1024 || v > 1_000_000)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--flink-frame-bytes takes 0 or a size from 1k to "
+                    + "1000000 bytes (" + io.akmon.schema.Sizes.GRAMMAR + "), as the agent's --kafka-frame-bytes; got '" + flinkFrameBytes + "'");
+        }
+        return (int) v;
+    }
+
     static FleetStream.Density density(String s) {
         String[] p = s.trim().split("x");
         try {
@@ -144,6 +164,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        int frameBytes = frameBytes();
         List<FleetStream.Density> densities = new ArrayList<>();
         for (String d : flinkDensities != null ? flinkDensities : List.of("4x500", "64x50")) {
             densities.add(density(d));
@@ -187,7 +208,7 @@ public final class BenchCommand implements Callable<Integer> {
                     flinkWarmUp != null ? flinkWarmUp : Duration.ofSeconds(quick ? 10 : 30),
                     flinkOutputWait != null ? flinkOutputWait : Duration.ofMinutes(quick ? 1 : 5),
                     flinkDuration != null ? flinkDuration : Duration.ofSeconds(quick ? 20 : 60),
-                    flinkBacklog != null ? flinkBacklog : quick ? 400_000L : 2_000_000L);
+                    flinkBacklog != null ? flinkBacklog : quick ? 400_000L : 2_000_000L, frameBytes);
             if (flinkProfile != null) {
                 suite.profileInto(flinkProfile);
             }

@@ -3,13 +3,16 @@ package io.akmon.bench;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.akmon.agent.event.Event;
+import io.akmon.agent.publish.KafkaSink;
 import io.akmon.schema.EventType;
 import io.akmon.schema.Fields;
+import io.akmon.schema.FrameBuilder;
 import io.akmon.schema.RecordId;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -20,6 +23,14 @@ import java.util.List;
  * is replaced every second (close, exit, fork, exec, connect: ring-buffer records on two CPUs, each CPU
  * with its own sequence); a tenth of the processes send a disk record and another tenth a connection's
  * stats each second. Records come in event-time order, keyed {@code host/pid} as the agent keys them.
+ *
+ * <p>Each host's records reach Kafka as that host's agent sends them by default: each record to the
+ * partition its key picks, and the records of one publishing round (at most
+ * {@link FrameBuilder#ROUND_RECORDS}, a round ending where the spool would run empty: after each
+ * process's churn and after the drainer's burst of the second) that share a topic and partition in one
+ * Kafka record, a frame of at most {@code frameBytes} ({@link FrameBuilder}, the agent's own code).
+ * With {@code frameBytes} 0 every record is a Kafka record of its own (the agent's
+ * {@code --kafka-frame-bytes 0}).
  */
 final class FleetStream {
     /** The families this stream sends, in topic order. */
@@ -27,9 +38,13 @@ final class FleetStream {
     private static final String[] SYSCALLS = {"read", "write", "futex", "epoll_wait"};
     private static final int[] SYSCALL_NRS = {0, 1, 202, 232};
 
-    /** Where each record goes: its family's wire name, the agent's key and the JSON value. */
+    /**
+     * Where each Kafka record goes: its family's wire name, its partition (that its key picks), its key
+     * (a frame's: its first record's), its value (one record's JSON, or a frame of them) and how many
+     * agent records it holds.
+     */
     interface Out {
-        void accept(String type, String key, byte[] json);
+        void accept(String type, int partition, byte[] key, byte[] value, int records);
     }
 
     record Density(int hosts, int processes) {
@@ -58,15 +73,29 @@ final class FleetStream {
 
     private final Density density;
     private final long startNs;
+    private final int partitions;
+    private final int frameBytes;
     private final Host[] hosts;
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream(1024);
     private final JsonGenerator json;
     private long second;
     private long written;
 
-    FleetStream(Density density, long startNs) {
+    /** A stream framed as the agent frames by default, over topics of {@code partitions} partitions. */
+    FleetStream(Density density, long startNs, int partitions) {
+        this(density, startNs, partitions, FrameBuilder.DEFAULT_FRAME_BYTES);
+    }
+
+    /** @param frameBytes the agent's {@code --kafka-frame-bytes}: at most this many bytes a frame; 0 for none */
+    FleetStream(Density density, long startNs, int partitions, int frameBytes) {
+        if (partitions < 1 || frameBytes < 0) {
+            throw new IllegalArgumentException("partitions must be at least 1 and frame bytes at least 0, got "
+                    + partitions + " and " + frameBytes);
+        }
         this.density = density;
         this.startNs = startNs;
+        this.partitions = partitions;
+        this.frameBytes = frameBytes;
         this.hosts = new Host[density.hosts()];
         for (int h = 0; h < hosts.length; h++) {
             hosts[h] = new Host(h, density.processes());
@@ -113,6 +142,9 @@ final class FleetStream {
         long agentSeq;
         int nextPid = 1000;
         long tick; // records within the current second, so timestamps rise
+        /** The agent's frames of the current publishing round; entries carry nothing, only their count matters. */
+        final FrameBuilder<Object> frames = new FrameBuilder<>();
+        int roundRecords;
 
         Host(int no, int processes) {
             name = "fleet-" + no;
@@ -130,6 +162,7 @@ final class FleetStream {
             int churn = density.churnPerHostSecond();
             for (int k = 0; k < churn; k++) {
                 replace((int) ((second * churn + k) % pids.length), t0 + (k + 1) * (800_000_000L / (churn + 1)), out);
+                endRound(out);
             }
             // the drainer's records of the interval, stamped when drained, late in the second
             long drained = t0 + 900_000_000L;
@@ -174,6 +207,7 @@ final class FleetStream {
                             .put(Fields.INTERVAL_NS, 1_000_000_000L));
                 }
             }
+            endRound(out);
         }
 
         /** The process in slot {@code i} closes its connection and exits; a new one forks, execs and connects. */
@@ -229,8 +263,27 @@ final class FleetStream {
             } catch (IOException x) {
                 throw new UncheckedIOException(x);
             }
-            out.accept(e.type().wireName(), name + "/" + e.pid(), buf.toByteArray());
+            String type = e.type().wireName();
+            byte[] key = (name + "/" + e.pid()).getBytes(StandardCharsets.UTF_8);
+            byte[] value = buf.toByteArray();
+            int partition = KafkaSink.partitionOf(key, partitions);
             written++;
+            if (frameBytes == 0) {
+                out.accept(type, partition, key, value, 1);
+                return;
+            }
+            frames.add(type, partition, partitions, key, value, null, frameBytes);
+            if (++roundRecords == FrameBuilder.ROUND_RECORDS) {
+                endRound(out);
+            }
+        }
+
+        /** The publisher's round ends: its frames go out, full ones first. */
+        private void endRound(Out out) {
+            for (FrameBuilder.Frame<Object> f : frames.takeAll()) {
+                out.accept(f.topic, f.partition, f.key, f.value(), f.entries.size());
+            }
+            roundRecords = 0;
         }
     }
 

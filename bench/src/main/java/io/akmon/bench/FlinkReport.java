@@ -14,7 +14,11 @@ final class FlinkReport {
                 + "MiniCluster, parallelism 1, exactly-once checkpoints every ").append(seconds(s.checkpointInterval()))
                 .append(" to local disk, reads a pre-filled backlog from the start with a consumer group of its own. "
                         + "The backlog (").append(String.format(Locale.ROOT, "%,d", s.backlog())).append(" records per density, "
-                        + "2 partitions per topic) is a fleet in the agent's wire format (the agent's own serializer): per host, "
+                        + "2 partitions per topic) is a fleet in the agent's wire format (the agent's own serializer), ")
+                .append(s.frameBytes() > 0 ? "framed as the agent frames it (the agent's own frame builder: the records of a "
+                        + "publishing round bound for one partition in one Kafka record of JSON Lines, at most "
+                        + io.akmon.schema.Sizes.format(s.frameBytes()) + ")" : "one record per Kafka record (frames off)")
+                .append(": per host, "
                         + "N live processes that each send a cpu and two syscall records every second, one process in a hundred "
                         + "(at least one) replaced every second (net close, exit, fork, exec, net connect), and a tenth of the "
                         + "processes sending a disk record and another tenth a connection's stats each second. "

@@ -5,12 +5,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +62,13 @@ final class FlinkSuite {
      *                   (windows firing and emitting belong in the steady state), at most this much longer
      */
     record Settings(List<FleetStream.Density> densities, java.util.Set<Job> jobs, Duration warmUp, Duration outputWait,
-                    Duration measure, long backlog, Duration checkpointInterval, String flinkJar) {
+                    Duration measure, long backlog, Duration checkpointInterval, String flinkJar, int frameBytes) {
+        /** Records framed as the agent frames them by default. */
+        Settings(List<FleetStream.Density> densities, java.util.Set<Job> jobs, Duration warmUp, Duration outputWait,
+                 Duration measure, long backlog, Duration checkpointInterval, String flinkJar) {
+            this(densities, jobs, warmUp, outputWait, measure, backlog, checkpointInterval, flinkJar,
+                    io.akmon.schema.FrameBuilder.DEFAULT_FRAME_BYTES);
+        }
     }
 
     record Run(FleetStream.Density density, Job job, JobRun.Measured measured) {
@@ -91,11 +97,12 @@ final class FlinkSuite {
     /** Where each job JVM writes a JFR recording (settings=profile), or null for none. */
     private Path profileDir;
 
+    /** @param frameBytes the agents' {@code --kafka-frame-bytes} the fleet's records are framed with (0: one per Kafka record) */
     FlinkSuite(Path flinkJar, List<FleetStream.Density> densities, java.util.Set<Job> jobs, Duration warmUp,
-               Duration outputWait, Duration measure, long backlog) {
+               Duration outputWait, Duration measure, long backlog, int frameBytes) {
         this.flinkJar = flinkJar;
         this.settings = new Settings(List.copyOf(densities), java.util.Set.copyOf(jobs), warmUp, outputWait, measure, backlog,
-                CHECKPOINT_INTERVAL, flinkJar.toString());
+                CHECKPOINT_INTERVAL, flinkJar.toString(), frameBytes);
     }
 
     /** Records every job JVM with JFR (settings=profile) into {@code dir}, one file per job and density. */
@@ -151,10 +158,10 @@ final class FlinkSuite {
         String prefix = "fleet-" + d.id() + ".";
         List<String> topics = FleetStream.TYPES.stream().map(t -> prefix + t).toList();
         long t0 = System.nanoTime();
-        try (Feeder feeder = new Feeder(kafka, prefix, d)) {
+        try (Feeder feeder = new Feeder(kafka, prefix, d, settings.frameBytes())) {
             feeder.backlog(settings.backlog());
-            progress.printf("  %s: backlog of %,d records (%,d s of event time at %,d records/s) written in %.0f s%n",
-                    d.label(), feeder.stream().written(), feeder.stream().seconds(), d.recordsPerSecond(),
+            progress.printf("  %s: backlog of %,d records in %,d Kafka records (%,d s of event time at %,d records/s) written in %.0f s%n",
+                    d.label(), feeder.stream().written(), feeder.kafkaRecords(), feeder.stream().seconds(), d.recordsPerSecond(),
                     (System.nanoTime() - t0) / 1e9);
             for (Job j : Job.values()) {
                 if (!settings.jobs().contains(j)) {
@@ -170,7 +177,7 @@ final class FlinkSuite {
                 JobRun run = new JobRun(id, command(j, id, kafka.bootstrapServers(), topics, out, checkpoints, passthroughJar),
                         kafka.bootstrapServers(), topics, out, settings.warmUp(),
                         j.job.equals("aggregation") ? settings.outputWait() : Duration.ZERO, settings.measure(),
-                        settings.checkpointInterval(), feeder::written, feeder::consumed);
+                        settings.checkpointInterval(), feeder::written, feeder::consumed, feeder::recordsBefore);
                 progress.printf("  %s, %s: running (%d s warm-up, then at least %d s)%n", d.label(), j.label(),
                         settings.warmUp().toSeconds(), settings.measure().toSeconds());
                 JobRun.Measured m = run.run(admin, work, progress);
@@ -245,15 +252,20 @@ final class FlinkSuite {
         return jar;
     }
 
+    /** Partitions of every input topic. */
+    static final int PARTITIONS = 2;
+
     /**
      * Writes a density's stream to {@code prefix + family}: first the backlog, then, while a job runs, more
      * whenever the job's committed records come within {@link #LOW_WATER} of what was written, so the
      * fastest job does not run dry. Event time starts hours back so it stays in the past however much
-     * is written.
+     * is written. A Kafka record may be a frame of several agent records; the feeder keeps, per
+     * partition, the agent records before each offset, to turn a job's committed offsets into records.
      */
     static final class Feeder implements AutoCloseable {
         static final long LOW_WATER = 1_000_000;
         private final String prefix;
+        private final RecordsByOffset offsets = new RecordsByOffset();
         private final FleetStream stream;
         private final KafkaProducer<byte[], byte[]> producer;
         private final AtomicLong failed = new AtomicLong();
@@ -264,7 +276,7 @@ final class FlinkSuite {
         private volatile boolean closed;
         private final Thread thread;
 
-        Feeder(EmbeddedKafka kafka, String prefix, FleetStream.Density d) {
+        Feeder(EmbeddedKafka kafka, String prefix, FleetStream.Density d, int frameBytes) {
             this.prefix = prefix;
             Properties p = new Properties();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -276,8 +288,9 @@ final class FlinkSuite {
             p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000);
             p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 60_000);
             p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 600_000);
-            kafka.createTopics(2, FleetStream.TYPES.stream().map(t -> prefix + t).toArray(String[]::new));
-            this.stream = new FleetStream(d, System.currentTimeMillis() * 1_000_000L - TimeUnit.HOURS.toNanos(6));
+            kafka.createTopics(PARTITIONS, FleetStream.TYPES.stream().map(t -> prefix + t).toArray(String[]::new));
+            this.stream = new FleetStream(d, System.currentTimeMillis() * 1_000_000L - TimeUnit.HOURS.toNanos(6),
+                    PARTITIONS, frameBytes);
             this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
             this.thread = new Thread(this::feed, "fleet-feeder-" + d.id());
             thread.setDaemon(true);
@@ -313,15 +326,33 @@ final class FlinkSuite {
             topUp = false;
         }
 
+        /** Kafka records written so far (frames and lone records). */
+        long kafkaRecords() {
+            return offsets.kafkaRecords();
+        }
+
+        /** The agent records before the given offsets of the input partitions. */
+        long recordsBefore(java.util.Map<TopicPartition, Long> committed) {
+            return offsets.before(committed);
+        }
+
         private void writeSecond() {
-            stream.writeSecond((type, key, json) -> producer.send(new ProducerRecord<>(prefix + type,
-                    key.getBytes(StandardCharsets.UTF_8), json), (md, ex) -> {
-                        if (ex != null) {
-                            failed.incrementAndGet();
-                            firstError.compareAndSet(null, ex);
-                        }
-                    }));
+            stream.writeSecond(this::send);
             written = stream.written();
+        }
+
+        private void send(String type, int partition, byte[] key, byte[] value, int records) {
+            TopicPartition tp = new TopicPartition(prefix + type, partition);
+            long offset = offsets.add(tp, records);
+            producer.send(new ProducerRecord<>(tp.topic(), partition, key, value), (md, ex) -> {
+                if (ex == null && md.offset() != offset) {
+                    ex = new IllegalStateException("a Kafka record of " + tp + " landed at offset " + md.offset() + ", not " + offset);
+                }
+                if (ex != null) {
+                    failed.incrementAndGet();
+                    firstError.compareAndSet(null, ex);
+                }
+            });
         }
 
         private void feed() {

@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,7 +39,8 @@ import java.util.regex.Pattern;
  * set, watched until it has run warm-up + the measured duration in steady state, then stopped.
  *
  * <p>Input records are what the job has committed to Kafka on its checkpoints (the committed offsets of
- * its consumer group), so every counted record has gone through the whole job and a completed
+ * its consumer group, turned into agent records by the feeder, which knows how many each Kafka record
+ * of a frame holds), so every counted record has gone through the whole job and a completed
  * checkpoint. The measured interval runs from the first commit after the warm-up to the first commit at
  * least the measured duration later; CPU is the job process's utime + stime read at those two moments,
  * output documents are the read_committed records its output topic gained between them. Checkpoint
@@ -92,15 +94,18 @@ final class JobRun {
     private final Duration checkpointInterval;
     private final LongSupplier available;
     private final LongConsumer committedSoFar;
+    private final ToLongFunction<Map<TopicPartition, Long>> recordsBefore;
 
     /**
      * @param available      records written to the input topics so far (they may grow while the job runs)
      * @param committedSoFar told the job's committed records at each commit
+     * @param recordsBefore  the agent records before the given offsets of the input partitions (a frame holds several)
      */
     JobRun(String id, List<String> command, String bootstrap, List<String> inputTopics, String outputTopic,
            Duration warmUp, Duration outputWait, Duration measure, Duration checkpointInterval, LongSupplier available,
-           LongConsumer committedSoFar) {
+           LongConsumer committedSoFar, ToLongFunction<Map<TopicPartition, Long>> recordsBefore) {
         this.outputWait = outputWait;
+        this.recordsBefore = recordsBefore;
         this.available = available;
         this.committedSoFar = committedSoFar;
         this.id = id;
@@ -205,13 +210,13 @@ final class JobRun {
     private long committed(Admin admin) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(id)
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        long sum = 0;
+        Map<TopicPartition, Long> committed = new HashMap<>();
         for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
             if (e.getValue() != null && inputTopics.contains(e.getKey().topic())) {
-                sum += e.getValue().offset();
+                committed.put(e.getKey(), e.getValue().offset());
             }
         }
-        return sum;
+        return recordsBefore.applyAsLong(committed);
     }
 
     static List<TopicPartition> partitions(Admin admin, List<String> topics) throws Exception {

@@ -110,11 +110,58 @@ public final class FoldSerializers {
 
         /**
          * 2: the file changes and file I/O per process follow the disk histogram. 3: then the children
-         * forked, the process context (parent, image, start) and the UDP figures.
+         * forked, the process context (parent, image, start) and the UDP figures. 4: compact: the 29 long
+         * figures as a mask of those that differ from a new fold's, then only those (a process that
+         * sends cpu and syscall records has a handful of the 29), then the rest as in format 3.
          */
         @Override
         protected int format() {
-            return 3;
+            return COMPACT;
+        }
+
+        private static final int COMPACT = 4;
+        /** A new fold's long figures, in the order of {@link #longs}: what the mask of format 4 leaves out. */
+        private static final long[] DEFAULTS = longs(new ProcessFold());
+
+        /** The long figures of format 4, in its order: format 3's 25, then its children forked, parent, image and start times. */
+        private static long[] longs(ProcessFold p) {
+            return new long[] {p.seenMs, p.startedMs, p.exitedMs, p.rssTs, p.rssSeq, p.rssBytes, p.records,
+                p.commTs, p.onCpuNs, p.rssMaxBytes, p.pageFaults, p.oomKills, p.diskReadBytes, p.diskWriteBytes,
+                p.diskReadOps, p.diskWriteOps, p.netBytesSent, p.netBytesReceived, p.netRetransmits,
+                p.connectionsOpened, p.connectionsClosed, p.forks, p.execs, p.exitTs, p.lifetimeNs,
+                p.childrenForked, p.parentTs, p.imageTs, p.startTs};
+        }
+
+        private static void setLongs(ProcessFold p, long[] v) {
+            p.seenMs = v[0];
+            p.startedMs = v[1];
+            p.exitedMs = v[2];
+            p.rssTs = v[3];
+            p.rssSeq = v[4];
+            p.rssBytes = v[5];
+            p.records = v[6];
+            p.commTs = v[7];
+            p.onCpuNs = v[8];
+            p.rssMaxBytes = v[9];
+            p.pageFaults = v[10];
+            p.oomKills = v[11];
+            p.diskReadBytes = v[12];
+            p.diskWriteBytes = v[13];
+            p.diskReadOps = v[14];
+            p.diskWriteOps = v[15];
+            p.netBytesSent = v[16];
+            p.netBytesReceived = v[17];
+            p.netRetransmits = v[18];
+            p.connectionsOpened = v[19];
+            p.connectionsClosed = v[20];
+            p.forks = v[21];
+            p.execs = v[22];
+            p.exitTs = v[23];
+            p.lifetimeNs = v[24];
+            p.childrenForked = v[25];
+            p.parentTs = v[26];
+            p.imageTs = v[27];
+            p.startTs = v[28];
         }
 
         @Override
@@ -125,11 +172,18 @@ public final class FoldSerializers {
         @Override
         protected void write(ProcessFold p, DataOutputView out) throws IOException {
             out.writeInt(p.flags);
-            for (long v : new long[] {p.seenMs, p.startedMs, p.exitedMs, p.rssTs, p.rssSeq, p.rssBytes, p.records,
-                p.commTs, p.onCpuNs, p.rssMaxBytes, p.pageFaults, p.oomKills, p.diskReadBytes, p.diskWriteBytes,
-                p.diskReadOps, p.diskWriteOps, p.netBytesSent, p.netBytesReceived, p.netRetransmits,
-                p.connectionsOpened, p.connectionsClosed, p.forks, p.execs, p.exitTs, p.lifetimeNs}) {
-                out.writeLong(v);
+            long[] v = longs(p);
+            int mask = 0;
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] != DEFAULTS[i]) {
+                    mask |= 1 << i;
+                }
+            }
+            out.writeInt(mask);
+            for (int i = 0; i < v.length; i++) {
+                if ((mask & (1 << i)) != 0) {
+                    out.writeLong(v[i]);
+                }
             }
             out.writeInt(p.exitCode);
             out.writeInt(p.exitSignal);
@@ -137,22 +191,21 @@ public final class FoldSerializers {
             writeString(p.comm, out);
             writeArrayMap(p.syscalls, out);
             writeLongs(p.diskLatencyHistUs, out);
-            writeArrayMap(p.fileOps, out); // format 2
+            writeArrayMap(p.fileOps, out);
             writeArrayMap(p.fileIo, out);
-            out.writeLong(p.childrenForked); // format 3
-            out.writeLong(p.parentTs);
             out.writeInt(p.ppid);
-            out.writeLong(p.imageTs);
             writeString(p.exe, out);
             writeStrings(p.argv, out);
             writeString(p.uid, out);
             out.writeBoolean(p.imageFromProc);
-            out.writeLong(p.startTs);
             writeLongs(p.udp, out);
         }
 
         @Override
         protected ProcessFold read(int format, DataInputView in) throws IOException {
+            if (format >= COMPACT) {
+                return readCompact(in);
+            }
             ProcessFold p = new ProcessFold();
             p.flags = in.readInt();
             p.seenMs = in.readLong();
@@ -180,12 +233,7 @@ public final class FoldSerializers {
             p.execs = in.readLong();
             p.exitTs = in.readLong();
             p.lifetimeNs = in.readLong();
-            p.exitCode = in.readInt();
-            p.exitSignal = in.readInt();
-            p.coreDumped = in.readBoolean();
-            p.comm = readString(in);
-            p.syscalls = readArrayMap(in);
-            p.diskLatencyHistUs = readLongs(in);
+            readExitNameAndMaps(p, in);
             p.fileOps = format >= 2 ? readArrayMap(in) : null;
             p.fileIo = format >= 2 ? readArrayMap(in) : null;
             if (format >= 3) {
@@ -200,6 +248,39 @@ public final class FoldSerializers {
                 p.startTs = in.readLong();
                 p.udp = readLongs(in);
             }
+            return p;
+        }
+
+        /** The exit, the name, the syscalls and the disk histogram: the same in every format, after the long figures. */
+        private static void readExitNameAndMaps(ProcessFold p, DataInputView in) throws IOException {
+            p.exitCode = in.readInt();
+            p.exitSignal = in.readInt();
+            p.coreDumped = in.readBoolean();
+            p.comm = readString(in);
+            p.syscalls = readArrayMap(in);
+            p.diskLatencyHistUs = readLongs(in);
+        }
+
+        private static ProcessFold readCompact(DataInputView in) throws IOException {
+            ProcessFold p = new ProcessFold();
+            p.flags = in.readInt();
+            int mask = in.readInt();
+            long[] v = DEFAULTS.clone();
+            for (int i = 0; i < v.length; i++) {
+                if ((mask & (1 << i)) != 0) {
+                    v[i] = in.readLong();
+                }
+            }
+            setLongs(p, v);
+            readExitNameAndMaps(p, in);
+            p.fileOps = readArrayMap(in);
+            p.fileIo = readArrayMap(in);
+            p.ppid = in.readInt();
+            p.exe = readString(in);
+            p.argv = readStrings(in);
+            p.uid = readString(in);
+            p.imageFromProc = in.readBoolean();
+            p.udp = readLongs(in);
             return p;
         }
 

@@ -81,7 +81,17 @@ class SavepointCompatibilityTest {
     }
 
     @Test
+    void theFormat4SavepointRestoresAndContinuesExactly() throws Exception {
+        restoresAndContinuesExactly(SavepointFixture.FORMAT_4);
+    }
+
+    @Test
     void theFormat3SavepointRestoresAndContinuesExactly() throws Exception {
+        restoresAndContinuesExactly(SavepointFixture.FORMAT_3);
+    }
+
+    /** Formats 3 and on kept everything the documents show: the restored run emits what the uninterrupted one does. */
+    private void restoresAndContinuesExactly(String fixture) throws Exception {
         List<Event> stream = SavepointFixture.stream(true);
         List<String> expected = uninterrupted(stream);
         assertTrue(expected.stream().anyMatch(d -> d.contains("\"udp_datagrams_sent\":") && !d.contains("\"udp_datagrams_sent\":0")),
@@ -92,7 +102,7 @@ class SavepointCompatibilityTest {
         assertTrue(expected.stream().anyMatch(d -> d.contains("\"children_forked\":1")), "parents count children");
         assertTrue(expected.stream().anyMatch(d -> d.contains("\"ppid\":1")), "children name their parent");
         assertTrue(expected.stream().anyMatch(d -> d.contains("\"kind\":\"session\"")), "sessions continue");
-        assertEquals(expected, restored(SavepointFixture.FORMAT_3, stream));
+        assertEquals(expected, restored(fixture, stream));
     }
 
     /** The process documents' fields that state before format 3 did not keep. */

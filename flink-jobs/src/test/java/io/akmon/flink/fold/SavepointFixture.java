@@ -39,8 +39,10 @@ public final class SavepointFixture {
     public static final String FORMAT_1 = "savepoints/fold-operator-format-1.snapshot";
     /** The fixture of state format 2: host CPU and memory; pending records as ranges; no process context, no UDP. */
     public static final String FORMAT_2 = "savepoints/fold-operator-format-2.snapshot";
-    /** The fixture of state format 3 (this build), written from {@code stream(true)}: process context, UDP, the bitmap tracker. */
+    /** The fixture of state format 3, written from {@code stream(true)}: process context, UDP, the bitmap tracker. */
     public static final String FORMAT_3 = "savepoints/fold-operator-format-3.snapshot";
+    /** The fixture of state format 4 (this build), written from {@code stream(true)}: process folds written compactly. */
+    public static final String FORMAT_4 = "savepoints/fold-operator-format-4.snapshot";
     public static final List<Duration> SIZES = List.of(Duration.ofSeconds(10), Duration.ofMinutes(1));
     public static final Duration LATENESS = Duration.ofSeconds(5);
     public static final Duration PROCESS_IDLE = Duration.ofMinutes(10);
@@ -130,7 +132,7 @@ public final class SavepointFixture {
             feed(h, stream, 0, split(stream));
             h.prepareSnapshotPreBarrier(1);
             var snapshot = h.snapshotWithLocalState(1, 1, SavepointType.savepoint(SavepointFormatType.CANONICAL));
-            Path file = dir.resolve(Path.of(FORMAT_3).getFileName());
+            Path file = dir.resolve(Path.of(FORMAT_4).getFileName());
             OperatorSnapshotUtil.writeStateHandle(snapshot.getJobManagerOwnedState(), file.toString());
             System.out.println("wrote " + file + " (" + Files.size(file) + " bytes) after " + split(stream)
                     + " records and " + h.extractOutputValues().size() + " documents, e.g. "

@@ -401,4 +401,9 @@ public final class KafkaSink implements EventSink {
     public String toString() {
         return "KafkaSink[" + config.bootstrap + ", spool " + spool.dir() + "]";
     }
+
+    /** The partition of {@code key} among {@code partitions}, as Kafka's default partitioner picks it (murmur2 of the key). */
+    public static int partitionOf(byte[] key, int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key)) % partitions;
+    }
 }

@@ -45,7 +45,7 @@ public final class KafkaSinkConfig {
      * Records of one round bound for the same partition travel as one Kafka record (a frame of JSON
      * Lines) of at most this many bytes; 0 sends each record alone. Below the brokers' message.max.bytes.
      */
-    public int frameBytes = 64 * 1024;
+    public int frameBytes = io.akmon.schema.FrameBuilder.DEFAULT_FRAME_BYTES;
     /** How long the producer retries one batch before the sink takes it back and resends it from the spool. */
     public int deliveryTimeoutMs = 60_000;
     /** How long start-up waits for the cluster before it goes on spooling. */

@@ -2,6 +2,7 @@ package io.akmon.agent.publish;
 
 import io.akmon.agent.spool.Spool;
 import io.akmon.schema.EventType;
+import io.akmon.schema.FrameBuilder;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -62,7 +63,7 @@ final class Publisher {
     // publisher thread state
     private Transport transport;
     private final InFlightWindow inFlight = new InFlightWindow();
-    private final FrameBuilder frames = new FrameBuilder();
+    private final FrameBuilder<InFlightWindow.Entry> frames = new FrameBuilder<>();
     private final PartitionCounts partitions = new PartitionCounts();
     private long lastTopicAttemptNano;
     private long backoffMs;
@@ -187,7 +188,7 @@ final class Publisher {
             return false;
         }
         boolean sent = false;
-        for (int i = 0; i < 512 && inFlight.size() < MAX_IN_FLIGHT && inFlight.bufferBytes() < MAX_IN_FLIGHT_BYTES && !sendFailed; i++) {
+        for (int i = 0; i < FrameBuilder.ROUND_RECORDS && inFlight.size() < MAX_IN_FLIGHT && inFlight.bufferBytes() < MAX_IN_FLIGHT_BYTES && !sendFailed; i++) {
             Spool.Entry e = nextEntry();
             if (e == null) {
                 spool.tryFlush();
@@ -246,7 +247,7 @@ final class Publisher {
         String topic = topics.of(payload, type);
         int n = frameLimit > 0 ? partitions.of(topic, transport) : -1;
         if (n > 0) {
-            frames.add(topic, FrameBuilder.partitionOf(key, n), n, key, value, f, frameLimit);
+            frames.add(topic, KafkaSink.partitionOf(key, n), n, key, value, f, frameLimit);
             return;
         }
         try {
@@ -258,7 +259,7 @@ final class Publisher {
 
     /** Sends the frames that are full, or with {@code all} every frame of the round. */
     private void sendFrames(boolean all) {
-        for (FrameBuilder.Frame frame : all ? frames.takeAll() : frames.takeClosed()) {
+        for (FrameBuilder.Frame<InFlightWindow.Entry> frame : all ? frames.takeAll() : frames.takeClosed()) {
             try {
                 transport.send(frame.topic, frame.partition, frame.key, frame.value(), ex -> completeFrame(frame, ex));
             } catch (KafkaException ex) {
@@ -286,12 +287,12 @@ final class Publisher {
      * large (a broker or topic with a smaller message.max.bytes) is not a reason to lose its records:
      * frames are halved and the records resent from the spool; only a record too large alone is refused.
      */
-    private void completeFrame(FrameBuilder.Frame frame, Exception ex) {
+    private void completeFrame(FrameBuilder.Frame<InFlightWindow.Entry> frame, Exception ex) {
         if (frame.entries.size() > 1 && (ex instanceof RecordTooLargeException || ex instanceof RecordBatchTooLargeException)) {
             int limit = frameLimit;
             frameLimit = limit / 2 < 1024 ? 0 : limit / 2;
             if (limit != frameLimit) {
-                log.problem("kafka refused a frame of " + frame.length + " bytes (" + ProblemLog.describe(ex) + "): frames are now at most "
+                log.problem("kafka refused a frame of " + frame.length() + " bytes (" + ProblemLog.describe(ex) + "): frames are now at most "
                         + frameLimit + " bytes (0: one record per Kafka record); fix: raise message.max.bytes or lower --kafka-frame-bytes");
             }
             for (InFlightWindow.Entry e : frame.entries) {

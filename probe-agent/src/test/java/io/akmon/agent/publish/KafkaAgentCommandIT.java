@@ -95,7 +95,7 @@ class KafkaAgentCommandIT {
                         String type = node.get(Fields.TYPE).asText();
                         assertEquals("e2e." + type, rec.topic());
                         String key = node.get(Fields.HOST).asText() + "/" + node.get(Fields.PID).asInt();
-                        assertEquals(FrameBuilder.partitionOf(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), partitions),
+                        assertEquals(KafkaSink.partitionOf(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), partitions),
                                 rec.partition(), "each record in the partition its key host/pid picks");
                         types.add(type);
                         if (type.equals("agent") && node.get(Fields.SEQ).asLong() > healthSeq) {

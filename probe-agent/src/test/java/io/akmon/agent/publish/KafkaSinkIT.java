@@ -266,7 +266,7 @@ class KafkaSinkIT {
             assertEquals(1, g.json().get(Fields.SCHEMA).asInt(), "schema_version on every record");
             assertEquals(prefix + g.type(), g.topic(), "topic per family");
             assertEquals(HOST + "/" + g.json().get(Fields.PID).asInt(), g.key(), "key host/pid");
-            assertEquals(FrameBuilder.partitionOf(g.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), config(prefix).partitions),
+            assertEquals(KafkaSink.partitionOf(g.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), config(prefix).partitions),
                     g.partition(),
                     "in the partition its own key picks, framed or not");
             Integer prev = partitionOfKey.putIfAbsent(g.topic() + "|" + g.key(), g.partition());

@@ -130,7 +130,7 @@ class PublisherTest {
                 JsonNode j = json(line);
                 byte[] key = SpoolRecord.keyAndValue(SpoolRecord.encode(new Event(EventType.FORK, "h", "b", 0, 0, 0,
                         j.get(Fields.PID).asInt(), "c")))[0];
-                assertEquals(FrameBuilder.partitionOf(key, PARTITIONS), s.partition(), "a record framed into its key's partition");
+                assertEquals(KafkaSink.partitionOf(key, PARTITIONS), s.partition(), "a record framed into its key's partition");
                 Long before = lastSeq.put(s.topic() + "/" + s.partition(), j.get(Fields.SEQ).asLong());
                 assertTrue(before == null || before < j.get(Fields.SEQ).asLong(), "order within a partition");
             }

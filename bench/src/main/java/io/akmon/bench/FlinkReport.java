@@ -29,7 +29,7 @@ final class FlinkReport {
                 .append(" later. *Input records* are the records the job committed in that interval; *per core* divides "
                         + "them by the CPU seconds (user + system) of the job's whole process over the same interval; "
                         + "*output documents* are the committed records its output topic gained (aggregates; alerts for "
-                        + "the alert job). The passthrough is the aggregation job's Kafka source and parse followed by a "
+                        + "the alert job; the aggregation jobs write final documents only, their live partials off with `--live-topic=`). The passthrough is the aggregation job's Kafka source and parse followed by a "
                         + "sink that discards, on the same topics: */ passthrough* is a job's records per core over the "
                         + "passthrough's at the same density (its limit is 1.0). The alert job runs its default rules on "
                         + "the event topics only (no aggregates topic). The Kafka broker runs in the bench's JVM on the "

@@ -53,8 +53,8 @@ public final class MapDrainer {
     /** Exact RSS of a live process ({rss, peak}, null if gone); null: the kernel's per-CPU-counter reading. */
     private volatile java.util.function.IntFunction<long[]> exactRss;
 
-    /** pid -> syscall nr -> {count, errors} last reported. Grouped by pid so an exit forgets in O(its keys). */
-    private final Map<Integer, Map<Integer, long[]>> syscallBase = new HashMap<>();
+    /** pid -> {count, errors} last reported per syscall nr. Grouped by pid so an exit forgets in O(its keys). */
+    private final Map<Integer, SyscallBases> syscallBase = new HashMap<>();
     /** pid -> {on-CPU ns, faults, rss, rss max} last reported. */
     private final Map<Integer, long[]> procBase = new HashMap<>();
     /** pid -> disk key -> {ops, bytes, latency sum, histogram...} last reported. */
@@ -72,6 +72,33 @@ public final class MapDrainer {
     private final Map<Integer, Map<FileIoKey, long[]>> fileIoBase = new HashMap<>();
 
     private record FileIoKey(int pid, int kind, int op) {
+    }
+
+    /**
+     * One process's last reported syscall figures, in arrays searched in order: a process makes a few
+     * dozen distinct syscalls, so this beats a boxed map per process on the drain's hottest path.
+     */
+    private static final class SyscallBases {
+        int[] nrs = new int[16];
+        long[] counts = new long[16];
+        long[] errors = new long[16];
+        int size;
+
+        /** The index of nr's figures, added at zero if new. */
+        int slot(int nr) {
+            for (int i = 0; i < size; i++) {
+                if (nrs[i] == nr) {
+                    return i;
+                }
+            }
+            if (size == nrs.length) {
+                nrs = Arrays.copyOf(nrs, size * 2);
+                counts = Arrays.copyOf(counts, size * 2);
+                errors = Arrays.copyOf(errors, size * 2);
+            }
+            nrs[size] = nr;
+            return size++;
+        }
     }
 
     private record DiskKey(int pid, int dev, int op) {
@@ -120,7 +147,6 @@ public final class MapDrainer {
         lastDrainBoottimeNs = now;
         long ts = stream.identity().toEpochNs(now);
         List<LongFunction<Event>> drafts = new ArrayList<>();
-        Set<Integer> pidsSeen = new HashSet<>();
 
         for (DrainSource s : sources) {
             s.drain(drafts, ts, interval);
@@ -128,14 +154,14 @@ public final class MapDrainer {
         List<byte[]> changedKeys = changed.take();
         if (changedKeys == null || (changedKeys.size() > WALK_ABOVE && changedKeys.size() * 2L > trackedKeysUnlocked())) {
             // not known, or so many that one batched walk is cheaper than a lookup each
-            syscalls.forEach((k, v) -> syscallEntry(k, v, drafts, ts, interval, pidsSeen));
-            procStats.forEach((k, v) -> procEntry(k, v, drafts, ts, interval, pidsSeen));
-            diskIo.forEach((k, v) -> diskEntry(k, v, drafts, ts, interval, pidsSeen));
-            fileIo.forEach((k, v) -> fileIoEntry(k, v, drafts, ts, interval, pidsSeen));
+            syscalls.forEach((k, v) -> syscallEntry(k, v, drafts, ts, interval));
+            procStats.forEach((k, v) -> procEntry(k, v, drafts, ts, interval));
+            diskIo.forEach((k, v) -> diskEntry(k, v, drafts, ts, interval));
+            fileIo.forEach((k, v) -> fileIoEntry(k, v, drafts, ts, interval));
             lastVisited = -1;
         } else {
             for (byte[] c : changedKeys) {
-                readChanged(c, drafts, ts, interval, pidsSeen);
+                readChanged(c, drafts, ts, interval);
             }
             lastVisited = changedKeys.size();
         }
@@ -165,21 +191,25 @@ public final class MapDrainer {
         return drafts.size();
     }
 
-    private void syscallEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+    private void syscallEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval) {
         ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
         int pid = k.getInt(Layout.SyscallKey.PID);
         int nr = k.getInt(Layout.SyscallKey.NR);
-        pids.add(pid);
         long count = syscalls.sumU64(val, Layout.SyscallVal.COUNT);
         long errors = syscalls.sumU64(val, Layout.SyscallVal.ERRORS);
-        long[] base = syscallBase.computeIfAbsent(pid, x -> new HashMap<>()).computeIfAbsent(nr, x -> new long[2]);
-        long dCount = count - base[0];
-        long dErrors = errors - base[1];
+        SyscallBases bases = syscallBase.get(pid);
+        if (bases == null) {
+            bases = new SyscallBases();
+            syscallBase.put(pid, bases);
+        }
+        int i = bases.slot(nr);
+        long dCount = count - bases.counts[i];
+        long dErrors = errors - bases.errors[i];
         if (dCount == 0 && dErrors == 0) {
             return;
         }
-        base[0] = count;
-        base[1] = errors;
+        bases.counts[i] = count;
+        bases.errors[i] = errors;
         String comm = processes.comm(pid);
         drafts.add(seq -> stream.event(EventType.SYSCALL, seq, ts, pid, comm)
                 .put(Fields.SYSCALL, syscallNames.name(nr))
@@ -194,10 +224,9 @@ public final class MapDrainer {
      * CPU time, faults and RSS per process, read by the scheduler switch into one per-CPU entry.
      * Time and faults are summed over CPUs; the RSS is the reading of the CPU that read it last.
      */
-    private void procEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+    private void procEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval) {
         int slot = procStats.slotSize();
         int pid = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
-        pids.add(pid);
         long onCpu = procStats.sumU64(val, Layout.ProcVal.ON_CPU_NS);
         long faults = procStats.sumU64(val, Layout.ProcVal.MIN_FLT) + procStats.sumU64(val, Layout.ProcVal.MAJ_FLT);
         long readNs = 0;
@@ -222,7 +251,8 @@ public final class MapDrainer {
         long dFaults = faults - base[1];
         boolean rssChanged = readNs != 0 && (rss != base[2] || max != base[3]);
         if (memoryRecords && (dFaults != 0 || rssChanged)) {
-            long[] exact = exactRss != null ? exactRss.apply(pid) : null;
+            // after its exit /proc has no RSS of the process (or has that of a reused pid): the kernel's last reading stands
+            long[] exact = exactRss != null && !processes.hasExited(pid) ? exactRss.apply(pid) : null;
             drafts.add(memorySample(ts, interval, pid, comm != null ? comm : processes.comm(pid),
                     exact != null ? exact[0] : rss, exact != null ? Math.max(exact[1], max) : max, dFaults));
         }
@@ -258,10 +288,9 @@ public final class MapDrainer {
                 .put(Fields.INTERVAL_NS, interval);
     }
 
-    private void diskEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+    private void diskEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval) {
         ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
         DiskKey dk = new DiskKey(k.getInt(Layout.DiskKey.PID), k.getInt(Layout.DiskKey.DEV), k.getInt(Layout.DiskKey.OP));
-        pids.add(dk.pid());
         long[] now = new long[3 + Layout.LAT_BUCKETS];
         now[0] = diskIo.sumU64(val, Layout.DiskVal.OPS);
         now[1] = diskIo.sumU64(val, Layout.DiskVal.BYTES);
@@ -295,10 +324,9 @@ public final class MapDrainer {
     }
 
     /** Bytes a process moved through one kind of descriptor in one direction (the file family). */
-    private void fileIoEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+    private void fileIoEntry(byte[] key, ByteBuffer val, List<LongFunction<Event>> drafts, long ts, long interval) {
         ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
         FileIoKey fk = new FileIoKey(k.getInt(Layout.FileIoKey.PID), k.getInt(Layout.FileIoKey.KIND), k.getInt(Layout.FileIoKey.OP));
-        pids.add(fk.pid());
         long[] now = {fileIo.sumU64(val, Layout.FileIoVal.OPS), fileIo.sumU64(val, Layout.FileIoVal.BYTES)};
         Map<FileIoKey, long[]> ofPid = fileIoBase.computeIfAbsent(fk.pid(), x -> new HashMap<>());
         long[] base = ofPid.getOrDefault(fk, new long[2]);
@@ -350,7 +378,7 @@ public final class MapDrainer {
     }
 
     /** Reads the one entry a changed key names and reports its delta. */
-    private void readChanged(byte[] changedKey, List<LongFunction<Event>> drafts, long ts, long interval, Set<Integer> pids) {
+    private void readChanged(byte[] changedKey, List<LongFunction<Event>> drafts, long ts, long interval) {
         ByteBuffer c = ByteBuffer.wrap(changedKey).order(ByteOrder.LITTLE_ENDIAN);
         int pid = c.getInt(Layout.ChangedKey.PID);
         int a = c.getInt(Layout.ChangedKey.A);
@@ -359,28 +387,28 @@ public final class MapDrainer {
                 byte[] key = syscallKey(pid, a);
                 ByteBuffer v = syscalls.lookup(key);
                 if (v != null) {
-                    syscallEntry(key, v, drafts, ts, interval, pids);
+                    syscallEntry(key, v, drafts, ts, interval);
                 }
             }
             case Layout.ChangedKey.PROC -> {
                 byte[] key = BpfMap.u32Key(pid);
                 ByteBuffer v = procStats.lookup(key);
                 if (v != null) {
-                    procEntry(key, v, drafts, ts, interval, pids);
+                    procEntry(key, v, drafts, ts, interval);
                 }
             }
             case Layout.ChangedKey.DISK -> {
                 byte[] key = diskKey(new DiskKey(pid, a, c.getInt(Layout.ChangedKey.B)));
                 ByteBuffer v = diskIo.lookup(key);
                 if (v != null) {
-                    diskEntry(key, v, drafts, ts, interval, pids);
+                    diskEntry(key, v, drafts, ts, interval);
                 }
             }
             case Layout.ChangedKey.FILE_IO -> {
                 byte[] key = fileIoKey(new FileIoKey(pid, a, c.getInt(Layout.ChangedKey.B)));
                 ByteBuffer v = fileIo.lookup(key);
                 if (v != null) {
-                    fileIoEntry(key, v, drafts, ts, interval, pids);
+                    fileIoEntry(key, v, drafts, ts, interval);
                 }
             }
             default -> {
@@ -415,10 +443,10 @@ public final class MapDrainer {
         List<byte[]> fileIoKeys = new ArrayList<>();
         List<byte[]> pidKeys = new ArrayList<>();
         for (int pid : gone) {
-            Map<Integer, long[]> calls = syscallBase.remove(pid);
+            SyscallBases calls = syscallBase.remove(pid);
             if (calls != null) {
-                for (int nr : calls.keySet()) {
-                    syscallKeys.add(syscallKey(pid, nr));
+                for (int i = 0; i < calls.size; i++) {
+                    syscallKeys.add(syscallKey(pid, calls.nrs[i]));
                 }
             }
             Map<DiskKey, long[]> disks = diskBase.remove(pid);
@@ -481,8 +509,8 @@ public final class MapDrainer {
 
     private int trackedKeysUnlocked() {
         int keys = procBase.size();
-        for (Map<Integer, long[]> calls : syscallBase.values()) {
-            keys += calls.size();
+        for (SyscallBases calls : syscallBase.values()) {
+            keys += calls.size;
         }
         for (Map<DiskKey, long[]> disks : diskBase.values()) {
             keys += disks.size();

@@ -38,6 +38,11 @@ public final class ProcessTable {
         exitedAtDrain.put(pid, drain);
     }
 
+    /** Whether the process's exit record has been seen (and no exec or fork has reused its pid since). */
+    public synchronized boolean hasExited(int pid) {
+        return exitedAtDrain.containsKey(pid);
+    }
+
     /** The comm of a process, looked up in /proc the first time it is seen alive; "?" if unknown. */
     public synchronized String comm(int pid) {
         String c = comms.get(pid);

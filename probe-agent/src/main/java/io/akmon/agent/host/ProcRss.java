@@ -1,6 +1,7 @@
 package io.akmon.agent.host;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,24 +17,48 @@ public final class ProcRss {
 
     /** {rss bytes, peak bytes}, or null when the process is gone (or has no mm, as kernel threads). */
     public static long[] read(int pid) {
+        byte[] status;
         try {
-            long rss = -1;
-            long hwm = -1;
-            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    hwm = kib(line);
-                } else if (line.startsWith("VmRSS:")) {
-                    rss = kib(line);
-                    break; // VmRSS follows VmHWM
-                }
-            }
-            return rss < 0 ? null : new long[] {rss, Math.max(rss, hwm)};
+            status = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "status"));
         } catch (IOException | RuntimeException e) {
             return null;
         }
+        long hwm = kib(status, HWM);
+        long rss = kib(status, RSS);
+        return rss < 0 ? null : new long[] {rss, Math.max(rss, hwm)};
     }
 
-    private static long kib(String line) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+    private static final byte[] HWM = "\nVmHWM:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RSS = "\nVmRSS:".getBytes(StandardCharsets.US_ASCII);
+
+    /** The figure of the line starting with {@code label} ("VmRSS:   1234 kB"), in bytes; -1 if none. */
+    static long kib(byte[] status, byte[] label) {
+        int at = indexOf(status, label);
+        if (at < 0) {
+            return -1;
+        }
+        long kib = 0;
+        boolean digits = false;
+        for (int i = at + label.length; i < status.length && status[i] != '\n'; i++) {
+            byte c = status[i];
+            if (c >= '0' && c <= '9') {
+                kib = kib * 10 + (c - '0');
+                digits = true;
+            }
+        }
+        return digits ? kib * 1024 : -1;
+    }
+
+    private static int indexOf(byte[] text, byte[] word) {
+        outer:
+        for (int i = 0; i + word.length <= text.length; i++) {
+            for (int j = 0; j < word.length; j++) {
+                if (text[i + j] != word[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }

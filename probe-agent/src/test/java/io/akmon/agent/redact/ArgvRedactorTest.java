@@ -93,4 +93,31 @@ class ArgvRedactorTest {
         ProbeException e = assertThrows(ProbeException.class, () -> ArgvRedactor.withPatterns(List.of("([unclosed")));
         assertTrue(e.oneLine().contains("invalid redaction pattern '([unclosed'"), e.oneLine());
     }
+
+    /** The character tests that let most arguments skip a pattern never skip one that would match. */
+    @Test
+    void aPatternIsSkippedOnlyWhereItCannotMatch() {
+        List<String> args = new java.util.ArrayList<>(List.of("workload", "exit", "0", "--password=hunter2", "--db-password:x",
+                "token=abc", "https://u:p@host/x", "postgres://bob:s3cret@db:5432/app", "Authorization: Bearer abcdefghij",
+                "Cookie:a=b", "AKIAIOSFODNN7EXAMPLE", "bearer   abcdefghijkl", "BEARER abcdefghijkl", "BeArEr x.y~z+/=-abc",
+                "-pSECRET", "--api-key", "x-api-key : v", "a&key=v;b", "proxy-authorization:basic x", "", "=", ":", "A"));
+        java.util.Random random = new java.util.Random(13);
+        String alphabet = "aAbBeErR:=@/-_. \tkKyYtToOnNpPsSwWdDIi0159&;";
+        for (int n = 0; n < 20000; n++) {
+            StringBuilder b = new StringBuilder();
+            for (int i = random.nextInt(24); i > 0; i--) {
+                b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            args.add(b.toString());
+        }
+        for (String arg : args) {
+            for (int i = 0; i < ArgvRedactor.BUILT_IN.size(); i++) {
+                if (ArgvRedactor.BUILT_IN.get(i).matcher(arg).find()) {
+                    assertTrue(ArgvRedactor.BUILT_IN_NEEDS.get(i).test(arg), "pattern " + i + " matches '" + arg + "' but is skipped");
+                }
+            }
+        }
+        assertEquals(List.of("curl", "-H", "Authorization: " + MASK),
+                ArgvRedactor.withPatterns(List.of()).redact(List.of("curl", "-H", "Authorization: Bearer abcdefghij")));
+    }
 }

@@ -71,7 +71,8 @@ class StatusSecurityIT {
 
     @Test
     void scramOverTlsWithTheRightPasswordSeesTheAgent() throws Exception {
-        // status reads for 4 s; on a busy machine a first TLS and SCRAM handshake and group join can take that long
+        // status reads until it has the last minute (at most 30 s); a first TLS and SCRAM handshake and group join on a
+        // busy machine take seconds
         AkmonTest.Run r = null;
         JsonNode health = null;
         for (int attempt = 0; attempt < 3 && (health == null || health.path("agents").asInt() != 1); attempt++) {

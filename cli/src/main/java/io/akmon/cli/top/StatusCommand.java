@@ -7,7 +7,6 @@ import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code akmon status}: a deployment's health as one JSON object — agents seen, their losses, the
@@ -36,8 +35,15 @@ public final class StatusCommand implements Callable<Integer> {
         PipelineView view = new PipelineView("10s");
         try (TopFeed feed = new TopFeed(view, bootstrap, client, List.of("akmon.aggregates", "akmon.agent"), group, flink,
                 Duration.ofMinutes(1))) {
-            new CountDownLatch(1).await(4, java.util.concurrent.TimeUnit.SECONDS); // let the feed read the last minute
+            if (!feed.awaitCaughtUp(Duration.ofSeconds(30))) {
+                System.err.println("akmon status: kafka at " + bootstrap + " did not serve the last minute of akmon.aggregates "
+                        + "and akmon.agent within 30 s; the figures below are what arrived; fix: check the brokers' load");
+            }
             feed.refreshJobStatus();
+            if (feed.jobStatusError() != null) {
+                System.err.println("akmon status: cannot read the Flink REST API at " + flink + ": " + feed.jobStatusError()
+                        + "; fix: check --flink and that the JobManager is up");
+            }
         }
         var snap = view.snapshot(System.currentTimeMillis(), 0);
         snap.remove("processes");

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -41,6 +42,12 @@ public final class TopFeed implements AutoCloseable {
     private final String flinkRest;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Why the Flink REST API could not be read at the last refresh; null if it could. */
+    private volatile String jobStatusError;
+    /** Counted down once the feed has read every assigned partition up to its end at assignment. */
+    private final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+    /** The consumer thread's: where each assigned partition ended when it was assigned. */
+    private Map<TopicPartition, Long> ends;
 
     public TopFeed(PipelineView view, String bootstrap, List<String> topics, String groupId, String flinkRest, Duration lookBack) {
         this(view, bootstrap, Map.of(), topics, groupId, flinkRest, lookBack);
@@ -85,10 +92,16 @@ public final class TopFeed implements AutoCloseable {
                                     c.seek(tp, o.offset());
                                 }
                             });
+                            ends = c.endOffsets(parts); // read_committed: the last stable offsets
                         }
                     });
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(500));
+                if (ends != null && caughtUp.getCount() > 0
+                        && ends.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
+                    caughtUp.countDown();
+                }
+                for (ConsumerRecord<byte[], byte[]> r : records) {
                     for (byte[] value : io.akmon.schema.Frames.records(r.value())) {
                         try {
                             view.accept(r.topic(), JSON.readTree(value));
@@ -103,8 +116,23 @@ public final class TopFeed implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the feed has read the look-back of every topic up to where it ended when the feed joined,
+     * at most {@code timeout} (a first TLS handshake and group join on a busy host take seconds); false if
+     * it has not by then.
+     */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return caughtUp.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Why the last {@link #refreshJobStatus} could not read the Flink REST API; null if it could. */
+    public String jobStatusError() {
+        return jobStatusError;
+    }
+
     /** Refreshes lag and checkpoint figures; cheap enough to call every couple of seconds. */
     public void refreshJobStatus() {
+        jobStatusError = null;
         long lag = -1;
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -141,6 +169,7 @@ public final class TopFeed implements AutoCloseable {
                 }
             } catch (Exception e) {
                 state = "unreachable";
+                jobStatusError = e.toString();
             }
         }
         view.jobStatus(state, lag, lastCheckpoint);
